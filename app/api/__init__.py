@@ -1,0 +1,1 @@
+"""The JSON API: routes, schemas, the error envelope and the shared pipeline."""

@@ -1,0 +1,38 @@
+"""numpy values to strictly valid JSON: NaN and ±∞ become the strings of DESIGN.md."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+
+
+def number(x: float) -> float | str:
+    if math.isfinite(x):
+        return x
+    if math.isnan(x):
+        return "NaN"
+    return "Infinity" if x > 0 else "-Infinity"
+
+
+def tensor(x: Any) -> Any:
+    """A scalar as a JSON number, a tensor as nested lists, non-finite numbers as strings."""
+    if x is None:
+        return None
+    arr = np.asarray(x, dtype=float)
+    if arr.ndim == 0:
+        return number(float(arr))
+    if np.isfinite(arr).all():
+        return arr.tolist()
+    return _replace(arr.tolist())
+
+
+def _replace(items: list) -> list:
+    return [_replace(v) if isinstance(v, list) else number(v) for v in items]
+
+
+def dumps(body: Any) -> str:
+    """Serialise, refusing NaN so that nothing invalid can slip out."""
+    return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":"))

@@ -1,0 +1,46 @@
+"""HTTP routes: thin wrappers around the shared pipeline in app.api.service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from app.api.errors import StrictJSONResponse
+from app.api.schemas import ErrorResponse, GraphRequest, GraphResponse
+from app.api.service import graph_response
+from app.examples import EXAMPLES
+from app.ops import REGISTRY
+
+router = APIRouter()
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "the program or its values have a problem "
+          "(syntax, unknown name or function, missing value, shape mismatch, too large)"},
+    413: {"model": ErrorResponse, "description": "the request body is over the size cap"},
+    422: {"model": ErrorResponse, "description": "the body does not fit the schema"},
+}
+
+
+@router.post("/api/graph", response_class=StrictJSONResponse,
+             responses={200: {"model": GraphResponse}, **ERRORS},
+             summary="Evaluate a program: every node's value and gradient, and the step trace")
+def post_graph(request: GraphRequest) -> StrictJSONResponse:
+    body = graph_response(request.source, request.values, request.seed)
+    return StrictJSONResponse(body)
+
+
+@router.get("/api/ops", response_class=StrictJSONResponse, summary="The op catalogue")
+def get_ops() -> StrictJSONResponse:
+    return StrictJSONResponse({"ops": [op.describe() for op in REGISTRY.values()]})
+
+
+@router.get("/api/examples", response_class=StrictJSONResponse,
+            summary="The seeds' worked examples as presets")
+def get_examples() -> StrictJSONResponse:
+    return StrictJSONResponse({"examples": EXAMPLES})
+
+
+@router.get("/healthz", response_class=StrictJSONResponse, summary="Liveness check")
+def healthz() -> StrictJSONResponse:
+    return StrictJSONResponse({"status": "ok"})

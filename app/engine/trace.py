@@ -1,0 +1,63 @@
+"""The step trace: the order a learner watches, and what each backward step did.
+
+Forward steps visit every node in topological order. Backward steps visit
+every gate the output depends on, in reverse, and list for each input edge
+the upstream gradient, the local derivative, their product and the running
+sum on the receiving node, marking a `+=` where a value fans out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from app.engine.run import Evaluation
+from app.ops import REGISTRY
+
+
+def forward_steps(ev: Evaluation) -> list[dict[str, Any]]:
+    return [{"phase": "forward", "node": node.key} for node in ev.graph.nodes]
+
+
+def backward_steps(ev: Evaluation) -> list[dict[str, Any]]:
+    nodes = ev.graph.nodes
+    plan = ev.plan
+    out = ev.graph.output
+    running: dict[int, Any] = {}
+    steps: list[dict[str, Any]] = []
+    if not plan.requires[out]:
+        return steps
+    for node in reversed(nodes):
+        o = node.id
+        if not (plan.reached[o] and plan.requires[o]) or (not node.inputs and o != out):
+            continue
+        grad = ev.grad(o)
+        step: dict[str, Any] = {"phase": "backward", "node": node.key, "grad": grad}
+        if o == out:
+            step["seed"] = True
+        edges = []
+        for j, i in enumerate(node.inputs):
+            if not plan.requires[i]:
+                continue
+            local, product = ev.edge(o, j)
+            accumulate = i in running
+            running[i] = np.add(running[i], product) if accumulate else product
+            edges.append({
+                "input": nodes[i].key,
+                "position": j,
+                "upstream": grad,
+                "local": local,
+                "product": product,
+                "sum": running[i],
+                "accumulate": accumulate,
+                "formula": REGISTRY[node.op].formulas[j],
+            })
+        step["edges"] = edges
+        steps.append(step)
+    return steps
+
+
+def steps(ev: Evaluation) -> list[dict[str, Any]]:
+    """Forward then backward steps, as the page plays them."""
+    return forward_steps(ev) + backward_steps(ev)

@@ -1,0 +1,129 @@
+"""Errors as values: every problem a user can cause carries a type and a place.
+
+Each module raises `LabError`; the API turns it into the one error envelope of
+DESIGN.md and the CLI prints it. Lines and columns are 1-based and count
+characters (not bytes), so they point into exactly what the user typed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A range of source text: from (line, column) up to, not including, (end_line, end_column)."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def to_json(self) -> dict[str, int]:
+        return {
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+        }
+
+    def join(self, other: Span) -> Span:
+        """The smallest span covering both."""
+        start = min((self.line, self.column), (other.line, other.column))
+        end = max((self.end_line, self.end_column), (other.end_line, other.end_column))
+        return Span(start[0], start[1], end[0], end[1])
+
+
+# Every error type a client can see; tests and the page rely on these names.
+ERROR_TYPES = {
+    "syntax": "the text is not a program of the circuit language",
+    "name": "a name is used before its line or assigned twice",
+    "unknown_function": "a call of a function the op catalogue does not have",
+    "arity": "a call with the wrong number or kind of arguments",
+    "missing_value": "inputs with no default and no entry in `values`",
+    "value": "a value in the request that is not a number or a list of numbers",
+    "shape": "tensor shapes that do not fit an op",
+    "too_large": "a program or value over one of the documented limits",
+    "request": "a request body that does not fit the schema",
+    "not_found": "no such page or endpoint",
+    "method": "the endpoint does not take that HTTP method",
+    "internal": "a bug in Backprop Lab: please report it",
+}
+
+
+@dataclass
+class LabError(Exception):
+    """A user-facing error: `type` is one of ERROR_TYPES, `summary` one plain sentence.
+
+    `key` and `info` name the message for translation; `source` lets the error
+    show the offending line with a caret under the column.
+    """
+
+    type: str
+    summary: str
+    span: Span | None = None
+    key: str = ""
+    info: dict[str, Any] = field(default_factory=dict)
+    source: str | None = None
+    status: int = 400
+
+    def __post_init__(self) -> None:
+        assert self.type in ERROR_TYPES, self.type
+        super().__init__(self.summary)
+
+    def __str__(self) -> str:
+        return self.message
+
+    @property
+    def context(self) -> str:
+        """The offending source line and a caret under the column, as lark's get_context."""
+        if self.span is None or self.source is None:
+            return ""
+        lines = self.source.splitlines() or [""]
+        if not 1 <= self.span.line <= len(lines):
+            return ""
+        text = lines[self.span.line - 1]
+        width = 1
+        if self.span.end_line == self.span.line:
+            width = max(1, self.span.end_column - self.span.column)
+        return f"{text}\n{' ' * (self.span.column - 1)}{'^' * width}"
+
+    @property
+    def message(self) -> str:
+        """The summary, then the line it is about with a caret, when there is one."""
+        where = f" (line {self.span.line}, column {self.span.column})" if self.span else ""
+        ctx = self.context
+        text = self.summary + where
+        return f"{text}\n{ctx}" if ctx else text
+
+    def with_source(self, source: str) -> LabError:
+        if self.source is None:
+            self.source = source
+        return self
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": self.type,
+            "message": self.message,
+            "summary": self.summary,
+            "line": self.span.line if self.span else None,
+            "column": self.span.column if self.span else None,
+            "end_line": self.span.end_line if self.span else None,
+            "end_column": self.span.end_column if self.span else None,
+            "key": self.key or self.type,
+            "args": self.info,
+        }
+        return body
+
+
+def span_text(source: str, span: Span | None) -> str:
+    """The source text a span covers (its first line, if it runs over several)."""
+    if span is None:
+        return ""
+    lines = source.split("\n")
+    if not 1 <= span.line <= len(lines):
+        return ""
+    text = lines[span.line - 1]
+    end = span.end_column if span.end_line == span.line else len(text) + 1
+    return text[span.column - 1:end - 1]

@@ -1,0 +1,122 @@
+"""The seeds' worked examples as presets, in English and Chinese.
+
+Each preset's numbers are the ones the seed publishes; tests/test_examples.py
+checks them through the whole pipeline.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+EXAMPLES: list[dict[str, Any]] = [
+    {
+        "id": "cs231n-add-mul",
+        "title": {"en": "cs231n: f = (x + y) · z", "zh": "cs231n：f = (x + y) · z"},
+        "source": "x = -2\ny = 5\nz = -4\nq = x + y\nf = q * z\n",
+        "description": {
+            "en": "The first circuit of the cs231n backprop notes. The add gate passes its "
+                  "gradient unchanged to both inputs; the multiply gate swaps its inputs: "
+                  "∂f/∂q = z = −4 and ∂f/∂z = q = 3, so ∂f/∂x = ∂f/∂y = −4.",
+            "zh": "cs231n 反向传播笔记的第一个电路。加法门把梯度原样分给两个输入；乘法门交换"
+                  "输入：∂f/∂q = z = −4，∂f/∂z = q = 3，所以 ∂f/∂x = ∂f/∂y = −4。",
+        },
+        "seed": "000",
+    },
+    {
+        "id": "sigmoid-neuron",
+        "title": {"en": "A 2-D sigmoid neuron", "zh": "二维 sigmoid 神经元"},
+        "source": "w0 = 2\nx0 = -1\nw1 = -3\nx1 = -2\nw2 = -3\n"
+                  "f = sigmoid(w0*x0 + w1*x1 + w2)\n",
+        "description": {
+            "en": "f(w, x) = σ(w0·x0 + w1·x1 + w2) with w = [2, −3, −3] and x = [−1, −2]: the "
+                  "output is 0.73 and the sigmoid's local gradient is σ(1 − σ) = 0.2, giving "
+                  "∂f/∂w = [−0.2, −0.39, 0.2] and ∂f/∂x = [0.39, −0.59].",
+            "zh": "f(w, x) = σ(w0·x0 + w1·x1 + w2)，w = [2, −3, −3]，x = [−1, −2]：输出 0.73，"
+                  "sigmoid 的局部梯度 σ(1 − σ) = 0.2，于是 ∂f/∂w = [−0.2, −0.39, 0.2]，"
+                  "∂f/∂x = [0.39, −0.59]。",
+        },
+        "seed": "000",
+    },
+    {
+        "id": "staged-backprop",
+        "title": {"en": "Staged backprop: (x + σ(y)) / (σ(x) + (x + y)²)",
+                  "zh": "分阶段反向传播：(x + σ(y)) / (σ(x) + (x + y)²)"},
+        "source": "x = 3\ny = -4\nsigy = sigmoid(y)\nnum = x + sigy\nsigx = sigmoid(x)\n"
+                  "xpy = x + y\nxpysqr = xpy^2\nden = sigx + xpysqr\ninvden = 1 / den\n"
+                  "f = num * invden\n",
+        "description": {
+            "en": "The staged program of the cs231n notes. x is used three times and y twice, "
+                  "so their gradients are sums: the backward pass must use += , never =.",
+            "zh": "cs231n 笔记中的分阶段程序。x 用了三次、y 用了两次，所以它们的梯度是几项之和："
+                  "反向传播必须用 +=，而不是 =。",
+        },
+        "seed": "000",
+    },
+    {
+        "id": "mazur-network",
+        "title": {"en": "A 2-2-2 sigmoid network (neuron by neuron)",
+                  "zh": "2-2-2 sigmoid 网络（逐个神经元）"},
+        "source": "i1 = 0.05\ni2 = 0.10\nw1 = 0.15\nw2 = 0.20\nw3 = 0.25\nw4 = 0.30\n"
+                  "w5 = 0.40\nw6 = 0.45\nw7 = 0.50\nw8 = 0.55\nb1 = 0.35\nb2 = 0.60\n"
+                  "t1 = 0.01\nt2 = 0.99\n"
+                  "out_h1 = sigmoid(w1*i1 + w2*i2 + b1)\n"
+                  "out_h2 = sigmoid(w3*i1 + w4*i2 + b1)\n"
+                  "out_o1 = sigmoid(w5*out_h1 + w6*out_h2 + b2)\n"
+                  "out_o2 = sigmoid(w7*out_h1 + w8*out_h2 + b2)\n"
+                  "E = 0.5*(t1 - out_o1)^2 + 0.5*(t2 - out_o2)^2\n",
+        "description": {
+            "en": "The network of seed 004 with inputs i1, i2, weights w1…w8 and biases b1, b2, "
+                  "and the squared error E = Σ ½(target − output)². E = 0.298371109; "
+                  "∂E/∂w5 = 0.082167041 and ∂E/∂w1 = 0.000438568, so one step of gradient "
+                  "descent at rate 0.5 gives w5 = 0.35891648.",
+            "zh": "种子 004 的网络：输入 i1、i2，权重 w1…w8，偏置 b1、b2，误差 E = Σ ½(目标 − "
+                  "输出)²。E = 0.298371109；∂E/∂w5 = 0.082167041，∂E/∂w1 = 0.000438568，学习率 "
+                  "0.5 时一步梯度下降得到 w5 = 0.35891648。",
+        },
+        "seed": "004",
+    },
+    {
+        "id": "max-gate",
+        "title": {"en": "Gates that route: add, multiply, max", "zh": "路由梯度的门：加、乘、max"},
+        "source": "x = 3\ny = -4\nz = 2\nw = -1\nf = 2 * (x*y + max(z, w))\n",
+        "description": {
+            "en": "cs231n's patterns in backward flow: the add gate distributes the gradient, "
+                  "the max gate routes it to the larger input (z gets 2, w gets 0), and the "
+                  "multiply gate swaps its inputs (x gets 2·y = −8, y gets 2·x = 6).",
+            "zh": "cs231n 总结的反向流动模式：加法门分配梯度，max 门把梯度送给较大的输入"
+                  "（z 得到 2，w 得到 0），乘法门交换输入（x 得到 2·y = −8，y 得到 2·x = 6）。",
+        },
+        "seed": "000",
+    },
+    {
+        "id": "relu-neuron",
+        "title": {"en": "A ReLU neuron", "zh": "ReLU 神经元"},
+        "source": "w1 = 0.5\nx1 = 2\nw2 = -1\nx2 = 1.5\nb = 0.25\n"
+                  "f = relu(w1*x1 + w2*x2 + b)\n",
+        "description": {
+            "en": "relu passes the gradient where its input is positive and blocks it where it "
+                  "is not (relu'(0) = 0, as deep-learning frameworks define it). Here the sum is "
+                  "−0.25, so every gradient is 0: try b = 1 to bring the neuron back to life.",
+            "zh": "relu 在输入为正时让梯度通过，否则挡住（深度学习框架约定 relu'(0) = 0）。这里的"
+                  "加权和是 −0.25，所以所有梯度都是 0：把 b 改成 1，神经元就“复活”了。",
+        },
+        "seed": "002",
+    },
+    {
+        "id": "matrix-vector",
+        "title": {"en": "u = W x with a squared loss", "zh": "u = W x 与平方损失"},
+        "source": "W = [[1, 2, -1], [0.5, -1, 3]]\nx = [1, -2, 0.5]\nu = W @ x\n"
+                  "L = sum(u^2)\n",
+        "description": {
+            "en": "Seed 002's linear map u = Wx: the gradient of the weights is an outer "
+                  "product, ∇W L = (∇u L) xᵀ, and the input's is ∇x L = Wᵀ ∇u L.",
+            "zh": "种子 002 的线性映射 u = Wx：权重的梯度是外积 ∇W L = (∇u L) xᵀ，输入的梯度是 "
+                  "∇x L = Wᵀ ∇u L。",
+        },
+        "seed": "002",
+    },
+]
+
+
+def example(example_id: str) -> dict[str, Any]:
+    return next(e for e in EXAMPLES if e["id"] == example_id)

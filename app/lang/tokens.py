@@ -1,0 +1,134 @@
+"""Split source text into tokens that know their line and character column.
+
+The tokenizer is where most hostile or mistyped input is refused: strings,
+attribute dots, full-width punctuation from a Chinese input method and any
+character the language does not use are syntax errors pointing at the
+character, with a hint when we can guess what was meant.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from app.errors import LabError, Span
+
+NUMBER = re.compile(
+    r"(?:[0-9](?:_?[0-9])*(?:\.(?:[0-9](?:_?[0-9])*)?)?|\.[0-9](?:_?[0-9])*)"
+    r"(?:[eE][+-]?[0-9](?:_?[0-9])*)?"
+)
+IDENT = re.compile(r"[^\W\d]\w*")
+SPACE = re.compile(r"[ \t\f\r]+")
+
+# Longest first, so `**` wins over `*`.
+OPERATORS = ("**", "+", "-", "*", "/", "^", "@", "(", ")", "[", "]", ",", "=", ";")
+
+# What a Chinese (or other East Asian) input method types instead of the ASCII we need.
+FULL_WIDTH = {
+    "＋": "+", "－": "-", "−": "-", "×": "*", "＊": "*", "÷": "/", "／": "/",
+    "＾": "^", "＠": "@", "（": "(", "）": ")", "［": "[", "］": "]", "【": "[",
+    "】": "]", "，": ",", "、": ",", "＝": "=", "；": ";", "．": ".", "。": ".",
+    "　": " ", "＃": "#", "·": "*", "⋅": "*",
+    "０": "0", "１": "1", "２": "2", "３": "3", "４": "4",
+    "５": "5", "６": "6", "７": "7", "８": "8", "９": "9",
+}
+
+UNSUPPORTED = {
+    "'": "strings are not part of the circuit language",
+    '"': "strings are not part of the circuit language",
+    ".": "attribute access with '.' is not part of the circuit language",
+    ":": "':' is not part of the circuit language (no slices, walrus or lambdas)",
+    "{": "dictionaries and sets are not part of the circuit language",
+    "}": "dictionaries and sets are not part of the circuit language",
+    "%": "'%' is not an operator of the circuit language",
+    "<": "comparisons are not part of the circuit language",
+    ">": "comparisons are not part of the circuit language",
+    "!": "'!' is not an operator of the circuit language",
+    "&": "'&' is not an operator of the circuit language",
+    "|": "'|' is not an operator of the circuit language",
+    "~": "'~' is not an operator of the circuit language",
+    "\\": "line continuation with '\\' is not needed: break lines inside brackets",
+    "$": "'$' is not part of the circuit language",
+    "`": "'`' is not part of the circuit language",
+    "?": "'?' is not part of the circuit language",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    kind: str  # "num", "name", "op", "newline", "end"
+    text: str
+    span: Span
+
+
+def _error(message: str, line: int, col: int, width: int = 1, key: str = "syntax",
+           **args: object) -> LabError:
+    return LabError("syntax", message, Span(line, col, line, col + width), key=key, info=args)
+
+
+def tokenize(source: str) -> list[Token]:
+    """Tokens of the whole source; newlines inside brackets are not statement breaks."""
+    tokens: list[Token] = []
+    depth = 0
+    line = 1
+    for text in source.split("\n"):
+        pos = 0
+        n = len(text)
+        while pos < n:
+            ch = text[pos]
+            col = pos + 1
+            m = SPACE.match(text, pos)
+            if m:
+                pos = m.end()
+                continue
+            if ch == "#":
+                break
+            m = NUMBER.match(text, pos)
+            if m and (ch != "." or m.end() > pos + 1):
+                end = m.end()
+                if end < n and (text[end].isalnum() or text[end] == "_"):
+                    tail = IDENT.match(text, end)
+                    if tail:
+                        raise _error(
+                            f"a number cannot run into a name: write '{m.group()}*{tail.group()}'"
+                            " for a product",
+                            line, col, tail.end() - pos, key="number_then_name",
+                            number=m.group(), name=tail.group())
+                    raise _error(f"malformed number '{text[pos:end + 1]}'", line, col,
+                                 end + 1 - pos, key="bad_number", text=text[pos:end + 1])
+                tokens.append(Token("num", m.group(), Span(line, col, line, m.end() + 1)))
+                pos = end
+                continue
+            m = IDENT.match(text, pos)
+            if m:
+                tokens.append(Token("name", m.group(), Span(line, col, line, m.end() + 1)))
+                pos = m.end()
+                continue
+            op = next((o for o in OPERATORS if text.startswith(o, pos)), None)
+            if op is not None:
+                if op in "([":
+                    depth += 1
+                elif op in ")]":
+                    depth = max(0, depth - 1)
+                tokens.append(Token("op", op, Span(line, col, line, col + len(op))))
+                pos += len(op)
+                continue
+            if ch in FULL_WIDTH:
+                meant = FULL_WIDTH[ch]
+                raise _error(
+                    f"full-width character '{ch}' (from an input method): type the ASCII "
+                    f"'{meant}' instead",
+                    line, col, key="full_width", char=ch, meant=meant)
+            if ch in UNSUPPORTED:
+                raise _error(UNSUPPORTED[ch], line, col, key="unsupported_char", char=ch)
+            if ch == "\x00":
+                raise _error("the program contains a NUL character", line, col, key="nul")
+            raise _error(f"unexpected character {ch!r}", line, col, key="unexpected_char",
+                         char=ch)
+        if depth == 0:
+            tokens.append(Token("newline", "\n", Span(line, len(text) + 1, line, len(text) + 2)))
+        line += 1
+    last = line - 1
+    end_col = len(source.split("\n")[-1]) + 1
+    tokens.append(Token("end", "", Span(last, end_col, last, end_col + 1)))
+    return tokens

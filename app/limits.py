@@ -1,0 +1,22 @@
+"""The documented limits that keep one request cheap to refuse.
+
+Every limit answers 400 `too_large` when crossed (the body cap answers 413).
+Tests and the benchmark pass their own `Limits` where they need bigger graphs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_source_chars: int = 100_000
+    max_nodes: int = 20_000
+    max_depth: int = 64
+    max_tensor_elements: int = 100_000
+    max_total_elements: int = 2_000_000
+    max_body_bytes: int = 1_000_000
+
+
+DEFAULT_LIMITS = Limits()

@@ -1,0 +1,27 @@
+"""The ASGI app: `uvicorn app.main:app`."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from app.api import errors
+from app.api.routes import router
+from app.limits import DEFAULT_LIMITS
+
+DESCRIPTION = (
+    "Backprop Lab turns a formula into a circuit of gates and returns every value "
+    "(forward pass) and gradient (backward pass), with a step trace that says which "
+    "chain-rule product made each number. Errors share one envelope: "
+    '`{"error": {"type", "message", "line", "column"}}`.'
+)
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="Backprop Lab", version="0.1.0", description=DESCRIPTION)
+    errors.install(app)
+    app.include_router(router)
+    app.add_middleware(errors.BodyLimit, max_bytes=DEFAULT_LIMITS.max_body_bytes)
+    return app
+
+
+app = create_app()
