@@ -68,6 +68,9 @@ def bind(graph: Graph, values: dict[str, Any] | None,
          limits: Limits = DEFAULT_LIMITS) -> tuple[dict[int, np.ndarray], list[str]]:
     """Each input node's value, and warnings about `values` entries that are not inputs."""
     values = values or {}
+    leaves = [i for i, op in enumerate(graph.ops) if op == "input"]
+    if not values and all(graph.defaults[i] is not None for i in leaves):
+        return {i: graph.defaults[i] for i in leaves}, []
     bound: dict[int, np.ndarray] = {}
     missing: list[int] = []
     inputs = graph.input_ids

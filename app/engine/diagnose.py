@@ -20,14 +20,9 @@ def node_warnings(ev: Evaluation) -> dict[int, list[str]]:
     """Warnings keyed by node id."""
     out: dict[int, list[str]] = {}
     nodes = ev.graph.nodes
-    finite_value = [True] * len(nodes)
-    bad_scalars = set(np.flatnonzero(~np.isfinite(ev.sval)).tolist())
+    finite_value = [bool(np.isfinite(v).all()) for v in ev.values]
     for node in nodes:
         i = node.id
-        if ev.plan.scalar[i]:
-            finite_value[i] = i not in bad_scalars
-        else:
-            finite_value[i] = bool(np.isfinite(ev.tval[i]).all())
         if finite_value[i]:
             continue
         if node.op in ("input", "const"):
@@ -37,8 +32,7 @@ def node_warnings(ev: Evaluation) -> dict[int, list[str]]:
             hint = op.domain or "the result is too large for a 64-bit float (over about 1.8e308)"
             out.setdefault(i, []).append(
                 f"{node.label} gave a value that is {_kind(ev.value(i))}: {hint}")
-    grads_finite = bool(np.isfinite(ev.sgrad).all()) and all(
-        np.isfinite(g).all() for g in ev.tgrad.values())
+    grads_finite = all(g is None or np.isfinite(g).all() for g in ev.grads)
     for node in nodes if not grads_finite else ():
         o = node.id
         if not node.inputs or not (ev.plan.reached[o] and ev.plan.requires[o]):

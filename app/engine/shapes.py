@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from app.errors import LabError, span_text
-from app.graph import Graph
+from app.graph import Graph, Node
 from app.limits import DEFAULT_LIMITS, Limits
 from app.ops import REGISTRY, ShapeError
 
@@ -30,37 +30,50 @@ def describe_call(op_name: str, shapes: list[Shape]) -> str:
 def infer_shapes(graph: Graph, bound: dict[int, np.ndarray],
                  limits: Limits = DEFAULT_LIMITS) -> list[Shape]:
     """The shape of every node; raises LabError(`shape` or `too_large`) at the node at fault."""
+    elementwise = {name: op.partials is not None for name, op in REGISTRY.items()}
+    n = len(graph)
+    if (n <= limits.max_total_elements
+            and all(v.shape == () for v in bound.values())
+            and all(elementwise.get(op, True) for op in set(graph.ops))
+            and all(d is None or d.shape == () for d in graph.defaults)):
+        return [()] * n  # scalars in, elementwise gates: scalars throughout
     shapes: list[Shape] = []
     total = 0
-    for node in graph.nodes:
-        if node.op == "input":
-            shape = bound[node.id].shape
-        elif node.op == "const":
-            shape = node.default.shape
+    for i, (op, ins) in enumerate(zip(graph.ops, graph.inputs, strict=True)):
+        if not ins:
+            shape = bound[i].shape if op == "input" else graph.defaults[i].shape
         else:
-            op = REGISTRY[node.op]
-            ins = [shapes[i] for i in node.inputs]
-            try:
-                shape = op.shape(*ins, **node.param_dict())
-            except ShapeError as err:
-                text = span_text(graph.source, node.span)
-                raise LabError(
-                    "shape", f"{text}: {describe_call(node.op, ins)} — {err}", node.at,
-                    key="shape", info={"op": node.op, "shapes": [list(s) for s in ins],
-                                       "reason": str(err)},
-                    source=graph.source) from None
-        size = int(np.prod(shape)) if shape else 1
-        if size > limits.max_tensor_elements:
-            raise LabError("too_large", f"this gate would make a tensor of shape {shape} "
-                           f"({size:,} numbers, over the limit of "
-                           f"{limits.max_tensor_elements:,})", node.at,
-                           key="tensor_too_large", info={"limit": limits.max_tensor_elements},
-                           source=graph.source)
-        total += size
+            first = shapes[ins[0]]
+            if elementwise[op] and (len(ins) == 1 or shapes[ins[1]] == first):
+                shape = first  # the common case, scalars above all: no broadcasting to do
+            else:
+                shape = _op_shape(graph, graph.nodes[i], [shapes[j] for j in ins])
+        total += 1
+        if shape:
+            size = int(np.prod(shape))
+            if size > limits.max_tensor_elements:
+                raise LabError("too_large", f"this gate would make a tensor of shape {shape} "
+                               f"({size:,} numbers, over the limit of "
+                               f"{limits.max_tensor_elements:,})", graph.nodes[i].at,
+                               key="tensor_too_large",
+                               info={"limit": limits.max_tensor_elements}, source=graph.source)
+            total += size - 1
         if total > limits.max_total_elements:
             raise LabError("too_large", "the circuit holds more than "
-                           f"{limits.max_total_elements:,} numbers in all", node.at,
+                           f"{limits.max_total_elements:,} numbers in all", graph.nodes[i].at,
                            key="total_too_large", info={"limit": limits.max_total_elements},
                            source=graph.source)
         shapes.append(shape)
     return shapes
+
+
+def _op_shape(graph: Graph, node: Node, ins: list[Shape]) -> Shape:
+    try:
+        return REGISTRY[node.op].shape(*ins, **node.param_dict())
+    except ShapeError as err:
+        text = span_text(graph.source, node.span)
+        raise LabError(
+            "shape", f"{text}: {describe_call(node.op, ins)} — {err}", node.at,
+            key="shape", info={"op": node.op, "shapes": [list(s) for s in ins],
+                               "reason": str(err)},
+            source=graph.source) from None

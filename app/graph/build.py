@@ -102,7 +102,7 @@ class _Builder:
                 output = self.expr(stmt.expr)
                 continue
             output = self.assign(stmt)
-        return Graph(self.nodes, output, self.program.source)
+        return Graph.from_nodes(self.nodes, output, self.program.source)
 
     def assign(self, stmt: Assign) -> int:
         value = literal_value(stmt.expr)

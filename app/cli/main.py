@@ -1,0 +1,138 @@
+"""`backprop-lab serve` runs the app; `backprop-lab eval` prints a program's circuit.
+
+`eval --json` prints exactly the body POST /api/graph answers, errors included,
+so scripts can use either interchangeably.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import webbrowser
+from typing import Any
+
+import numpy as np
+
+from app.api.jsonify import dumps
+from app.api.service import graph_json, run
+from app.errors import LabError
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """`x=-2` or `W=[[1,2],[3,4]]` as a (name, JSON value) pair."""
+    name, sep, raw = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected name=value, got {text!r}")
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        raise argparse.ArgumentTypeError(
+            f"the value of {name.strip()!r} is not a number or a JSON list: {raw!r}") from None
+    return name.strip(), value
+
+
+def format_value(x: Any) -> str:
+    if x is None:
+        return "—"
+    arr = np.asarray(x, dtype=float)
+    if arr.ndim == 0:
+        return f"{float(arr):.6g}"
+    body = np.array2string(arr, precision=4, separator=", ", threshold=12,
+                           max_line_width=10_000).replace("\n", "")
+    return f"{body} {arr.shape}"
+
+
+def table(body: dict[str, Any]) -> str:
+    """Every node: name or label, op, value, gradient; the output marked with *."""
+    rows = [("node", "op", "value", "gradient")]
+    for node in body["nodes"]:
+        mark = "*" if node["id"] == body["output"] else ""
+        rows.append((f"{node['name'] or node['label']}{mark}", node["op"],
+                     format_value(_decode(node["value"])), format_value(_decode(node["grad"]))))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
+             for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines.extend(f"warning: {w}" for w in body["warnings"])
+    return "\n".join(lines)
+
+
+def _decode(x: Any) -> Any:
+    names = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
+    if isinstance(x, str):
+        return names[x]
+    if isinstance(x, list):
+        return [_decode(v) for v in x]
+    return x
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    if args.file:
+        with open(args.file, encoding="utf-8") as handle:
+            source = handle.read()
+    elif args.source == "-":
+        source = sys.stdin.read()
+    elif args.source is not None:
+        source = args.source
+    else:
+        print("backprop-lab eval: give a program, -f FILE, or - for standard input",
+              file=sys.stderr)
+        return 2
+    values = dict(args.values)
+    seed = json.loads(args.seed) if args.seed else None
+    try:
+        body = graph_json(run(source, values, seed))
+    except LabError as err:
+        if args.json:
+            print(dumps({"error": err.to_json()}))
+        else:
+            print(f"error ({err.type}): {err.message}", file=sys.stderr)
+        return 2
+    print(dumps(body) if args.json else table(body))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    url = f"http://{args.host}:{args.port}/"
+    if args.open:
+        threading.Timer(1.0, webbrowser.open, (url,)).start()
+    print(f"Backprop Lab on {url}  (API docs: {url}docs)", file=sys.stderr)
+    uvicorn.run("app.main:app", host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="backprop-lab", description="See backpropagation happen, gate by gate.")
+    sub = parser.add_subparsers(dest="command")
+    serve = sub.add_parser("serve", help="run the web app and the JSON API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--open", action="store_true", help="open the page in a browser")
+    serve.set_defaults(func=cmd_serve)
+    ev = sub.add_parser("eval", help="print every node's value and gradient",
+                        description="Example: backprop-lab eval 'f = (x + y) * z' x=-2 y=5 z=-4")
+    ev.add_argument("source", nargs="?", help="the program ('-' reads standard input)")
+    ev.add_argument("values", nargs="*", type=parse_assignment, metavar="name=value",
+                    help="input values: numbers or JSON lists")
+    ev.add_argument("-f", "--file", help="read the program from a file")
+    ev.add_argument("--seed", help="upstream gradient for a tensor output, as JSON")
+    ev.add_argument("--json", action="store_true", help="print what POST /api/graph returns")
+    ev.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args(["serve", *(argv or [])])
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
