@@ -1,0 +1,58 @@
+"""The backprop-lab command: eval's table and --json, errors, and python -m app."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from app.api.service import graph_response
+from app.cli.main import main
+
+
+def test_eval_prints_a_table(capsys) -> None:
+    assert main(["eval", "f = (x + y) * z", "x=-2", "y=5", "z=-4"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split() == ["node", "op", "value", "gradient"]
+    rows = {line.split()[0]: line.split()[1:] for line in out[2:]}
+    assert rows["x"] == ["input", "-2", "-4"]
+    assert rows["z"] == ["input", "-4", "3"]
+    assert rows["f*"] == ["mul", "-12", "1"]
+
+
+def test_eval_json_is_the_api_body(capsys) -> None:
+    assert main(["eval", "f = (x + y) * z", "x=-2", "y=5", "z=-4", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == graph_response("f = (x + y) * z", {"x": -2, "y": 5, "z": -4})
+
+
+def test_eval_tensor_values(capsys) -> None:
+    assert main(["eval", "f = sum(W @ x)", "W=[[1,2],[3,4]]", "x=[1,-1]"]) == 0
+    out = capsys.readouterr().out
+    assert "(2, 2)" in out and "[4., 6.]" in out
+
+
+def test_eval_error_exit_code_and_caret(capsys) -> None:
+    assert main(["eval", "f = sigmod(x)", "x=1"]) == 2
+    err = capsys.readouterr().err
+    assert "did you mean 'sigmoid'" in err and "    ^^^^^^" in err
+    assert main(["eval", "f = sigmod(x)", "x=1", "--json"]) == 2
+    body = json.loads(capsys.readouterr().out)
+    assert body["error"]["type"] == "unknown_function" and body["error"]["column"] == 5
+
+
+def test_eval_reads_a_file(tmp_path, capsys) -> None:
+    program = tmp_path / "staged.txt"
+    program.write_text("x = 3\ny = -4\nf = x * y\n", encoding="utf-8")
+    assert main(["eval", "-f", str(program)]) == 0
+    assert "-12" in capsys.readouterr().out
+
+
+def test_python_dash_m_app_help() -> None:
+    result = subprocess.run([sys.executable, "-m", "app", "--help"], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0
+    assert "serve" in result.stdout and "eval" in result.stdout
+    result = subprocess.run([sys.executable, "-m", "app", "serve", "--help"],
+                            capture_output=True, text=True, timeout=60)
+    assert "--port" in result.stdout and "--open" in result.stdout
