@@ -80,10 +80,10 @@ class LabError(Exception):
         """The offending source line and a caret under the column, as lark's get_context."""
         if self.span is None or self.source is None:
             return ""
-        lines = self.source.splitlines() or [""]
+        lines = self.source.split("\n")  # as the tokenizer counts lines: \f is a blank
         if not 1 <= self.span.line <= len(lines):
             return ""
-        text = lines[self.span.line - 1]
+        text = lines[self.span.line - 1].rstrip("\r")
         width = 1
         if self.span.end_line == self.span.line:
             width = max(1, self.span.end_column - self.span.column)

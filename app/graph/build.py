@@ -112,7 +112,8 @@ class _Builder:
         else:
             before = len(self.nodes)
             node_id = self.expr(stmt.expr)
-            if node_id < before:  # an alias (f = q): a gate of its own, so one name a node
+            if node_id < before or self.nodes[node_id].name is not None:
+                # an alias (f = q): a gate of its own, so every node has at most one name
                 node_id = self.add("identity", (node_id,), "=", stmt.span, stmt.target_span,
                                    name=stmt.target)
             else:

@@ -127,7 +127,7 @@ class _Parser:
         return ExprStmt(expr, expr.span)
 
     def check_name(self, tok: Token) -> None:
-        if keyword.iskeyword(tok.text) or keyword.issoftkeyword(tok.text):
+        if keyword.iskeyword(tok.text):
             raise LabError(
                 "syntax",
                 f"'{tok.text}' is a Python keyword; the circuit language has no "
