@@ -18,6 +18,7 @@ import numpy as np
 from app.api.jsonify import dumps
 from app.api.service import graph_json, run
 from app.errors import LabError
+from app.ops import REGISTRY
 
 
 def parse_assignment(text: str) -> tuple[str, Any]:
@@ -94,6 +95,31 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def ops_table() -> str:
+    """The op catalogue as a Markdown table: the README's op table is this, verbatim."""
+    rows = ["| written | gate | what it computes | local derivative |",
+            "|---|---|---|---|"]
+    for op in REGISTRY.values():
+        if op.function:
+            params = "".join(f", {p.name}" for p in op.params)
+            args = ", ".join("ab"[:op.arity])
+            written = f"`{op.function}({args}{params})`"
+        elif op.operator and op.arity == 2:
+            written = f"`a {op.operator} b`" + (" or `a ** b`" if op.operator == "^" else "")
+        elif op.operator:
+            written = f"`{op.operator}a`"
+        else:
+            written = "`f = q` (alias)"
+        cells = (written, op.symbol, op.description, "; ".join(op.formulas))
+        rows.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(rows)
+
+
+def cmd_ops(args: argparse.Namespace) -> int:
+    print(ops_table())
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -123,6 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--seed", help="upstream gradient for a tensor output, as JSON")
     ev.add_argument("--json", action="store_true", help="print what POST /api/graph returns")
     ev.set_defaults(func=cmd_eval)
+    ops = sub.add_parser("ops", help="print the op catalogue as a Markdown table")
+    ops.set_defaults(func=cmd_ops)
     return parser
 
 
