@@ -56,3 +56,33 @@ def test_python_dash_m_app_help() -> None:
     result = subprocess.run([sys.executable, "-m", "app", "serve", "--help"],
                             capture_output=True, text=True, timeout=60)
     assert "--port" in result.stdout and "--open" in result.stdout
+
+
+def test_serve_answers_on_the_chosen_port() -> None:
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.2)
+        response = httpx.post(f"{base}/api/graph", json={
+            "source": "f = (x + y) * z", "values": {"x": -2, "y": 5, "z": -4}})
+        assert response.json()["nodes"][-1]["value"] == -12
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
