@@ -18,5 +18,10 @@ class Limits:
     max_total_elements: int = 2_000_000
     max_body_bytes: int = 1_000_000
 
+    def __post_init__(self) -> None:
+        # The parser recurses a few frames per nesting level; stay far from Python's limit.
+        if not 1 <= self.max_depth <= 100:
+            raise ValueError("max_depth must be between 1 and 100")
+
 
 DEFAULT_LIMITS = Limits()
