@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
-from app.api import errors
+from app.api import errors, pages
 from app.api.routes import router
 from app.limits import DEFAULT_LIMITS
 
@@ -17,10 +18,15 @@ DESCRIPTION = (
 
 
 def create_app() -> FastAPI:
-    app = FastAPI(title="Backprop Lab", version="0.1.0", description=DESCRIPTION)
+    app = FastAPI(title="Backprop Lab", version="0.1.0", description=DESCRIPTION,
+                  docs_url=None, redoc_url=None)
     errors.install(app)
     app.include_router(router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
+    app.mount("/docs-static", StaticFiles(directory=pages.swagger_dir()), name="docs-static")
     app.add_middleware(errors.BodyLimit, max_bytes=DEFAULT_LIMITS.max_body_bytes)
+    app.add_middleware(pages.SecurityHeaders)
     return app
 
 

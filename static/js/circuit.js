@@ -1,0 +1,339 @@
+// The circuit as SVG: built once per graph, then only attributes and text change.
+//
+// cs231n's convention: each wire shows its source's value above it (green) and,
+// once the backward pass has sent a gradient along it, that gradient below it
+// (red, italic). Nodes show their own gradient so far beside them.
+
+import { full, isTensor, label, num, rows, shapeText } from "./format.js";
+import { edgeKey } from "./timeline.js";
+
+const SVG = "http://www.w3.org/2000/svg";
+const R = 22;
+const STUB = 70;
+
+function el(name, attrs = {}, parent = null) {
+  const node = document.createElementNS(SVG, name);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+  if (parent) parent.appendChild(node);
+  return node;
+}
+
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
+function toggle(node, cls, on) {
+  if (node.classList.contains(cls) !== on) node.classList.toggle(cls, on);
+}
+
+// A smooth path through the layout's points: straight for two points, curved through more.
+function pathThrough(points) {
+  let d = `M${points[0][0]},${points[0][1]}`;
+  if (points.length === 2) return `${d} L${points[1][0]},${points[1][1]}`;
+  for (let i = 1; i < points.length; i += 1) {
+    const [x0, y0] = points[i - 1];
+    const [x1, y1] = points[i];
+    const mx = (x0 + x1) / 2;
+    d += ` C${mx},${y0} ${mx},${y1} ${x1},${y1}`;
+  }
+  return d;
+}
+
+function midpoint(points) {
+  let total = 0;
+  const lengths = [];
+  for (let i = 1; i < points.length; i += 1) {
+    const len = Math.hypot(points[i][0] - points[i - 1][0], points[i][1] - points[i - 1][1]);
+    lengths.push(len);
+    total += len;
+  }
+  let walk = total / 2;
+  for (let i = 0; i < lengths.length; i += 1) {
+    if (walk <= lengths[i] || i === lengths.length - 1) {
+      const f = lengths[i] ? walk / lengths[i] : 0;
+      const [x0, y0] = points[i];
+      const [x1, y1] = points[i + 1];
+      return [x0 + (x1 - x0) * f, y0 + (y1 - y0) * f];
+    }
+    walk -= lengths[i];
+  }
+  return points[0];
+}
+
+// Node ids, ops and inputs: if these match, a new response can reuse the drawing.
+export function structureKey(body) {
+  return body.nodes.map((n) => `${n.id}:${n.op}:${n.inputs.join(",")}:${n.shape.join("x")}`).join("|");
+}
+
+export class CircuitView {
+  constructor(svg, handlers) {
+    this.svg = svg;
+    this.handlers = handlers; // { onNodeHover(id|null), onNodeToggle(id) }
+    this.key = null;
+    this.view = null;
+    this.bounds = { x: 0, y: 0, w: 100, h: 100 };
+    this.expanded = new Set();
+    this.installZoom();
+  }
+
+  // Build the drawing for a response (or keep it, when only numbers changed).
+  setGraph(body) {
+    const key = structureKey(body) + JSON.stringify(body.layout ? [body.layout.width, body.layout.height] : []);
+    this.body = body;
+    this.byId = new Map(body.nodes.map((n) => [n.id, n]));
+    if (key === this.key) return false;
+    this.key = key;
+    this.expanded.clear();
+    this.build(body);
+    this.fit();
+    return true;
+  }
+
+  build(body) {
+    const svg = this.svg;
+    while (svg.firstChild) svg.removeChild(svg.firstChild);
+    const layout = body.layout || fallbackLayout(body);
+    this.layout = layout;
+    const pos = (id) => layout.nodes[id];
+    const root = el("g", { class: "viewport" }, svg);
+    const edgeLayer = el("g", { class: "edges" }, root);
+    const nodeLayer = el("g", { class: "nodes" }, root);
+    this.root = root;
+    this.edges = [];
+    this.nodeViews = new Map();
+
+    const routes = new Map();
+    for (const route of layout.edges || []) {
+      const k = `${route.from}>${route.to}`;
+      if (!routes.has(k)) routes.set(k, []);
+      routes.get(k).push(route.points);
+    }
+    const used = new Map();
+    for (const node of body.nodes) {
+      node.inputs.forEach((inputId, position) => {
+        const a = pos(inputId);
+        const b = pos(node.id);
+        const k = `${inputId}>${node.id}`;
+        const seen = used.get(k) || 0;
+        used.set(k, seen + 1);
+        const given = (routes.get(k) || [])[seen];
+        let points = given && given.length >= 2 ? given.map((p) => [p[0], p[1]]) : [[a.x, a.y], [b.x, b.y]];
+        points[0] = [points[0][0] + R, points[0][1]];
+        points[points.length - 1] = [b.x - R, b.y + (seen ? 8 * seen : 0)];
+        this.edges.push(this.makeEdge(edgeLayer, inputId, node.id, position, points));
+      });
+    }
+    const out = pos(body.output);
+    this.edges.push(this.makeEdge(edgeLayer, body.output, null, 0,
+      [[out.x + R, out.y], [out.x + R + STUB, out.y]]));
+
+    for (const node of body.nodes) this.nodeViews.set(node.id, this.makeNode(nodeLayer, node, pos(node.id)));
+    this.bounds = { x: -40, y: -50, w: (layout.width || 200) + STUB + 80, h: (layout.height || 100) + 100 };
+  }
+
+  makeEdge(layer, from, to, position, points) {
+    const g = el("g", { class: to ? "edge" : "edge output-edge" }, layer);
+    el("path", { d: pathThrough(points), class: "wire", "marker-end": "" }, g);
+    const [mx, my] = midpoint(points);
+    const value = el("text", { x: mx, y: my - 7, class: "value", "text-anchor": "middle" }, g);
+    const valueTitle = el("title", {}, value);
+    const grad = el("text", { x: mx, y: my + 17, class: "grad", "text-anchor": "middle" }, g);
+    const gradTitle = el("title", {}, grad);
+    return { g, from, to, key: to ? edgeKey(from, to, position) : null, value, valueTitle, grad, gradTitle };
+  }
+
+  makeNode(layer, node, p) {
+    const kind = node.op === "input" ? "input" : node.op === "const" ? "const" : "gate";
+    const g = el("g", { class: `node ${kind}`, transform: `translate(${p.x},${p.y})`, tabindex: 0,
+                        "data-id": node.id, role: "button" }, layer);
+    if (kind === "gate") el("circle", { r: R, class: "shape" }, g);
+    else el("rect", { x: -R - 6, y: -15, width: 2 * R + 12, height: 30, rx: 8, class: "shape" }, g);
+    const text = el("text", { class: "symbol", "text-anchor": "middle", dy: "0.35em" }, g);
+    text.textContent = kind === "gate" ? node.label : (node.name || node.label);
+    if (kind === "gate" && node.name) {
+      const name = el("text", { class: "node-name", "text-anchor": "middle", y: -R - 8 }, g);
+      name.textContent = node.name;
+    }
+    const grad = el("text", { class: "grad node-grad", "text-anchor": "middle", y: R + 18 }, g);
+    const title = el("title", {}, g);
+    let badge = null;
+    if (node.shape.length) {
+      badge = el("text", { class: "shape-badge", "text-anchor": "middle", y: kind === "gate" ? -R - (node.name ? 22 : 8) : -21 }, g);
+      badge.textContent = `[${shapeText(node.shape)}]`;
+    }
+    const warn = el("text", { class: "warn-mark", x: R - 2, y: -R + 6, "text-anchor": "middle" }, g);
+    const matrix = el("g", { class: "matrix", transform: `translate(${R + 10},${-R})` }, g);
+    g.addEventListener("mouseenter", () => this.handlers.onNodeHover(node.id));
+    g.addEventListener("mouseleave", () => this.handlers.onNodeHover(null));
+    g.addEventListener("focus", () => this.handlers.onNodeHover(node.id));
+    g.addEventListener("blur", () => this.handlers.onNodeHover(null));
+    const activate = () => {
+      if (!node.shape.length) return;
+      if (this.expanded.has(node.id)) this.expanded.delete(node.id);
+      else this.expanded.add(node.id);
+      this.handlers.onNodeToggle(node.id);
+    };
+    g.addEventListener("click", activate);
+    g.addEventListener("keydown", (e) => {
+      if (e.key === "Enter") { e.preventDefault(); activate(); }
+    });
+    return { g, grad, title, warn, matrix, matrixKey: "" };
+  }
+
+  // Show the numbers visible at this step; highlight the current and hovered nodes.
+  update(state, focusId, hovered, names) {
+    const byId = this.byId;
+    for (const edge of this.edges) {
+      const source = byId.get(edge.from);
+      const shown = state.shown.has(edge.from);
+      const valueText = shown ? label(source.value, source.shape) : "";
+      setText(edge.value, valueText);
+      setText(edge.valueTitle, shown ? full(source.value) : "");
+      let g;
+      if (edge.key) g = state.edgeGrads.get(edge.key);
+      else g = state.grads.get(edge.from);
+      const has = g !== undefined;
+      setText(edge.grad, has ? label(g, source.shape) : "");
+      setText(edge.gradTitle, has ? full(g) : "");
+      toggle(edge.g, "active", state.current && state.current.kind === "edge" && state.current.key === edge.key);
+    }
+    for (const [id, view] of this.nodeViews) {
+      const node = byId.get(id);
+      const shown = state.shown.has(id);
+      const g = state.grads.get(id);
+      const isLeaf = node.op === "input";
+      setText(view.grad, isLeaf && g !== undefined ? label(g, node.shape) : "");
+      toggle(view.g, "computed", shown);
+      toggle(view.g, "current", focusId === id);
+      toggle(view.g, "hl", hovered.has(id));
+      const warned = shown && node.warnings && node.warnings.length > 0;
+      toggle(view.g, "warn", warned);
+      setText(view.warn, warned ? "⚠" : "");
+      const title = [
+        names(node),
+        shown ? `= ${full(node.value)}` : "",
+        g !== undefined ? `∂ = ${full(g)}` : "",
+        warned ? node.warnings.join("; ") : "",
+      ].filter(Boolean).join("  ");
+      setText(view.title, title);
+      if (view.g.getAttribute("aria-label") !== title) view.g.setAttribute("aria-label", title);
+      this.renderMatrix(view, node, shown, g);
+    }
+  }
+
+  renderMatrix(view, node, shown, grad) {
+    const open = this.expanded.has(node.id) && shown;
+    const key = open ? JSON.stringify([node.value, grad ?? null]) : "";
+    if (key === view.matrixKey) return;
+    view.matrixKey = key;
+    const m = view.matrix;
+    while (m.firstChild) m.removeChild(m.firstChild);
+    if (!open) return;
+    const blocks = [["value", node.value]];
+    if (grad !== undefined) blocks.push(["grad", grad]);
+    let y = 0;
+    const bg = el("rect", { class: "matrix-bg", x: -4, y: -12, rx: 4 }, m);
+    let width = 0;
+    for (const [cls, value] of blocks) {
+      for (const row of rows(value).slice(0, 8)) {
+        const text = el("text", { class: `matrix-row ${cls}`, x: 0, y }, m);
+        const cells = row.slice(0, 8).map((v) => num(v).padStart(6));
+        text.textContent = cells.join(" ") + (row.length > 8 ? " …" : "");
+        width = Math.max(width, text.textContent.length * 7);
+        y += 15;
+      }
+      y += 6;
+    }
+    bg.setAttribute("width", String(width + 8));
+    bg.setAttribute("height", String(y));
+  }
+
+  // -- zoom and pan --------------------------------------------------------
+  applyView() {
+    const v = this.view;
+    this.svg.setAttribute("viewBox", `${v.x} ${v.y} ${v.w} ${v.h}`);
+  }
+
+  fit() {
+    this.view = { ...this.bounds };
+    this.applyView();
+  }
+
+  zoom(factor, cx = null, cy = null) {
+    const v = this.view;
+    const px = cx ?? v.x + v.w / 2;
+    const py = cy ?? v.y + v.h / 2;
+    const w = Math.min(Math.max(v.w * factor, 40), this.bounds.w * 20);
+    const h = v.h * (w / v.w);
+    this.view = { x: px - (px - v.x) * (w / v.w), y: py - (py - v.y) * (h / v.h), w, h };
+    this.applyView();
+  }
+
+  toSvg(clientX, clientY) {
+    const rect = this.svg.getBoundingClientRect();
+    const v = this.view;
+    const scale = Math.max(v.w / rect.width, v.h / rect.height);
+    const ox = v.x - (rect.width * scale - v.w) / 2;
+    const oy = v.y - (rect.height * scale - v.h) / 2;
+    return [ox + (clientX - rect.left) * scale, oy + (clientY - rect.top) * scale, scale];
+  }
+
+  installZoom() {
+    const svg = this.svg;
+    const pointers = new Map();
+    let last = null;
+    svg.addEventListener("wheel", (e) => {
+      if (!this.view) return;
+      e.preventDefault();
+      const [x, y] = this.toSvg(e.clientX, e.clientY);
+      this.zoom(Math.exp(e.deltaY * 0.0015), x, y);
+    }, { passive: false });
+    svg.addEventListener("pointerdown", (e) => {
+      if (!this.view || e.target.closest(".node")) return;
+      pointers.set(e.pointerId, [e.clientX, e.clientY]);
+      svg.setPointerCapture(e.pointerId);
+      last = null;
+    });
+    svg.addEventListener("pointermove", (e) => {
+      if (!pointers.has(e.pointerId)) return;
+      const prev = pointers.get(e.pointerId);
+      pointers.set(e.pointerId, [e.clientX, e.clientY]);
+      if (pointers.size === 1) {
+        const [, , scale] = this.toSvg(e.clientX, e.clientY);
+        this.view.x -= (e.clientX - prev[0]) * scale;
+        this.view.y -= (e.clientY - prev[1]) * scale;
+        this.applyView();
+      } else if (pointers.size === 2) {
+        const [p, q] = [...pointers.values()];
+        const dist = Math.hypot(p[0] - q[0], p[1] - q[1]);
+        if (last) {
+          const [x, y] = this.toSvg((p[0] + q[0]) / 2, (p[1] + q[1]) / 2);
+          this.zoom(last / dist, x, y);
+        }
+        last = dist;
+      }
+    });
+    const end = (e) => { pointers.delete(e.pointerId); last = null; };
+    svg.addEventListener("pointerup", end);
+    svg.addEventListener("pointercancel", end);
+  }
+}
+
+// Where the server sent no layout: inputs left, each gate one column after its inputs.
+function fallbackLayout(body) {
+  const layer = new Map();
+  const rowsPer = new Map();
+  const nodes = {};
+  for (const node of body.nodes) {
+    const l = node.inputs.length ? 1 + Math.max(...node.inputs.map((i) => layer.get(i))) : 0;
+    layer.set(node.id, l);
+    const r = rowsPer.get(l) || 0;
+    rowsPer.set(l, r + 1);
+    nodes[node.id] = { x: 40 + l * 130, y: 40 + r * 80, layer: l };
+  }
+  const width = 80 + Math.max(...layer.values()) * 130;
+  const height = 80 + (Math.max(...rowsPer.values()) - 1) * 80;
+  return { nodes, edges: [], width, height };
+}
+
+export { isTensor };

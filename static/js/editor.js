@@ -1,0 +1,103 @@
+// The program editor: a textarea over a backdrop that can highlight whole lines,
+// a line-number gutter, and the inline error with a caret under the column.
+
+export class Editor {
+  constructor({ textarea, backdrop, gutter, errorBox, errorSummary, errorContext }, handlers) {
+    this.textarea = textarea;
+    this.backdrop = backdrop;
+    this.gutter = gutter;
+    this.errorBox = errorBox;
+    this.errorSummary = errorSummary;
+    this.errorContext = errorContext;
+    this.handlers = handlers; // { onInput(text), onHoverLine(line|null) }
+    this.lines = [];
+    this.marks = { current: 0, hover: 0, error: 0 };
+    textarea.addEventListener("input", () => {
+      this.renderLines();
+      handlers.onInput(textarea.value);
+    });
+    textarea.addEventListener("scroll", () => this.syncScroll());
+    textarea.addEventListener("mousemove", (e) => handlers.onHoverLine(this.lineAt(e)));
+    textarea.addEventListener("mouseleave", () => handlers.onHoverLine(null));
+  }
+
+  get value() {
+    return this.textarea.value;
+  }
+
+  setValue(text) {
+    if (this.textarea.value !== text) this.textarea.value = text;
+    this.renderLines();
+  }
+
+  renderLines() {
+    const lines = this.textarea.value.split("\n");
+    if (lines.length === this.lines.length && lines.every((l, i) => l === this.lines[i])) return;
+    this.lines = lines;
+    this.backdrop.replaceChildren(...lines.map((text) => {
+      const div = document.createElement("div");
+      div.className = "line";
+      div.textContent = text + "\n";
+      return div;
+    }));
+    this.gutter.replaceChildren(...lines.map((_, i) => {
+      const div = document.createElement("div");
+      div.textContent = String(i + 1);
+      return div;
+    }));
+    this.applyMarks();
+  }
+
+  syncScroll() {
+    this.backdrop.scrollTop = this.textarea.scrollTop;
+    this.gutter.scrollTop = this.textarea.scrollTop;
+  }
+
+  lineAt(event) {
+    const style = getComputedStyle(this.textarea);
+    const lineHeight = parseFloat(style.lineHeight) || 20;
+    const top = parseFloat(style.paddingTop) || 0;
+    const y = event.offsetY + this.textarea.scrollTop - top;
+    const line = Math.floor(y / lineHeight) + 1;
+    return line >= 1 && line <= this.lines.length ? line : null;
+  }
+
+  // Highlight kinds: "current" (the stepper's node), "hover" (a gate under the pointer),
+  // "error" (the line an error points at). 0 clears.
+  mark(kind, line) {
+    if (this.marks[kind] === (line || 0)) return;
+    this.marks[kind] = line || 0;
+    this.applyMarks();
+  }
+
+  applyMarks() {
+    const children = this.backdrop.children;
+    for (let i = 0; i < children.length; i += 1) {
+      const n = i + 1;
+      children[i].classList.toggle("current", this.marks.current === n);
+      children[i].classList.toggle("hover", this.marks.hover === n);
+      children[i].classList.toggle("error-line", this.marks.error === n);
+    }
+  }
+
+  // Show an error: the message, then the offending line with a caret at the column.
+  showError(summary, error) {
+    if (!summary) {
+      this.errorBox.hidden = true;
+      this.mark("error", 0);
+      return;
+    }
+    this.errorBox.hidden = false;
+    this.errorSummary.textContent = summary;
+    let context = "";
+    if (error && error.line) {
+      const text = this.textarea.value.split("\n")[error.line - 1] ?? "";
+      const width = error.end_line === error.line
+        ? Math.max(1, (error.end_column || error.column + 1) - error.column) : 1;
+      context = `${text}\n${" ".repeat(Math.max(0, error.column - 1))}${"^".repeat(width)}`;
+    }
+    this.errorContext.textContent = context;
+    this.errorContext.hidden = !context;
+    this.mark("error", error && error.line ? error.line : 0);
+  }
+}

@@ -1,0 +1,91 @@
+// What the explanation panel says for a step: plain words and the chain-rule product.
+
+import { num, term } from "./format.js";
+import { t } from "./i18n.js";
+
+const OPERATOR_SYMBOL = { add: "+", sub: "−", mul: "·", div: "/", pow: "^", matmul: "@" };
+
+// How a node is called in a formula: its name, else its source text, else its gate label.
+export function displayName(node, source) {
+  if (node.name) return node.name;
+  if (node.op === "const") return node.label;
+  const text = spanText(source, node.span);
+  if (text) return text.length > 24 ? node.label : `(${text})`;
+  return node.label;
+}
+
+export function spanText(source, span) {
+  if (!span || !source) return "";
+  const lines = source.split("\n");
+  const line = lines[span.line - 1] ?? "";
+  const end = span.end_line === span.line ? span.end_column - 1 : line.length;
+  return line.slice(span.column - 1, end);
+}
+
+function forwardExpr(node, nodes) {
+  const args = node.inputs.map((id) => {
+    const input = nodes.get(id);
+    return term(input.value, input.shape);
+  });
+  const symbol = OPERATOR_SYMBOL[node.op];
+  if (symbol && args.length === 2) return `${args[0]} ${symbol} ${args[1]}`;
+  if (node.op === "neg") return `−${args[0]}`;
+  if (node.op === "identity") return args[0];
+  const params = Object.values(node.params || {}).map(String);
+  return `${node.label}(${[...args, ...params].join(", ")})`;
+}
+
+export function explain(timeline, state, lang, source) {
+  const { body, nodes } = timeline;
+  const out = nodes.get(body.output);
+  const outName = displayName(out, source);
+  const item = state.current;
+  if (!item) return { title: t(lang, "start"), math: "", note: "" };
+  if (item.kind === "forward") {
+    const node = nodes.get(item.node);
+    const name = displayName(node, source);
+    const value = term(node.value, node.shape);
+    let title;
+    if (node.op === "input") title = t(lang, "forwardInput", { name, value });
+    else if (node.op === "const") title = t(lang, "forwardConst", { value });
+    else title = t(lang, "forwardGate", { name, expr: forwardExpr(node, nodes), value });
+    const note = state.k === timeline.forwardCount
+      ? (timeline.items.length > state.k
+        ? t(lang, "forwardDone", { out: outName, value: term(out.value, out.shape) })
+        : t(lang, "noGrad"))
+      : warnings(node, lang);
+    return { title, math: "", note };
+  }
+  if (item.kind === "seed") {
+    return { title: t(lang, "seed", { out: outName, value: term(item.grad, out.shape) }),
+             math: "", note: t(lang, "seedNote") };
+  }
+  const gate = nodes.get(item.gate);
+  const input = nodes.get(item.edge.input);
+  const params = {
+    out: outName,
+    gate: displayName(gate, source),
+    input: displayName(input, source),
+    label: gate.label,
+    upstream: term(item.edge.upstream, gate.shape),
+    local: item.edge.local === null ? "" : term(item.edge.local, gate.shape),
+    product: term(item.edge.product, input.shape),
+    sum: term(item.edge.sum, input.shape),
+    formula: item.edge.formula,
+    op: item.edge.accumulate ? "+=" : "=",
+  };
+  let math;
+  if (item.edge.local === null) math = t(lang, "edgeTensor", params);
+  else math = t(lang, item.edge.accumulate ? "edgeAdd" : "edgeFirst", params);
+  const notes = [t(lang, "localRule", params)];
+  if (item.edge.accumulate) notes.push(t(lang, "runningSum", params));
+  if (state.k === state.total) notes.push(t(lang, "done", { out: outName }));
+  return { title: "", math, note: notes.join(" ") };
+}
+
+function warnings(node, lang) {
+  if (!node.warnings || !node.warnings.length) return "";
+  return `${t(lang, "warning")}: ${node.warnings.join("; ")}`;
+}
+
+export { num };

@@ -1,0 +1,63 @@
+// Export the circuit as it is on screen: a standalone SVG (styles inlined) or a PNG.
+
+const STYLE_PROPS = ["fill", "stroke", "stroke-width", "font-family", "font-size",
+  "font-style", "font-weight", "opacity", "visibility"];
+
+function standalone(svg) {
+  const copy = svg.cloneNode(true);
+  const source = svg.querySelectorAll("*");
+  const target = copy.querySelectorAll("*");
+  source.forEach((node, i) => {
+    const style = getComputedStyle(node);
+    const css = STYLE_PROPS.map((p) => `${p}:${style.getPropertyValue(p)}`).join(";");
+    target[i].setAttribute("style", css);
+  });
+  const box = svg.viewBox.baseVal;
+  copy.setAttribute("xmlns", "http://www.w3.org/2000/svg");
+  copy.setAttribute("width", String(Math.round(box.width)));
+  copy.setAttribute("height", String(Math.round(box.height)));
+  const bg = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+  bg.setAttribute("x", String(box.x));
+  bg.setAttribute("y", String(box.y));
+  bg.setAttribute("width", String(box.width));
+  bg.setAttribute("height", String(box.height));
+  bg.setAttribute("fill", "#ffffff");
+  copy.insertBefore(bg, copy.firstChild);
+  return new XMLSerializer().serializeToString(copy);
+}
+
+function download(blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export function svgText(svg) {
+  return standalone(svg);
+}
+
+export function exportSvg(svg) {
+  download(new Blob([standalone(svg)], { type: "image/svg+xml" }), "circuit.svg");
+}
+
+export function exportPng(svg, scale = 2) {
+  const text = standalone(svg);
+  const box = svg.viewBox.baseVal;
+  const img = new Image();
+  const url = URL.createObjectURL(new Blob([text], { type: "image/svg+xml" }));
+  img.onload = () => {
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.max(1, Math.round(box.width * scale));
+    canvas.height = Math.max(1, Math.round(box.height * scale));
+    const ctx = canvas.getContext("2d");
+    ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
+    URL.revokeObjectURL(url);
+    canvas.toBlob((blob) => download(blob, "circuit.png"), "image/png");
+  };
+  img.src = url;
+}

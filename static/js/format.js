@@ -1,0 +1,53 @@
+// Numbers for reading (rounded) and for checking (full), from the API's JSON values.
+
+const NON_FINITE = { NaN: "NaN", Infinity: "∞", "-Infinity": "−∞" };
+
+export function isTensor(value) {
+  return Array.isArray(value);
+}
+
+// A scalar rounded for a label: 3 significant digits, a real minus sign.
+export function num(x) {
+  if (typeof x === "string") return NON_FINITE[x] ?? x;
+  if (x === null || x === undefined) return "";
+  if (x === 0) return "0";
+  const ax = Math.abs(x);
+  let text;
+  if (ax >= 1e5 || ax < 1e-3) {
+    text = x.toExponential(2).replace(/\.?0+e/, "e");
+  } else {
+    text = String(Number(x.toPrecision(3)));
+  }
+  return text.replace(/^-/, "−");
+}
+
+// The full value, for hover and focus.
+export function full(x) {
+  if (typeof x === "string") return NON_FINITE[x] ?? x;
+  if (isTensor(x)) return JSON.stringify(x).replaceAll(",", ", ");
+  if (x === null || x === undefined) return "";
+  return String(x).replace(/^-/, "−");
+}
+
+export function shapeText(shape) {
+  return shape.length ? shape.join("×") : "scalar";
+}
+
+// A value for a label: a number, or a tensor's shape.
+export function label(value, shape) {
+  if (isTensor(value)) return `[${shapeText(shape)}]`;
+  return num(value);
+}
+
+// A value inside a formula: negatives in parentheses, as the seeds write them.
+export function term(value, shape) {
+  const text = label(value, shape);
+  return text.startsWith("−") ? `(${text})` : text;
+}
+
+// Rows of a small matrix (a vector is one row), for the expanded tensor view.
+export function rows(value) {
+  if (!isTensor(value)) return [[value]];
+  if (!value.length || !isTensor(value[0])) return [value];
+  return value.map((row) => (isTensor(row) ? row.flat(Infinity) : [row]));
+}

@@ -1,0 +1,106 @@
+// The input panel: a number field and a slider for every scalar input, a list field
+// for every tensor input. Rebuilt only when the set of inputs changes.
+
+import { t } from "./i18n.js";
+
+function sliderRange(value) {
+  const span = Math.max(5, Math.ceil(Math.abs(value) * 2));
+  return [-span, span];
+}
+
+export class InputsPanel {
+  constructor(root, onChange) {
+    this.root = root;
+    this.onChange = onChange; // (name, value) => void
+    this.key = "";
+    this.rows = new Map();
+  }
+
+  render(inputs, lang) {
+    const key = lang + "|" + inputs.map((i) => `${i.name}:${i.tensor}`).join(",");
+    if (key !== this.key) {
+      this.key = key;
+      this.build(inputs, lang);
+    }
+    for (const input of inputs) {
+      const row = this.rows.get(input.name);
+      if (!row) continue;
+      if (input.tensor) {
+        const text = JSON.stringify(input.value);
+        if (document.activeElement !== row.text && row.text.value !== text) row.text.value = text;
+      } else {
+        const text = String(input.value);
+        if (document.activeElement !== row.number && row.number.value !== text) row.number.value = text;
+        const [lo, hi] = sliderRange(input.value);
+        if (input.value < Number(row.slider.min) || input.value > Number(row.slider.max)) {
+          row.slider.min = String(lo);
+          row.slider.max = String(hi);
+        }
+        if (document.activeElement !== row.slider) row.slider.value = text;
+      }
+    }
+  }
+
+  build(inputs, lang) {
+    this.rows.clear();
+    if (!inputs.length) {
+      const p = document.createElement("p");
+      p.className = "muted";
+      p.textContent = t(lang, "noInputs");
+      this.root.replaceChildren(p);
+      return;
+    }
+    this.root.replaceChildren(...inputs.map((input) => this.row(input, lang)));
+  }
+
+  row(input, lang) {
+    const div = document.createElement("div");
+    div.className = "input-row";
+    const name = document.createElement("label");
+    name.className = "input-name";
+    name.textContent = input.name;
+    div.appendChild(name);
+    if (input.tensor) {
+      const text = document.createElement("input");
+      text.type = "text";
+      text.className = "input-tensor";
+      text.setAttribute("aria-label", input.name);
+      text.placeholder = t(lang, "tensorHint");
+      text.value = JSON.stringify(input.value);
+      text.addEventListener("change", () => {
+        try {
+          this.onChange(input.name, JSON.parse(text.value));
+          text.removeAttribute("aria-invalid");
+        } catch {
+          text.setAttribute("aria-invalid", "true");
+        }
+      });
+      div.appendChild(text);
+      this.rows.set(input.name, { text });
+      return div;
+    }
+    const number = document.createElement("input");
+    number.type = "number";
+    number.step = "any";
+    number.className = "input-number";
+    number.setAttribute("aria-label", input.name);
+    number.value = String(input.value);
+    const slider = document.createElement("input");
+    slider.type = "range";
+    slider.className = "input-slider";
+    slider.step = "0.01";
+    const [lo, hi] = sliderRange(input.value);
+    slider.min = String(lo);
+    slider.max = String(hi);
+    slider.value = String(input.value);
+    slider.setAttribute("aria-label", t(lang, "slider", { name: input.name }));
+    number.addEventListener("input", () => {
+      if (number.value === "" || Number.isNaN(Number(number.value))) return;
+      this.onChange(input.name, Number(number.value));
+    });
+    slider.addEventListener("input", () => this.onChange(input.name, Number(slider.value)));
+    div.append(number, slider);
+    this.rows.set(input.name, { number, slider });
+    return div;
+  }
+}

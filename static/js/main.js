@@ -1,0 +1,314 @@
+// Wires the page: one store holds the state; every change re-renders from it.
+
+import { CircuitView } from "./circuit.js";
+import { Editor } from "./editor.js";
+import { displayName, explain } from "./explain.js";
+import { exportPng, exportSvg } from "./exporter.js";
+import { detectLang, errorText, t } from "./i18n.js";
+import { InputsPanel } from "./inputs.js";
+import { Player } from "./player.js";
+import { createStore, fromQuery, initialState, toQuery } from "./state.js";
+import { buildTimeline, carryPosition, focusNode, stateAt } from "./timeline.js";
+
+const $ = (id) => document.getElementById(id);
+const DEBOUNCE_MS = 150;
+
+const store = createStore({
+  ...initialState(),
+  lang: detectLang(window.localStorage, navigator.language),
+  ...fromQuery(window.location.search),
+});
+
+let timeline = null;
+let examples = [];
+let pending = null;
+let requestTimer = null;
+let requested = null; // the program and values of the request in flight or last answered
+let restoringStep = store.get().step;
+
+// -- talking to the API -----------------------------------------------------------
+
+function scheduleRequest() {
+  clearTimeout(requestTimer);
+  requestTimer = setTimeout(sendRequest, DEBOUNCE_MS);
+}
+
+async function sendRequest() {
+  const { program, values } = store.get();
+  const key = JSON.stringify([program, values]);
+  if (requested === key) return;
+  requested = key;
+  if (pending) pending.abort();
+  pending = new AbortController();
+  let response;
+  let body;
+  try {
+    response = await fetch("/api/graph", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ source: program, values }),
+      signal: pending.signal,
+    });
+    body = await response.json();
+  } catch (err) {
+    if (err.name === "AbortError") return;
+    store.set({ error: { type: "network", summary: String(err), message: String(err) } });
+    return;
+  }
+  if (!response.ok) {
+    store.set({ error: body.error });
+    return;
+  }
+  const old = timeline;
+  const next = buildTimeline(body);
+  let step;
+  if (restoringStep !== null) {
+    step = Math.min(restoringStep, next.items.length);
+    restoringStep = null;
+  } else {
+    step = carryPosition(old, store.get().step, next);
+  }
+  timeline = next;
+  const known = new Set(body.inputs);
+  const kept = Object.fromEntries(Object.entries(store.get().values).filter(([k]) => known.has(k)));
+  store.set({ result: body, error: null, step, values: kept });
+}
+
+// -- the views --------------------------------------------------------------------
+
+const circuit = new CircuitView($("circuit"), {
+  onNodeHover: (id) => store.set({ hoverNode: id }),
+  onNodeToggle: () => render(store.get()),
+});
+
+const editor = new Editor({
+  textarea: $("program"), backdrop: $("backdrop"), gutter: $("gutter"),
+  errorBox: $("error"), errorSummary: $("error-summary"), errorContext: $("error-context"),
+}, {
+  onInput: (text) => {
+    store.set({ program: text, example: "" });
+    scheduleRequest();
+  },
+  onHoverLine: (line) => {
+    if (store.get().hoverLine !== line) store.set({ hoverLine: line });
+  },
+});
+
+const inputsPanel = new InputsPanel($("inputs"), (name, value) => {
+  store.set({ values: { ...store.get().values, [name]: value } });
+  scheduleRequest();
+});
+
+const player = new Player({
+  onTick: () => {
+    const { step } = store.get();
+    if (!timeline || step >= timeline.items.length) return false;
+    store.set({ step: step + 1 });
+    return step + 1 < timeline.items.length;
+  },
+  onStop: () => store.set({ playing: false }),
+});
+
+function goTo(step) {
+  if (!timeline) return;
+  const clamped = Math.max(0, Math.min(step, timeline.items.length));
+  if (clamped !== store.get().step) store.set({ step: clamped });
+}
+
+function togglePlay() {
+  if (player.playing) {
+    player.pause();
+  } else if (timeline) {
+    if (store.get().step >= timeline.items.length) store.set({ step: 0 });
+    player.setSpeed(store.get().speed);
+    player.play();
+    store.set({ playing: true });
+  }
+}
+
+function translatePage(lang) {
+  document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+  for (const node of document.querySelectorAll("[data-i18n]")) {
+    const text = t(lang, node.dataset.i18n);
+    if (node.textContent !== text) node.textContent = text;
+  }
+  const labels = {
+    reset: "Reset", back: "Step back", forward: "Step forward", fit: "Fit to screen",
+    "zoom-in": "Zoom in", "zoom-out": "Zoom out", speed: "Speed", timeline: "Timeline",
+    examples: "Examples", lang: "Language",
+  };
+  for (const [id, key] of Object.entries(labels)) $(id).setAttribute("aria-label", t(lang, key));
+}
+
+function inputList(result, values) {
+  if (!result) return [];
+  return result.nodes.filter((n) => n.op === "input").map((n) => ({
+    name: n.name,
+    tensor: n.shape.length > 0,
+    value: n.name in values ? values[n.name] : n.value,
+  }));
+}
+
+function hoveredNodes(state) {
+  const ids = new Set();
+  if (!state.result) return ids;
+  if (state.hoverLine) {
+    for (const node of state.result.nodes) {
+      if (node.span && node.span.line <= state.hoverLine && state.hoverLine <= node.span.end_line
+          && node.op !== "const") ids.add(node.id);
+    }
+  }
+  if (state.hoverNode) ids.add(state.hoverNode);
+  return ids;
+}
+
+let lastUrl = "";
+let lastProgramInUrl = null;
+
+function syncUrl(state) {
+  const url = toQuery(state);
+  if (url === lastUrl) return;
+  const programChanged = lastProgramInUrl !== null
+    && (state.program !== lastProgramInUrl.program
+        || JSON.stringify(state.values) !== lastProgramInUrl.values);
+  if (programChanged) window.history.pushState(null, "", url);
+  else window.history.replaceState(null, "", url);
+  lastUrl = url;
+  lastProgramInUrl = { program: state.program, values: JSON.stringify(state.values) };
+}
+
+function render(state) {
+  const { lang } = state;
+  translatePage(lang);
+  $("lang").value = lang;
+  editor.setValue(state.program);
+
+  const result = state.result;
+  $("circuit-empty").hidden = Boolean(result);
+  $("circuit-wrap").classList.toggle("stale", Boolean(state.error && result));
+  if (state.error) {
+    const summary = state.error.line
+      ? t(lang, "errorAt", { line: state.error.line, column: state.error.column,
+                             message: errorText(lang, state.error) })
+      : errorText(lang, state.error);
+    editor.showError(result ? `${summary} ${t(lang, "stale")}` : summary, state.error);
+  } else {
+    editor.showError(null);
+  }
+
+  inputsPanel.render(inputList(result, state.values), lang);
+
+  const total = timeline ? timeline.items.length : 0;
+  const view = timeline ? stateAt(timeline, state.step) : null;
+  const focus = timeline ? focusNode(timeline, view.current) : null;
+  if (result && timeline) {
+    circuit.setGraph(result);
+    const names = (node) => displayName(node, state.program);
+    circuit.update(view, focus ? focus.id : null, hoveredNodes(state), names);
+    const text = explain(timeline, view, lang, state.program);
+    $("explain-title").textContent = text.title;
+    $("explain-math").textContent = text.math;
+    $("explain-note").textContent = text.note;
+  }
+  editor.mark("current", focus && focus.span ? focus.span.line : 0);
+  const hovered = state.hoverNode && result ? result.nodes.find((n) => n.id === state.hoverNode) : null;
+  editor.mark("hover", hovered && hovered.span ? hovered.span.line : 0);
+
+  const timelineInput = $("timeline");
+  timelineInput.max = String(total);
+  timelineInput.value = String(state.step);
+  $("position").textContent = t(lang, "position", { k: state.step, n: total });
+  const play = $("play");
+  const playLabel = t(lang, state.playing ? "Pause" : "Play");
+  if (play.getAttribute("aria-label") !== playLabel) play.setAttribute("aria-label", playLabel);
+  play.textContent = state.playing ? "❚❚" : "▶";
+  $("back").disabled = state.step <= 0;
+  $("reset").disabled = state.step <= 0;
+  $("forward").disabled = !timeline || state.step >= total;
+  $("speed").value = String(state.speed);
+
+  renderExamples(state);
+  if (result || state.error) syncUrl(state);
+}
+
+function renderExamples(state) {
+  const select = $("examples");
+  const wanted = examples.map((e) => `${e.id}:${e.title[state.lang]}`).join("|") + state.lang;
+  if (select.dataset.key !== wanted) {
+    select.dataset.key = wanted;
+    const first = document.createElement("option");
+    first.value = "";
+    first.textContent = t(state.lang, "choose");
+    select.replaceChildren(first, ...examples.map((e) => {
+      const option = document.createElement("option");
+      option.value = e.id;
+      option.textContent = e.title[state.lang];
+      return option;
+    }));
+  }
+  select.value = state.example;
+  const chosen = examples.find((e) => e.id === state.example);
+  $("example-text").textContent = chosen ? chosen.description[state.lang] : "";
+}
+
+// -- events -----------------------------------------------------------------------
+
+$("reset").addEventListener("click", () => goTo(0));
+$("back").addEventListener("click", () => goTo(store.get().step - 1));
+$("forward").addEventListener("click", () => goTo(store.get().step + 1));
+$("play").addEventListener("click", togglePlay);
+$("timeline").addEventListener("input", (e) => goTo(Number(e.target.value)));
+$("speed").addEventListener("input", (e) => {
+  const speed = Number(e.target.value);
+  player.setSpeed(speed);
+  store.set({ speed });
+});
+$("fit").addEventListener("click", () => circuit.fit());
+$("zoom-in").addEventListener("click", () => circuit.zoom(1 / 1.25));
+$("zoom-out").addEventListener("click", () => circuit.zoom(1.25));
+$("export-svg").addEventListener("click", () => exportSvg($("circuit")));
+$("export-png").addEventListener("click", () => exportPng($("circuit")));
+$("lang").addEventListener("change", (e) => {
+  window.localStorage.setItem("backprop-lab.lang", e.target.value);
+  store.set({ lang: e.target.value });
+});
+$("examples").addEventListener("change", (e) => {
+  const chosen = examples.find((x) => x.id === e.target.value);
+  if (!chosen) return;
+  player.pause();
+  restoringStep = 0;
+  store.set({ program: chosen.source, values: {}, step: 0, example: chosen.id });
+  scheduleRequest();
+});
+
+document.addEventListener("keydown", (e) => {
+  const tag = e.target.tagName;
+  if (tag === "TEXTAREA" || tag === "INPUT" || tag === "SELECT") return;
+  if (e.key === "ArrowRight") { e.preventDefault(); goTo(store.get().step + 1); }
+  else if (e.key === "ArrowLeft") { e.preventDefault(); goTo(store.get().step - 1); }
+  else if (e.key === "Home") { e.preventDefault(); goTo(0); }
+  else if (e.key === " " && tag !== "BUTTON") { e.preventDefault(); togglePlay(); }
+});
+
+window.addEventListener("popstate", () => {
+  player.pause();
+  const restored = fromQuery(window.location.search);
+  restoringStep = restored.step || 0;
+  lastUrl = window.location.search;
+  lastProgramInUrl = { program: restored.program ?? store.get().program,
+                       values: JSON.stringify(restored.values ?? {}) };
+  store.set({ values: {}, ...restored, step: store.get().step });
+  scheduleRequest();
+});
+
+store.subscribe(render);
+render(store.get());
+scheduleRequest();
+
+fetch("/api/examples")
+  .then((r) => r.json())
+  .then((body) => {
+    examples = body.examples;
+    render(store.get());
+  })
+  .catch(() => {});

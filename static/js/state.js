@@ -1,0 +1,64 @@
+// The page's one state object, its URL form, and a tiny store that notifies on change.
+//
+// Everything a link must reproduce lives in the URL: the program, the input values,
+// the step, and the language.
+
+export const DEFAULT_PROGRAM = "x = -2\ny = 5\nz = -4\nq = x + y\nf = q * z\n";
+
+export function initialState() {
+  return {
+    program: DEFAULT_PROGRAM,
+    values: {}, // overrides typed in the input panel, by name
+    step: 0,
+    lang: "en",
+    playing: false,
+    speed: 4,
+    result: null, // the last good /api/graph body
+    error: null, // the last error envelope's body, or null
+    hoverLine: null,
+    hoverNode: null,
+    example: "",
+  };
+}
+
+export function createStore(state) {
+  const listeners = new Set();
+  return {
+    get: () => state,
+    set(patch) {
+      state = { ...state, ...patch };
+      for (const fn of listeners) fn(state);
+    },
+    subscribe(fn) {
+      listeners.add(fn);
+      return () => listeners.delete(fn);
+    },
+  };
+}
+
+export function toQuery(state) {
+  const params = new URLSearchParams();
+  params.set("p", state.program);
+  if (Object.keys(state.values).length) params.set("v", JSON.stringify(state.values));
+  if (state.step) params.set("s", String(state.step));
+  params.set("lang", state.lang);
+  return `?${params.toString()}`;
+}
+
+export function fromQuery(search) {
+  const params = new URLSearchParams(search);
+  const out = {};
+  if (params.has("p")) out.program = params.get("p");
+  if (params.has("v")) {
+    try {
+      const values = JSON.parse(params.get("v"));
+      if (values && typeof values === "object" && !Array.isArray(values)) out.values = values;
+    } catch {
+      // a hand-edited link with broken values: keep the program, drop the values
+    }
+  }
+  const step = Number.parseInt(params.get("s") || "0", 10);
+  out.step = Number.isFinite(step) && step > 0 ? step : 0;
+  if (params.get("lang") === "en" || params.get("lang") === "zh") out.lang = params.get("lang");
+  return out;
+}

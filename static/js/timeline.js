@@ -1,0 +1,72 @@
+// The stepper's model, with no DOM: from the API's steps to what is visible at step k.
+//
+// Position 0 shows the bare circuit. Then one position per forward step (a node's
+// value appears), one for the seed at the output, and one per backward edge (a
+// gradient flows back along one wire and is added into its input), so at a
+// fan-out the learner sees the first contribution, then the += of the next.
+
+export function edgeKey(from, to, position) {
+  return `${from}>${to}:${position}`;
+}
+
+export function buildTimeline(body) {
+  const nodes = new Map(body.nodes.map((n) => [n.id, n]));
+  const items = [];
+  let seeded = false;
+  for (const step of body.steps) {
+    if (step.phase === "forward") {
+      items.push({ kind: "forward", node: step.node });
+      continue;
+    }
+    if (!seeded) {
+      items.push({ kind: "seed", node: body.output, grad: nodes.get(body.output).grad });
+      seeded = true;
+    }
+    for (const edge of step.edges) {
+      items.push({ kind: "edge", gate: step.node, grad: step.grad, edge,
+                   key: edgeKey(edge.input, step.node, edge.position) });
+    }
+  }
+  return { body, nodes, items, forwardCount: body.steps.filter((s) => s.phase === "forward").length };
+}
+
+// What is visible after the first k items: values shown, node gradients so far,
+// edge gradients so far, and the item just played.
+export function stateAt(timeline, k) {
+  const n = Math.max(0, Math.min(k, timeline.items.length));
+  const shown = new Set();
+  const grads = new Map();
+  const edgeGrads = new Map();
+  for (let i = 0; i < n; i += 1) {
+    const item = timeline.items[i];
+    if (item.kind === "forward") shown.add(item.node);
+    else if (item.kind === "seed") grads.set(item.node, item.grad);
+    else {
+      edgeGrads.set(item.key, item.edge.product);
+      grads.set(item.edge.input, item.edge.sum);
+    }
+  }
+  const current = n > 0 ? timeline.items[n - 1] : null;
+  return { k: n, total: timeline.items.length, shown, grads, edgeGrads, current };
+}
+
+// The node a step is about, and the source line to highlight for it.
+export function focusNode(timeline, item) {
+  if (!item) return null;
+  if (item.kind === "edge") return timeline.nodes.get(item.gate);
+  return timeline.nodes.get(item.node);
+}
+
+// Keep the step position sensible when the program or values change: same phase and
+// progress where the new timeline allows it.
+export function carryPosition(oldTimeline, k, newTimeline) {
+  if (!oldTimeline) return 0;
+  if (k <= oldTimeline.forwardCount) {
+    return Math.min(k, newTimeline.forwardCount);
+  }
+  const backOld = oldTimeline.items.length - oldTimeline.forwardCount;
+  const backNew = newTimeline.items.length - newTimeline.forwardCount;
+  const done = k - oldTimeline.forwardCount;
+  if (k >= oldTimeline.items.length) return newTimeline.items.length;
+  return newTimeline.forwardCount + Math.min(done, backNew, backOld);
+}
