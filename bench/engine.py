@@ -4,7 +4,7 @@ Both start from the same graph description (op, input indices, value) and
 end with every gradient: micrograd builds `Value` objects and calls
 `backward()`; Backprop Lab builds its gate graph and runs `evaluate`.
 
-  python bench/engine.py            # needs `pip install -e '.[bench]'` for micrograd
+  python -m bench.engine            # needs `pip install -e '.[bench]'` for micrograd
 
 Prints seconds and ratios (ours / micrograd); the README records them.
 Targets: a 100,000-gate chain evaluates at all (micrograd's recursive

@@ -10,6 +10,7 @@ import { edgeKey } from "./timeline.js";
 const SVG = "http://www.w3.org/2000/svg";
 const R = 22;
 const STUB = 70;
+const MIN_READABLE = 0.6; // the smallest scale at which labels can still be read
 
 function el(name, attrs = {}, parent = null) {
   const node = document.createElementNS(SVG, name);
@@ -85,7 +86,7 @@ export class CircuitView {
     this.key = key;
     this.expanded.clear();
     this.build(body);
-    this.fit();
+    this.initialView();
     return true;
   }
 
@@ -96,9 +97,9 @@ export class CircuitView {
     this.layout = layout;
     const pos = (id) => layout.nodes[id];
     const root = el("g", { class: "viewport" }, svg);
+    this.root = root;
     const edgeLayer = el("g", { class: "edges" }, root);
     const nodeLayer = el("g", { class: "nodes" }, root);
-    this.root = root;
     this.edges = [];
     this.nodeViews = new Map();
 
@@ -249,13 +250,63 @@ export class CircuitView {
   }
 
   // -- zoom and pan --------------------------------------------------------
+  // The view (a rectangle of drawing coordinates) becomes a transform on the root group:
+  // changing a transform costs well under a millisecond, where a new viewBox re-lays out
+  // every element of the drawing.
   applyView() {
     const v = this.view;
-    this.svg.setAttribute("viewBox", `${v.x} ${v.y} ${v.w} ${v.h}`);
+    const rect = this.svg.getBoundingClientRect();
+    const width = rect.width || v.w;
+    const height = rect.height || v.h;
+    const s = Math.min(width / v.w, height / v.h);
+    const tx = -v.x * s + (width - v.w * s) / 2;
+    const ty = -v.y * s + (height - v.h * s) / 2;
+    this.transform = { s, tx, ty };
+    if (this.root) {
+      this.root.setAttribute("transform", `translate(${tx.toFixed(2)},${ty.toFixed(2)}) scale(${s.toFixed(5)})`);
+    }
+  }
+
+  // The whole drawing's box, for export.
+  get extent() {
+    return this.bounds;
   }
 
   fit() {
     this.view = { ...this.bounds };
+    this.applyView();
+  }
+
+  // The whole circuit when it is readable at that size; otherwise its left end (the
+  // inputs) at a readable scale, and the stepper pans along as it moves.
+  initialView() {
+    const rect = this.svg.getBoundingClientRect();
+    const b = this.bounds;
+    const scale = Math.min(rect.width / b.w, rect.height / b.h) || 1;
+    if (scale >= MIN_READABLE) {
+      this.fit();
+      return;
+    }
+    const w = rect.width / MIN_READABLE;
+    const h = rect.height / MIN_READABLE;
+    this.view = { x: b.x, y: b.y + Math.max(0, (b.h - h) / 2), w, h };
+    this.applyView();
+  }
+
+  // Pan (never zoom) so that a node is inside the view.
+  reveal(id) {
+    const p = this.layout && this.layout.nodes[id];
+    if (!p || !this.view) return;
+    const v = this.view;
+    const margin = 60;
+    const outX = p.x - margin < v.x || p.x + margin > v.x + v.w;
+    const outY = p.y - margin < v.y || p.y + margin > v.y + v.h;
+    if (!outX && !outY) return;
+    this.view = {
+      ...v,
+      x: outX ? Math.max(this.bounds.x, p.x - v.w * 0.3) : v.x,
+      y: outY ? p.y - v.h / 2 : v.y,
+    };
     this.applyView();
   }
 
@@ -269,17 +320,16 @@ export class CircuitView {
     this.applyView();
   }
 
+  // Screen point to drawing coordinates, and drawing units per screen pixel.
   toSvg(clientX, clientY) {
     const rect = this.svg.getBoundingClientRect();
-    const v = this.view;
-    const scale = Math.max(v.w / rect.width, v.h / rect.height);
-    const ox = v.x - (rect.width * scale - v.w) / 2;
-    const oy = v.y - (rect.height * scale - v.h) / 2;
-    return [ox + (clientX - rect.left) * scale, oy + (clientY - rect.top) * scale, scale];
+    const { s, tx, ty } = this.transform;
+    return [(clientX - rect.left - tx) / s, (clientY - rect.top - ty) / s, 1 / s];
   }
 
   installZoom() {
     const svg = this.svg;
+    window.addEventListener("resize", () => this.view && this.applyView());
     const pointers = new Map();
     let last = null;
     svg.addEventListener("wheel", (e) => {

@@ -83,7 +83,7 @@ export class Editor {
   // Show an error: the message, then the offending line with a caret at the column.
   showError(summary, error) {
     if (!summary) {
-      this.errorBox.hidden = true;
+      if (!this.errorBox.hidden) this.errorBox.hidden = true;
       this.mark("error", 0);
       return;
     }

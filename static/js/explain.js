@@ -1,6 +1,6 @@
 // What the explanation panel says for a step: plain words and the chain-rule product.
 
-import { num, term } from "./format.js";
+import { label, num, term } from "./format.js";
 import { t } from "./i18n.js";
 
 const OPERATOR_SYMBOL = { add: "+", sub: "−", mul: "·", div: "/", pow: "^", matmul: "@" };
@@ -10,7 +10,9 @@ export function displayName(node, source) {
   if (node.name) return node.name;
   if (node.op === "const") return node.label;
   const text = spanText(source, node.span);
-  if (text) return text.length > 24 ? node.label : `(${text})`;
+  if (text && text.length <= 24) {
+    return text.startsWith("(") && text.endsWith(")") ? text : `(${text})`;
+  }
   return node.label;
 }
 
@@ -44,20 +46,20 @@ export function explain(timeline, state, lang, source) {
   if (item.kind === "forward") {
     const node = nodes.get(item.node);
     const name = displayName(node, source);
-    const value = term(node.value, node.shape);
+    const value = label(node.value, node.shape);
     let title;
     if (node.op === "input") title = t(lang, "forwardInput", { name, value });
     else if (node.op === "const") title = t(lang, "forwardConst", { value });
     else title = t(lang, "forwardGate", { name, expr: forwardExpr(node, nodes), value });
     const note = state.k === timeline.forwardCount
       ? (timeline.items.length > state.k
-        ? t(lang, "forwardDone", { out: outName, value: term(out.value, out.shape) })
+        ? t(lang, "forwardDone", { out: outName, value: label(out.value, out.shape) })
         : t(lang, "noGrad"))
       : warnings(node, lang);
     return { title, math: "", note };
   }
   if (item.kind === "seed") {
-    return { title: t(lang, "seed", { out: outName, value: term(item.grad, out.shape) }),
+    return { title: t(lang, "seed", { out: outName, value: label(item.grad, out.shape) }),
              math: "", note: t(lang, "seedNote") };
   }
   const gate = nodes.get(item.gate);
@@ -69,8 +71,8 @@ export function explain(timeline, state, lang, source) {
     label: gate.label,
     upstream: term(item.edge.upstream, gate.shape),
     local: item.edge.local === null ? "" : term(item.edge.local, gate.shape),
-    product: term(item.edge.product, input.shape),
-    sum: term(item.edge.sum, input.shape),
+    product: label(item.edge.product, input.shape),
+    sum: label(item.edge.sum, input.shape),
     formula: item.edge.formula,
     op: item.edge.accumulate ? "+=" : "=",
   };

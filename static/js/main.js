@@ -11,6 +11,19 @@ import { createStore, fromQuery, initialState, toQuery } from "./state.js";
 import { buildTimeline, carryPosition, focusNode, stateAt } from "./timeline.js";
 
 const $ = (id) => document.getElementById(id);
+
+// DOM writes only where something changed: an unchanged write still restyles.
+function setHidden(node, hidden) {
+  if (node.hidden !== hidden) node.hidden = hidden;
+}
+
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
+function setDisabled(node, disabled) {
+  if (node.disabled !== disabled) node.disabled = disabled;
+}
 const DEBOUNCE_MS = 150;
 
 const store = createStore({
@@ -126,7 +139,13 @@ function togglePlay() {
   }
 }
 
+let translatedTo = null;
+
+// Text and accessible names in the chosen language. Only on a change of language:
+// touching <html lang> restyles the whole document.
 function translatePage(lang) {
+  if (translatedTo === lang) return;
+  translatedTo = lang;
   document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
   for (const node of document.querySelectorAll("[data-i18n]")) {
     const text = t(lang, node.dataset.i18n);
@@ -163,6 +182,9 @@ function hoveredNodes(state) {
 }
 
 let lastUrl = "";
+let lastRevealed = -1;
+let urlTimer = null;
+const URL_DELAY_MS = 250;
 let lastProgramInUrl = null;
 
 function syncUrl(state) {
@@ -180,11 +202,11 @@ function syncUrl(state) {
 function render(state) {
   const { lang } = state;
   translatePage(lang);
-  $("lang").value = lang;
+  if ($("lang").value !== lang) $("lang").value = lang;
   editor.setValue(state.program);
 
   const result = state.result;
-  $("circuit-empty").hidden = Boolean(result);
+  setHidden($("circuit-empty"), Boolean(result));
   $("circuit-wrap").classList.toggle("stale", Boolean(state.error && result));
   if (state.error) {
     const summary = state.error.line
@@ -205,30 +227,36 @@ function render(state) {
     circuit.setGraph(result);
     const names = (node) => displayName(node, state.program);
     circuit.update(view, focus ? focus.id : null, hoveredNodes(state), names);
+    if (focus && state.step !== lastRevealed) circuit.reveal(focus.id);
+    lastRevealed = state.step;
     const text = explain(timeline, view, lang, state.program);
-    $("explain-title").textContent = text.title;
-    $("explain-math").textContent = text.math;
-    $("explain-note").textContent = text.note;
+    setText($("explain-title"), text.title);
+    setText($("explain-math"), text.math);
+    setText($("explain-note"), text.note);
   }
   editor.mark("current", focus && focus.span ? focus.span.line : 0);
   const hovered = state.hoverNode && result ? result.nodes.find((n) => n.id === state.hoverNode) : null;
   editor.mark("hover", hovered && hovered.span ? hovered.span.line : 0);
 
   const timelineInput = $("timeline");
-  timelineInput.max = String(total);
-  timelineInput.value = String(state.step);
-  $("position").textContent = t(lang, "position", { k: state.step, n: total });
+  if (timelineInput.max !== String(total)) timelineInput.max = String(total);
+  if (timelineInput.value !== String(state.step)) timelineInput.value = String(state.step);
+  setText($("position"), t(lang, "position", { k: state.step, n: total }));
   const play = $("play");
   const playLabel = t(lang, state.playing ? "Pause" : "Play");
   if (play.getAttribute("aria-label") !== playLabel) play.setAttribute("aria-label", playLabel);
-  play.textContent = state.playing ? "❚❚" : "▶";
-  $("back").disabled = state.step <= 0;
-  $("reset").disabled = state.step <= 0;
-  $("forward").disabled = !timeline || state.step >= total;
-  $("speed").value = String(state.speed);
+  setText(play, state.playing ? "❚❚" : "▶");
+  setDisabled($("back"), state.step <= 0);
+  setDisabled($("reset"), state.step <= 0);
+  setDisabled($("forward"), !timeline || state.step >= total);
+  if ($("speed").value !== String(state.speed)) $("speed").value = String(state.speed);
 
   renderExamples(state);
-  if (result || state.error) syncUrl(state);
+  if (result || state.error) {
+    // History updates are slow in browsers (tens of ms for a long URL): coalesce them.
+    clearTimeout(urlTimer);
+    urlTimer = setTimeout(() => syncUrl(store.get()), URL_DELAY_MS);
+  }
 }
 
 function renderExamples(state) {
@@ -246,9 +274,9 @@ function renderExamples(state) {
       return option;
     }));
   }
-  select.value = state.example;
+  if (select.value !== state.example) select.value = state.example;
   const chosen = examples.find((e) => e.id === state.example);
-  $("example-text").textContent = chosen ? chosen.description[state.lang] : "";
+  setText($("example-text"), chosen ? chosen.description[state.lang] : "");
 }
 
 // -- events -----------------------------------------------------------------------
@@ -266,8 +294,8 @@ $("speed").addEventListener("input", (e) => {
 $("fit").addEventListener("click", () => circuit.fit());
 $("zoom-in").addEventListener("click", () => circuit.zoom(1 / 1.25));
 $("zoom-out").addEventListener("click", () => circuit.zoom(1.25));
-$("export-svg").addEventListener("click", () => exportSvg($("circuit")));
-$("export-png").addEventListener("click", () => exportPng($("circuit")));
+$("export-svg").addEventListener("click", () => exportSvg($("circuit"), circuit.extent));
+$("export-png").addEventListener("click", () => exportPng($("circuit"), circuit.extent));
 $("lang").addEventListener("change", (e) => {
   window.localStorage.setItem("backprop-lab.lang", e.target.value);
   store.set({ lang: e.target.value });

@@ -1,0 +1,257 @@
+"""What a person sees and does on the page, in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import quote
+
+from playwright.sync_api import Page, expect
+
+CS231N = "f = (x + y) * z"
+
+
+def open_program(page: Page, program: str, values: dict | None = None, step: int = 0) -> None:
+    query = f"/?p={quote(program)}&lang=en"
+    if values:
+        query += f"&v={quote(json.dumps(values))}"
+    if step:
+        query += f"&s={step}"
+    page.goto(query)
+    expect(page.locator("#circuit .node").first).to_be_visible()
+
+
+def node(page: Page, name: str):
+    labelled = f'[aria-label^="{name} "], #circuit .node[aria-label="{name}"]'
+    return page.locator(f"#circuit .node{labelled}")
+
+
+def edge_texts(page: Page, cls: str) -> list[str]:
+    return [t for t in page.locator(f"#circuit .edge text.{cls}").all_text_contents() if t]
+
+
+def test_cs231n_forward_and_backward(page: Page, shot) -> None:
+    page.goto("/?lang=en")
+    program = page.get_by_role("textbox", name="Program")
+    program.fill(CS231N)
+    for name, value in (("x", "-2"), ("y", "5"), ("z", "-4")):
+        field = page.get_by_role("spinbutton", name=name)
+        expect(field).to_be_visible()
+        field.fill(value)
+    expect(page.get_by_role("spinbutton", name="z")).to_have_value("-4")
+    page.wait_for_timeout(400)
+    forward = page.get_by_role("button", name="Step forward")
+    explanations = []
+    steps = 0
+    while forward.is_enabled():
+        forward.click()
+        steps += 1
+        explanations.append(page.locator("#explain").inner_text())
+        assert steps < 50
+    # 6 nodes forward (x, y, +, z, ×… and the seed) then one step per backward edge
+    assert page.locator("#position").inner_text().split(" / ")[0] == str(steps)
+    output_edge = page.locator("#circuit .output-edge")
+    expect(output_edge.locator("text.value")).to_have_text("−12")
+    expect(output_edge.locator("text.grad")).to_have_text("1")
+    for name, grad in (("x", "−4"), ("y", "−4"), ("z", "3")):
+        expect(node(page, name).locator("text.node-grad")).to_have_text(grad)
+    assert any("∂f/∂x = ∂f/∂(x + y) · ∂(x + y)/∂x = (−4) · 1 = −4" in e for e in explanations)
+    assert any("∂(a·b)/∂a = b" in e for e in explanations)
+    shot("cs231n-done")
+
+
+def test_forward_shows_values_then_backward_builds_sums(page: Page) -> None:
+    open_program(page, "f = x * x + x", {"x": 3})
+    forward = page.get_by_role("button", name="Step forward")
+    expect(page.locator("#explain")).to_contain_text("Step forward")
+    seen = []
+    while forward.is_enabled():
+        forward.click()
+        seen.append(page.locator("#explain-math").inner_text())
+    plus_equals = [s for s in seen if "+=" in s]
+    assert len(plus_equals) == 2  # x is used three times: = then += then +=
+    expect(node(page, "x").locator("text.node-grad")).to_have_text("7")
+
+
+def test_stepping_back_and_reset(page: Page) -> None:
+    open_program(page, CS231N, {"x": -2, "y": 5, "z": -4}, step=3)
+    position = page.locator("#position")
+    expect(position).to_have_text(re.compile(r"^3 / \d+$"))
+    page.get_by_role("button", name="Step back").click()
+    expect(position).to_have_text(re.compile(r"^2 / "))
+    page.get_by_role("button", name="Reset").click()
+    expect(position).to_have_text(re.compile(r"^0 / "))
+    assert edge_texts(page, "value") == []
+
+
+def test_keyboard_steps_and_plays(page: Page) -> None:
+    open_program(page, CS231N, {"x": -2, "y": 5, "z": -4})
+    page.locator("body").click(position={"x": 5, "y": 5})
+    position = page.locator("#position")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    expect(position).to_have_text(re.compile(r"^2 / "))
+    page.keyboard.press("ArrowLeft")
+    expect(position).to_have_text(re.compile(r"^1 / "))
+    page.keyboard.press("Home")
+    expect(position).to_have_text(re.compile(r"^0 / "))
+    page.get_by_role("slider", name="Speed").fill("20")
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press(" ")
+    expect(page.get_by_role("button", name="Pause")).to_be_visible()
+    expect(page.get_by_role("button", name="Play")).to_be_visible(timeout=5000)
+    total = position.inner_text().split(" / ")[1]
+    expect(position).to_have_text(f"{total} / {total}")
+
+
+def test_error_shows_caret_and_keeps_the_last_circuit(page: Page, shot) -> None:
+    open_program(page, CS231N, {"x": -2, "y": 5, "z": -4})
+    program = page.get_by_role("textbox", name="Program")
+    program.fill("f = sigmod(x)")
+    error = page.get_by_role("alert")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("did you mean 'sigmoid'")
+    expect(error).to_contain_text("Line 1, column 5")
+    expect(page.locator("#error-context")).to_have_text("f = sigmod(x)\n    ^^^^^^")
+    expect(page.locator("#circuit-wrap")).to_have_class(re.compile("stale"))
+    expect(page.locator("#circuit .node")).to_have_count(5)
+    shot("error-caret")
+    program.fill("f = sigmoid(x)")
+    expect(error).to_be_hidden()
+
+
+def test_share_link_round_trip(page: Page, context) -> None:
+    open_program(page, CS231N, {"x": -2, "y": 5, "z": -4})
+    page.get_by_role("spinbutton", name="y").fill("7")
+    page.wait_for_timeout(400)
+    for _ in range(4):
+        page.get_by_role("button", name="Step forward").click()
+    expect(page).to_have_url(re.compile(r"s=4"))
+    url = page.url
+    assert "%22y%22%3A7" in url
+    other = context.new_page()
+    other.goto(url)
+    expect(other.locator("#position")).to_have_text(re.compile(r"^4 / "))
+    expect(other.get_by_role("spinbutton", name="y")).to_have_value("7")
+    expect(other.get_by_role("textbox", name="Program")).to_have_value(CS231N)
+    other.close()
+
+
+def test_back_and_forward_restore_programs(page: Page) -> None:
+    page.goto("/?lang=en")
+    examples = page.get_by_role("combobox", name="Examples")
+    expect(examples.locator("option")).not_to_have_count(1)
+    examples.select_option("cs231n-add-mul")
+    program = page.get_by_role("textbox", name="Program")
+    expect(program).to_have_value(re.compile("q = x \\+ y"))
+    expect(page).to_have_url(re.compile("q\\+%3D\\+x"))
+    examples.select_option("max-gate")
+    expect(program).to_have_value(re.compile("max\\(z, w\\)"))
+    expect(page).to_have_url(re.compile("max"))
+    page.go_back()
+    expect(program).to_have_value(re.compile("q = x \\+ y"))
+    page.go_forward()
+    expect(program).to_have_value(re.compile("max\\(z, w\\)"))
+
+
+def test_language_switch_is_remembered(page: Page, shot) -> None:
+    open_program(page, CS231N, {"x": -2, "y": 5, "z": -4}, step=8)
+    page.get_by_role("combobox", name="Language").select_option("zh")
+    expect(page.locator(".tagline")).to_contain_text("前向传播")
+    expect(page.get_by_role("button", name="前进一步")).to_be_visible()
+    expect(page.locator("#explain")).to_contain_text("局部导数")
+    shot("chinese")
+    page.goto("/")
+    expect(page.locator(".tagline")).to_contain_text("前向传播")
+
+
+def test_line_and_gate_are_linked(page: Page) -> None:
+    open_program(page, "q = x + y\nf = q * z", {"x": -2, "y": 5, "z": -4}, step=3)
+    current_line = page.locator("#backdrop .line.current")
+    expect(current_line).to_have_count(1)
+    expect(current_line).to_have_text(re.compile("q = x \\+ y"))
+    page.locator("#circuit .node.gate").last.hover()
+    expect(page.locator("#backdrop .line.hover")).to_have_text(re.compile("f = q \\* z"))
+    textarea = page.get_by_role("textbox", name="Program")
+    box = textarea.bounding_box()
+    page.mouse.move(box["x"] + 40, box["y"] + 8 + 20 * 0 + 10)
+    expect(page.locator("#circuit .node.hl")).not_to_have_count(0)
+
+
+def test_export_svg(page: Page, tmp_path) -> None:
+    open_program(page, CS231N, {"x": -2, "y": 5, "z": -4}, step=20)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export SVG").click()
+    path = tmp_path / "circuit.svg"
+    download.value.save_as(path)
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("<svg") and "−12" in text and "−4" in text
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export PNG").click()
+    png = tmp_path / "circuit.png"
+    download.value.save_as(png)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_tensor_badge_expands_to_matrix(page: Page, shot) -> None:
+    open_program(page, "u = W @ x\nL = sum(u^2)",
+                 {"W": [[1, 2, -1], [0.5, -1, 3]], "x": [1, -2, 0.5]}, step=30)
+    w = page.locator('#circuit .node.input[data-id="n0"]')
+    expect(w.locator(".shape-badge")).to_have_text("[2×3]")
+    w.click()
+    rows = w.locator(".matrix-row")
+    expect(rows.first).to_be_visible()
+    assert rows.count() == 4  # 2 value rows, 2 gradient rows
+    shot("tensor-matrix")
+
+
+def test_warnings_are_visible(page: Page) -> None:
+    open_program(page, "f = log(x) + 1", {"x": -1}, step=10)
+    warned = page.locator("#circuit .node.warn")
+    expect(warned).to_have_count(1)
+    expect(warned.locator(".warn-mark")).to_have_text("⚠")
+    assert "NaN" in (warned.get_attribute("aria-label") or "")
+
+
+def test_500_gate_program_renders(page: Page, shot) -> None:
+    lines = ["a0 = 0.5"] + [f"a{k + 1} = sigmoid(a{k} * 1.01 + 0.1)" for k in range(166)]
+    open_program(page, "\n".join(lines))
+    gates = page.locator("#circuit .node.gate")
+    expect(gates).to_have_count(166 * 3)
+    page.get_by_role("button", name="Step forward").click()
+    expect(page.locator("#position")).to_have_text(re.compile(r"^1 / "))
+    shot("500-gates")
+
+
+def test_narrow_phone_screen(page: Page, shot) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_program(page, CS231N, {"x": -2, "y": 5, "z": -4}, step=5)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390
+    expect(page.get_by_role("button", name="Step forward")).to_be_visible()
+    shot("phone")
+
+
+def test_offline_and_csp(page: Page) -> None:
+    foreign = []
+    page.on("request", lambda r: None if r.url.startswith(("http://127.0.0.1", "data:", "blob:"))
+            else foreign.append(r.url))
+    response = page.goto("/?lang=en")
+    csp = response.headers["content-security-policy"]
+    script_src = csp.split("script-src")[1].split(";")[0]
+    assert script_src.strip() == "'self'"
+    expect(page.locator("#circuit .node").first).to_be_visible()
+    assert foreign == []
+
+
+def test_user_text_never_runs(page: Page) -> None:
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    evil = "f = x <img src=x onerror=alert(1)> </script><script>alert(2)</script>"
+    open_program(page, CS231N, {"x": -2, "y": 5, "z": -4})
+    page.get_by_role("textbox", name="Program").fill(evil)
+    expect(page.get_by_role("alert")).to_be_visible()
+    page.get_by_role("textbox", name="Program").fill("<img src=x onerror=alert(3)> = 1\nf = 2")
+    page.wait_for_timeout(500)
+    assert page.locator("img").count() == 0
+    assert dialogs == []
