@@ -81,6 +81,7 @@ def bind(graph: Graph, values: dict[str, Any] | None,
                 bound[node_id] = to_array(values[name], f"the value of '{name}'", limits)
             except LabError as err:
                 err.span = node.at
+                err.info.setdefault("name", name)
                 raise err.with_source(graph.source) from None
         elif node.default is not None:
             bound[node_id] = node.default

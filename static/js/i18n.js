@@ -56,16 +56,9 @@ const STRINGS = {
     stale: "The circuit shown is the last one that worked.",
     errorAt: "Line {line}, column {column}: {message}",
     shapeBadge: "shape {shape}: click to show the numbers",
-    "err.unknown_function": "unknown function '{name}'",
-    "err.unknown_function_hint": "unknown function '{name}' — did you mean '{suggestion}'?",
-    "err.full_width": "full-width character '{char}' from an input method: type the ASCII '{meant}' instead",
-    "err.missing_value": "no value for {names}: give a value below, or assign a number in the program",
-    "err.assigned_twice": "'{name}' is assigned twice: on line {first} and line {second}",
-    "err.used_before_assigned": "'{name}' is used on line {use} before line {assigned} assigns it",
-    "err.arity": "{name} takes {want} argument(s), got {got}",
-    "err.keyword": "'{word}' is a Python keyword and cannot be a name here",
-    "err.too_deep": "expression nested deeper than {limit} levels",
-    "err.empty": "the program is empty",
+    infoValue: "{name} = {value}",
+    infoGrad: "∂{out}/∂{name} = {grad}",
+    infoPending: "{name}: not computed yet",
   },
   zh: {
     title: "反向传播实验室",
@@ -120,16 +113,48 @@ const STRINGS = {
     stale: "显示的是上一次成功的电路。",
     errorAt: "第 {line} 行，第 {column} 列：{message}",
     shapeBadge: "形状 {shape}：点击显示数值",
+    infoValue: "{name} = {value}",
+    infoGrad: "∂{out}/∂{name} = {grad}",
+    infoPending: "{name}：尚未计算",
     "err.unknown_function": "未知函数 '{name}'",
     "err.unknown_function_hint": "未知函数 '{name}' —— 你是想写 '{suggestion}' 吗？",
+    "err.operator_function": "'{name}' 在这里不是函数：请写成 {written}",
     "err.full_width": "全角字符 '{char}'（来自输入法）：请改用英文半角 '{meant}'",
     "err.missing_value": "{names} 没有值：请在下方给出，或在程序里赋一个数",
-    "err.assigned_twice": "'{name}' 被赋值了两次：第 {first} 行和第 {second} 行",
+    "err.assigned_twice": "'{name}' 被赋值了两次：第 {first} 行和第 {second} 行；每个名字只能赋值一次",
     "err.used_before_assigned": "'{name}' 在第 {use} 行被使用，但第 {assigned} 行才给它赋值",
     "err.arity": "{name} 需要 {want} 个参数，实际给了 {got} 个",
+    "err.param_literal": "{name} 的 {param} 必须是写在程序里的整数，例如 {name}(x, 0)",
     "err.keyword": "'{word}' 是 Python 关键字，不能在这里作为名字",
+    "err.keyword_arg": "不支持关键字参数：请按位置传入 '{name}'",
+    "err.dunder": "不允许以 '__' 开头的名字：'{name}'",
+    "err.subscript": "不支持下标（'{name}[...]'）",
+    "err.tuple": "不支持元组",
+    "err.bad_target": "只能给名字赋值",
+    "err.bare_expr": "只有最后一条语句可以是单独的表达式；请给它起个名字（q = ...）",
+    "err.empty": "程序是空的：请写一个表达式，例如 f = (x + y) * z",
+    "err.empty_list": "空列表里没有数字",
+    "err.list_item": "列表里只能放数字或数字列表；计算请写在列表外面",
+    "err.ragged": "参差不齐的列表：各行长度不同",
+    "err.floor_div": "不支持整除 '//'",
+    "err.nul": "程序里有 NUL 字符",
+    "err.number_then_name": "数字后面不能紧跟名字：乘积请写成 '{number}*{name}'",
+    "err.bad_number": "数字写法有误：'{text}'",
+    "err.unexpected": "语法错误：{summary}",
+    "err.unexpected_char": "意外的字符 '{char}'",
+    "err.unsupported_char": "'{char}' 不属于电路语言（不支持字符串、属性访问、切片、字典等）",
     "err.too_deep": "表达式嵌套超过 {limit} 层",
-    "err.empty": "程序是空的",
+    "err.too_many_nodes": "电路超过 {limit} 个节点",
+    "err.source_too_long": "程序超过 {limit} 个字符",
+    "err.tensor_too_large": "张量超过 {limit} 个数",
+    "err.total_too_large": "整个电路超过 {limit} 个数",
+    "err.shape": "形状不匹配：{summary}",
+    "err.seed_shape": "种子梯度的形状 ({seed}) 与输出的形状 ({output}) 不同",
+    "err.value_type": "'{name}' 的值必须是数字或数字列表",
+    "err.value_string": "'{name}' 的值里有字符串；数字请直接写成数字",
+    "err.value_empty": "'{name}' 的值里有空列表",
+    "err.value_too_deep": "'{name}' 的值嵌套太深",
+    "err.network": "无法连接服务器：{summary}",
   },
 };
 
@@ -152,12 +177,16 @@ export function t(lang, key, params = {}) {
 // An API error in the user's language: a translated template where we have one,
 // the server's English summary otherwise.
 export function errorText(lang, error) {
+  if (lang === "en") return error.summary || error.message;
   const args = error.args || {};
-  let key = `err.${error.key}`;
+  let key = `err.${error.key || error.type}`;
   if (error.key === "unknown_function" && args.suggestion) key = "err.unknown_function_hint";
   if (!has(lang, key)) return error.summary || error.message;
-  const params = { ...args };
-  if (Array.isArray(args.names)) params.names = args.names.map((n) => `'${n}'`).join(", ");
+  const params = { summary: error.summary || error.message, ...args };
+  if (Array.isArray(args.names)) params.names = args.names.map((n) => `'${n}'`).join("、");
+  for (const name of ["seed", "output"]) {
+    if (Array.isArray(args[name])) params[name] = args[name].join(", ");
+  }
   return t(lang, key, params);
 }
 

@@ -4,6 +4,7 @@ import { CircuitView } from "./circuit.js";
 import { Editor } from "./editor.js";
 import { displayName, explain } from "./explain.js";
 import { exportPng, exportSvg } from "./exporter.js";
+import { full } from "./format.js";
 import { detectLang, errorText, t } from "./i18n.js";
 import { InputsPanel } from "./inputs.js";
 import { Player } from "./player.js";
@@ -168,6 +169,23 @@ function inputList(result, values) {
   }));
 }
 
+// The full numbers of the node under the pointer or keyboard focus.
+function nodeInfo(state, view, lang) {
+  if (!state.hoverNode || !state.result || !view) return "";
+  const node = state.result.nodes.find((n) => n.id === state.hoverNode);
+  if (!node) return "";
+  const out = state.result.nodes.find((n) => n.id === state.result.output);
+  const name = displayName(node, state.program);
+  const parts = [];
+  if (view.shown.has(node.id)) parts.push(t(lang, "infoValue", { name, value: full(node.value) }));
+  if (view.grads.has(node.id)) {
+    parts.push(t(lang, "infoGrad", { name, out: displayName(out, state.program),
+                                     grad: full(view.grads.get(node.id)) }));
+  }
+  if (!parts.length) parts.push(t(lang, "infoPending", { name }));
+  return parts.join("    ");
+}
+
 function hoveredNodes(state) {
   const ids = new Set();
   if (!state.result) return ids;
@@ -234,6 +252,7 @@ function render(state) {
     setText($("explain-math"), text.math);
     setText($("explain-note"), text.note);
   }
+  setText($("node-info"), nodeInfo(state, view, lang));
   editor.mark("current", focus && focus.span ? focus.span.line : 0);
   const hovered = state.hoverNode && result ? result.nodes.find((n) => n.id === state.hoverNode) : null;
   editor.mark("hover", hovered && hovered.span ? hovered.span.line : 0);

@@ -255,3 +255,15 @@ def test_user_text_never_runs(page: Page) -> None:
     page.wait_for_timeout(500)
     assert page.locator("img").count() == 0
     assert dialogs == []
+
+
+def test_hover_and_focus_show_full_values(page: Page) -> None:
+    open_program(page, "f = x / 3", {"x": 1}, step=10)
+    x = node(page, "x")
+    x.hover()
+    expect(page.locator("#node-info")).to_contain_text("x = 1")
+    expect(page.locator("#node-info")).to_contain_text("∂f/∂x = 0.3333333333333333")
+    page.mouse.move(1, 1)
+    gate = page.locator("#circuit .node.gate")
+    gate.focus()
+    expect(page.locator("#node-info")).to_contain_text("0.3333333333333333")
