@@ -1,0 +1,99 @@
+"""Left-to-right layered layout of a gate graph, like the circuit diagrams of the cs231n notes.
+
+`layout(graph)` returns JSON-ready positions in pixels; for `f = (x + y) * z`::
+
+    {"nodes": {"n0": {"x": 40.0, "y": 40.0, "layer": 0},     # x
+               "n1": {"x": 40.0, "y": 110.0, "layer": 0},    # y
+               "n2": {"x": 140.0, "y": 75.0, "layer": 1},    # +
+               "n3": {"x": 40.0, "y": 180.0, "layer": 0},    # z
+               "n4": {"x": 240.0, "y": 127.5, "layer": 2}},  # ×
+     "edges": [{"from": "n0", "to": "n2", "points": [[40.0, 40.0], [140.0, 75.0]]},
+               {"from": "n1", "to": "n2", "points": [[40.0, 110.0], [140.0, 75.0]]},
+               {"from": "n2", "to": "n4", "points": [[140.0, 75.0], [240.0, 127.5]]},
+               {"from": "n3", "to": "n4",
+                "points": [[40.0, 180.0], [140.0, 180.0], [240.0, 127.5]]}],
+     "width": 280.0, "height": 220.0}
+
+x and y are the centre of a gate's circle. There is one edge per input slot of each
+gate, in node order then slot order (`x * x` has two edges from n0 to n1), and its
+`points` always run from the source's centre to the target's centre with one point in
+every layer between: a one-layer edge has just its two end points, a longer edge bends
+through its dummy nodes (draw it as a polyline or a smooth curve through them).
+
+The algorithm is Sugiyama's, every step iterative (a 10,000-deep chain is fine):
+
+1. Layers (`layers.py`). Inputs are layer 0; every gate sits one layer right of its
+   latest input (longest path); a constant sits in the layer just before its first
+   user, so `x * 2` has the 2 right beside the × gate; the output, when nothing uses
+   it, moves to the last layer.
+2. Dummy nodes (`layers.py`). An edge spanning k layers gets k - 1 dummy nodes, one in
+   each layer it crosses, so crossing reduction sees it and it can bend. A budget
+   (`DUMMIES_PER_NODE` per node) keeps pathological programs linear: past it, the
+   longest edges get no dummies and are drawn straight, outside crossing reduction.
+3. Order (`order.py`). A depth-first walk from the output through the inputs in slot
+   order gives the first order of every layer (a tree comes out with zero crossings),
+   then barycentric sweeps, left to right and right to left, up to four rounds, keep
+   the order with the fewest crossings; on small graphs (up to `TRANSPOSE_LIMIT`
+   nodes, dummies included) swapping neighbours in a layer polishes it. Crossings are
+   counted between consecutive layers as inversions, by a vectorised merge sort.
+4. Coordinates (`coords.py`). x is the layer times `COLUMN` (100 px). y starts as each
+   layer's order packed at `ROW` (70 px; 40 px between long edges) and goes through
+   two relaxation passes, right to left then left to right: each node wants the mean
+   y of its neighbours in the layer just placed, and the layer is projected back onto
+   its order and spacing by weighted isotonic regression. Constants neither pull nor
+   hold firm, and a last pass puts each one beside its gate, so chains stay straight
+   and trees look like trees (each gate between its inputs).
+
+The output is deterministic: stable sorts and no hashing anywhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from app.graph import Graph
+from app.layout.coords import COLUMN, MARGIN, place
+from app.layout.layers import build_layered
+from app.layout.order import crossings, dfs_keys, order_nodes
+
+__all__ = ["count_crossings", "layout"]
+
+
+def layout(graph: Graph) -> dict[str, Any]:
+    """Positions of every node and the path of every edge, in pixels (see the module doc)."""
+    lay = build_layered(graph)
+    slot, _ = order_nodes(lay, dfs_keys(graph.inputs, graph.output))
+    x, y = place(lay, slot)
+    xs = np.round(x, 1).tolist()
+    ys = np.round(y, 1).tolist()
+    n = lay.n_real
+    keys = [f"n{i}" for i in range(n)]  # Node.key
+    layers = lay.layer[:n].tolist()
+    nodes = {keys[i]: {"x": xs[i], "y": ys[i], "layer": layers[i]} for i in range(n)}
+    path = lay.path.tolist()
+    ptr = lay.edge_ptr.tolist()
+    points = [[xs[p], ys[p]] for p in path]
+    edges = [{"from": keys[u], "to": keys[v], "points": points[ptr[e]:ptr[e + 1]]}
+             for e, (u, v) in enumerate(zip(lay.edge_src.tolist(), lay.edge_dst.tolist(),
+                                            strict=True))]
+    return {"nodes": nodes, "edges": edges,
+            "width": round(max(xs) + MARGIN, 1), "height": round(max(ys) + MARGIN, 1)}
+
+
+def count_crossings(result: dict[str, Any]) -> int:
+    """Crossings between consecutive layers of a `layout` result, dummy points included.
+
+    Read from the drawing itself: every segment of an edge's points that joins two
+    neighbouring columns, grouped by column pair; two segments cross when their order
+    at the left column is the reverse of their order at the right one. (Segments of
+    edges drawn straight across several layers, past the dummy budget, are not counted.)
+    """
+    segs = [(p[0], p[1], q[0], q[1]) for edge in result["edges"]
+            for p, q in zip(edge["points"], edge["points"][1:], strict=False)]
+    if not segs:
+        return 0
+    x0, y0, x1, y1 = np.asarray(segs, dtype=float).T
+    one_layer = np.isclose(x1 - x0, COLUMN)
+    return crossings(x0[one_layer], y0[one_layer], y1[one_layer])

@@ -1,0 +1,124 @@
+"""Coordinates: x from the layer, y by a few relaxation passes.
+
+Each pass visits the layers in turn (right to left, then left to right) and asks
+every node to sit at the mean y of its neighbours in the layer just visited; the layer
+is then projected back onto its order and minimum spacing by weighted isotonic
+regression (pool adjacent violators), where a node's weight says how firmly it holds
+its wanted place. A constant neither pulls a gate (it counts only when a node has no
+other neighbour) nor holds firm, and a last pass moves each constant alone next to its
+user, so a chain of gates fed by constants is a straight line with the constants beside
+it. The passes are plain Python over lists: layers are mostly narrow, and a numpy call
+per layer would cost more than the work (a 10,000-deep chain has 10,000 layers of two).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from app.layout.layers import Layered
+
+COLUMN = 100.0  # px between layers: room for a value above and a gradient below each edge
+ROW = 70.0  # px between two gates in a layer
+DUMMY_ROW = 40.0  # px between two long edges passing through a layer
+MARGIN = 40.0  # px around the drawing: a gate's radius (~22) and its labels
+
+PASSES = ("up", "down", "consts")
+CONST_WEIGHT = 1e-6  # how firmly a constant holds its wanted place against other nodes
+IDLE_WEIGHT = 1e-3  # how firmly a node with no neighbour on the visited side holds its place
+STILL = 1e12  # how firmly everything but the constants holds in the last pass
+
+Side = tuple[list[tuple[int, int]], list[list[int]], list[float]]
+
+
+def place(lay: Layered, slot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """x and y of every internal node, given its slot from `order_nodes`."""
+    total = lay.n_total
+    slot_layer = np.empty(total, dtype=np.int64)
+    slot_layer[slot] = lay.layer
+    n_layers = int(slot_layer[-1]) + 1 if total else 0
+    start = np.searchsorted(slot_layer, np.arange(n_layers + 1))
+    dummy = np.zeros(total, dtype=bool)
+    dummy[slot[lay.n_real:]] = True
+    is_const = np.zeros(total, dtype=bool)
+    is_const[slot] = lay.is_const
+    half = np.where(dummy, DUMMY_ROW / 2, ROW / 2)
+    # off: each slot's y when its layer is packed tightly from 0
+    gap = half[:-1] + half[1:]
+    gap[start[1:-1] - 1] = 0.0  # no spacing across a layer boundary
+    off_a = np.concatenate([[0.0], np.cumsum(gap)])
+    off_a -= off_a[start[slot_layer]]
+    y = (off_a - (off_a[start[1:] - 1] / 2)[slot_layer]).tolist()  # each layer centred on 0
+    off = off_a.tolist()
+
+    const = is_const.tolist()
+    s, t = slot[lay.seg_src].tolist(), slot[lay.seg_dst].tolist()
+    preds: list[list[int]] = [[] for _ in range(total)]
+    succs: list[list[int]] = [[] for _ in range(total)]
+    for a, b in zip(s, t, strict=True):
+        preds[b].append(a)
+        succs[a].append(b)
+    bounds = list(zip(start[:-1].tolist(), start[1:].tolist(), strict=True))
+    base = [CONST_WEIGHT if c else 1.0 for c in const]
+    users = [succs[v] if const[v] else [] for v in range(total)]
+    sides = {
+        "down": _side(preds, const, base, bounds, IDLE_WEIGHT),
+        "up": _side(succs, const, base, bounds[::-1], IDLE_WEIGHT),
+        "consts": _side(users, const, [1.0 if c else STILL for c in const], bounds[::-1], 1.0),
+    }
+    for name in PASSES:
+        _relax(y, off, *sides[name])
+
+    y_a = np.asarray(y)
+    if total:
+        y_a += MARGIN - y_a.min()
+    x = MARGIN + COLUMN * slot_layer.astype(float)
+    return x[slot], y_a[slot]
+
+
+def _side(nbrs: list[list[int]], const: list[bool], base: list[float],
+          bounds: list[tuple[int, int]], idle: float) -> Side:
+    """What one pass reads: the layers to visit, each node's neighbours, its firmness.
+
+    A gate's constant neighbours are dropped when it has others. A node with no
+    neighbour on this side wants to stay where it is and holds only `idle` firmly.
+    """
+    pulls = [[u for u in nb if not const[u]] or nb for nb in nbrs]
+    firm = [w if nb else w * idle for w, nb in zip(base, pulls, strict=True)]
+    layers = [(st, en) for st, en in bounds if any(pulls[st:en])]
+    return layers, pulls, firm
+
+
+def _relax(y: list[float], off: list[float], layers: list[tuple[int, int]],
+           pulls: list[list[int]], firm: list[float]) -> None:
+    """One pass: each visited layer moves towards its neighbours, keeping order and spacing."""
+    for st, en in layers:
+        z = []
+        for v in range(st, en):
+            nb = pulls[v]
+            want = sum([y[u] for u in nb]) / len(nb) if nb else y[v]
+            z.append(want - off[v])
+        if any(a > b for a, b in zip(z, z[1:], strict=False)):
+            z = _isotonic(z, firm[st:en])
+        y[st:en] = [a + b for a, b in zip(z, off[st:en], strict=True)]
+
+
+def _isotonic(z: list[float], w: list[float]) -> list[float]:
+    """The non-decreasing sequence nearest to z by weighted least squares (pool adjacent
+    violators)."""
+    vals: list[float] = []
+    wts: list[float] = []
+    counts: list[int] = []
+    for v, wt in zip(z, w, strict=True):
+        c = 1
+        while vals and vals[-1] > v:
+            pw = wts.pop()
+            v = (vals.pop() * pw + v * wt) / (pw + wt)
+            wt += pw
+            c += counts.pop()
+        vals.append(v)
+        wts.append(wt)
+        counts.append(c)
+    fit: list[float] = []
+    for v, c in zip(vals, counts, strict=True):
+        fit += [v] * c
+    return fit
