@@ -1,0 +1,263 @@
+"""The layered layout: geometry, layers, crossings on the presets, size and depth, the API."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from app.api.service import run
+from app.examples import EXAMPLES
+from app.graph import Graph, from_description
+from app.layout import count_crossings, layout
+from app.layout.coords import COLUMN, DUMMY_ROW, MARGIN, ROW
+from app.layout.order import crossings
+from app.main import app
+
+RADIUS = 22  # the page's gate circle
+
+# Crossings measured on each preset when its drawing was checked by eye; a change to the
+# layout may lower them, never raise them. A new preset needs its number here.
+PRESET_CROSSINGS = {
+    "cs231n-add-mul": 0,
+    "sigmoid-neuron": 0,
+    "staged-backprop": 2,
+    "mazur-network": 14,
+    "max-gate": 0,
+    "relu-neuron": 0,
+    "matrix-vector": 0,
+}
+
+
+def balanced_sum_of_products(k: int) -> str:
+    terms = [f"a{i} * b{i}" for i in range(k)]
+    while len(terms) > 1:
+        terms = [f"({terms[i]}) + ({terms[i + 1]})" for i in range(0, len(terms), 2)]
+    return "f = " + terms[0]
+
+
+TREES = {
+    "add-mul": "f = (x + y) * z",
+    "sigmoid-neuron": "f = sigmoid(w0*x0 + w1*x1 + w2)",
+    "balanced-16": balanced_sum_of_products(16),
+    "chain-of-constants": "x = 1\na = x * 2\nb = a + 1\nc = b * 3\nf = exp(c) - 4",
+    "left-sum": "f = " + " + ".join(f"a{i}*b{i}" for i in range(10)),
+}
+
+PROGRAMS = {
+    **{f"preset:{e['id']}": e["source"] for e in EXAMPLES},
+    **{f"tree:{name}": source for name, source in TREES.items()},
+    "square": "f = x * x + x",
+    "dead-code": "x = 1\ny = 2\nunused = exp(y) * 3\nf = x * 2",
+    "constant-gate": "t = 2 * 3\nf = x * t",
+    "shared": "a = x * y\nb = a + x\nc = b * a\nf = c + sigmoid(x) * y",
+}
+
+
+def graph_for(source: str) -> Graph:
+    """The program's graph, giving 0.5 to every name it does not define."""
+    defined = {line.split("=")[0].strip() for line in source.splitlines() if "=" in line}
+    words = set()
+    for line in source.splitlines():
+        rhs = line.split("=", 1)[-1]
+        for ch in "()+-*/^,@[]":
+            rhs = rhs.replace(ch, " ")
+        words.update(w for w in rhs.split() if w.isidentifier())
+    functions = {"exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "abs", "max",
+                 "min", "sum", "mean"}
+    free = words - defined - functions
+    return run(source, {name: 0.5 for name in free}).graph
+
+
+def chain_graph(depth: int) -> Graph:
+    """x, then alternately × 0.999 and + 0.001: `depth` gates, each fed by a constant."""
+    items: list[tuple[str, tuple[int, ...], float | None]] = [("input", (), 0.5)]
+    prev = 0
+    for k in range(depth):
+        items.append(("const", (), 0.999 if k % 2 == 0 else 0.001))
+        items.append(("mul" if k % 2 == 0 else "add", (prev, len(items) - 1), None))
+        prev = len(items) - 1
+    return from_description(items)
+
+
+def random_graph(n_gates: int, n_inputs: int = 50, seed: int = 0) -> Graph:
+    """A random DAG: gate inputs are earlier nodes, mostly recent ones."""
+    rng = np.random.default_rng(seed)
+    items: list[tuple[str, tuple[int, ...], float | None]] = [
+        ("input", (), 1.0) for _ in range(n_inputs)]
+    for n in range(n_inputs, n_inputs + n_gates):
+        op = ("add", "mul", "sigmoid", "tanh")[int(rng.integers(4))]
+        back = np.minimum(rng.exponential(10, 2 if op in ("add", "mul") else 1), n - 1)
+        items.append((op, tuple(int(n - 1 - b) for b in back), None))
+    return from_description(items)
+
+
+def check_geometry(graph: Graph, result: dict[str, Any]) -> None:
+    """Everything the tests ask of any layout."""
+    nodes = result["nodes"]
+    assert set(nodes) == {f"n{i}" for i in range(len(graph))}
+    width, height = result["width"], result["height"]
+    assert math.isfinite(width) and math.isfinite(height)
+    for key, node in nodes.items():
+        assert math.isfinite(node["x"]) and math.isfinite(node["y"]), key
+        assert RADIUS <= node["x"] <= width - RADIUS, key
+        assert RADIUS <= node["y"] <= height - RADIUS, key
+    xs = {key: node["x"] for key, node in nodes.items()}
+    left = min(xs.values())
+    # inputs leftmost, every gate right of its inputs, the output rightmost
+    for i, (op, ins) in enumerate(zip(graph.ops, graph.inputs, strict=True)):
+        if op == "input":
+            assert xs[f"n{i}"] == left and nodes[f"n{i}"]["layer"] == 0
+        for j in ins:
+            assert xs[f"n{i}"] > xs[f"n{j}"]
+    assert xs[f"n{graph.output}"] == max(xs.values())
+    # no two gates overlap; a bend of an edge passes outside every gate in its column
+    by_column: dict[float, list[float]] = {}
+    for node in nodes.values():
+        by_column.setdefault(node["x"], []).append(node["y"])
+    for ys in by_column.values():
+        ys.sort()
+        assert all(b - a >= ROW - 1e-6 for a, b in zip(ys, ys[1:], strict=False))
+    # one edge per input slot, from the source's centre to the target's, one point a layer
+    expected = [(f"n{u}", f"n{v}") for v, ins in enumerate(graph.inputs) for u in ins]
+    assert [(e["from"], e["to"]) for e in result["edges"]] == expected
+    for edge in result["edges"]:
+        points = edge["points"]
+        assert points[0] == [nodes[edge["from"]]["x"], nodes[edge["from"]]["y"]]
+        assert points[-1] == [nodes[edge["to"]]["x"], nodes[edge["to"]]["y"]]
+        steps = [q[0] - p[0] for p, q in zip(points, points[1:], strict=False)]
+        if len(points) > 2:  # a bend in every layer crossed
+            assert steps == pytest.approx([COLUMN] * len(steps))
+        else:  # one layer, or past the dummy budget: straight
+            assert steps[0] >= COLUMN - 1e-6
+        for x, y in points[1:-1]:
+            assert 0 <= y <= height
+            assert all(abs(y - gy) >= (ROW + DUMMY_ROW) / 2 - 1e-6 for gy in by_column.get(x, []))
+
+
+@pytest.mark.parametrize("source", PROGRAMS.values(), ids=PROGRAMS.keys())
+def test_geometry(source: str) -> None:
+    graph = graph_for(source)
+    check_geometry(graph, layout(graph))
+
+
+@pytest.mark.parametrize("source", TREES.values(), ids=TREES.keys())
+def test_trees_have_no_crossings(source: str) -> None:
+    assert count_crossings(layout(graph_for(source))) == 0
+
+
+def test_every_preset_has_a_measured_crossing_count() -> None:
+    assert {e["id"] for e in EXAMPLES} == set(PRESET_CROSSINGS)
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e["id"] for e in EXAMPLES])
+def test_preset_crossings_at_most_measured(example: dict[str, Any]) -> None:
+    assert count_crossings(layout(run(example["source"]).graph)) <= PRESET_CROSSINGS[example["id"]]
+
+
+def test_constant_sits_just_before_its_gate() -> None:
+    graph = graph_for("x = 3\ny = exp(sin(x))\nf = y * 2")
+    result = layout(graph)
+    const = graph.ops.index("const")
+    user = next(i for i, ins in enumerate(graph.inputs) if const in ins)
+    assert result["nodes"][f"n{const}"]["layer"] == result["nodes"][f"n{user}"]["layer"] - 1
+    assert result["nodes"][f"n{const}"]["layer"] == 2
+
+
+def test_tree_looks_like_a_tree() -> None:
+    """Each gate of f = (x + y) * z sits between its inputs, x above y above z."""
+    graph = graph_for("f = (x + y) * z")
+    nodes = layout(graph)["nodes"]
+    y = {graph.nodes[i].name or graph.nodes[i].label: nodes[f"n{i}"]["y"]
+         for i in range(len(graph))}
+    assert y["x"] < y["y"] < y["z"]
+    assert y["+"] == pytest.approx((y["x"] + y["y"]) / 2)
+    assert min(y["+"], y["z"]) < y["f"] < max(y["+"], y["z"])
+
+
+def test_chain_is_a_straight_line() -> None:
+    graph = chain_graph(50)
+    result = layout(graph)
+    gates = [result["nodes"][f"n{i}"]["y"] for i, op in enumerate(graph.ops)
+             if op not in ("const",)]
+    assert max(gates) - min(gates) < 1e-6
+    assert count_crossings(result) == 0
+
+
+def test_long_edge_bends_through_its_layers() -> None:
+    graph = graph_for("f = sigmoid(w0*x0 + w1*x1 + w2)")
+    result = layout(graph)
+    w2 = graph.input_ids["w2"]
+    edge = next(e for e in result["edges"] if e["from"] == f"n{w2}")
+    assert len(edge["points"]) == result["nodes"][edge["to"]]["layer"] + 1
+
+
+def test_deterministic() -> None:
+    for source in PROGRAMS.values():
+        first = json.dumps(layout(graph_for(source)))
+        assert json.dumps(layout(graph_for(source))) == first
+    assert json.dumps(layout(random_graph(500, seed=3))) == json.dumps(
+        layout(random_graph(500, seed=3)))
+
+
+def test_twenty_thousand_nodes() -> None:
+    graph = random_graph(19_950)
+    result = layout(graph)
+    assert len(result["nodes"]) == 20_000
+    assert all(math.isfinite(n["y"]) for n in result["nodes"].values())
+    assert sys.getrecursionlimit() <= 10_000  # nothing raised it for us
+
+
+def test_ten_thousand_deep_chain() -> None:
+    graph = chain_graph(10_000)
+    result = layout(graph)
+    output = result["nodes"][f"n{graph.output}"]
+    assert output["layer"] == 10_000
+    assert output["y"] == result["nodes"]["n0"]["y"]
+
+
+def test_one_input_used_at_every_depth_stays_linear() -> None:
+    """x feeds every gate of a 5,000-deep chain: 12.5 million dummies without the budget."""
+    items: list[tuple[str, tuple[int, ...], float | None]] = [("input", (), 1.0)]
+    for _ in range(5_000):
+        items.append(("mul", (len(items) - 1, 0), None))
+    graph = from_description(items)
+    result = layout(graph)
+    check_geometry(graph, result)
+    lengths = [len(e["points"]) for e in result["edges"]]
+    assert sum(lengths) < 200_000
+    assert lengths[-1] == 2  # the longest edges are drawn straight
+    assert result["nodes"][f"n{graph.output}"]["x"] == result["width"] - MARGIN
+
+
+def test_crossing_counter_against_brute_force() -> None:
+    rng = np.random.default_rng(7)
+    for _ in range(30):
+        m = int(rng.integers(0, 60))
+        group, a, b = (rng.integers(0, k, m) for k in (3, 8, 8))
+        brute = sum(1 for i in range(m) for j in range(m)
+                    if group[i] == group[j] and a[i] < a[j] and b[i] > b[j])
+        assert crossings(group, a, b) == brute
+
+
+def test_count_crossings_reads_the_drawing() -> None:
+    result = {"edges": [{"points": [[0, 0], [100, 100]]}, {"points": [[0, 100], [100, 0]]},
+                        {"points": [[0, 0], [100, 0], [200, 50]]},
+                        {"points": [[100, 100], [200, 0]]}]}
+    assert count_crossings(result) == 2
+
+
+def test_api_response_carries_the_layout() -> None:
+    client = TestClient(app)
+    response = client.post("/api/graph", json={"source": EXAMPLES[3]["source"]})
+    assert response.status_code == 200
+    body = response.json()
+    positions = body["layout"]
+    assert set(positions["nodes"]) == {node["id"] for node in body["nodes"]}
+    assert len(positions["edges"]) == sum(len(node["inputs"]) for node in body["nodes"])
+    assert positions["width"] > 0 and positions["height"] > 0
