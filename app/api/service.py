@@ -13,6 +13,7 @@ from app.engine.diagnose import node_warnings
 from app.engine.trace import steps
 from app.graph import Graph, build
 from app.lang import parse
+from app.layout import layout
 from app.limits import DEFAULT_LIMITS, Limits
 from app.ops import REGISTRY
 
@@ -75,6 +76,7 @@ def graph_json(ev: Evaluation) -> dict[str, Any]:
         "steps": _steps_json(ev),
         "inputs": list(ev.graph.input_ids),
         "warnings": messages,
+        "layout": layout(ev.graph),
     }
 
 
