@@ -50,20 +50,15 @@ def place(lay: Layered, slot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     y = (off_a - (off_a[start[1:] - 1] / 2)[slot_layer]).tolist()  # each layer centred on 0
     off = off_a.tolist()
 
-    const = is_const.tolist()
-    s, t = slot[lay.seg_src].tolist(), slot[lay.seg_dst].tolist()
-    preds: list[list[int]] = [[] for _ in range(total)]
-    succs: list[list[int]] = [[] for _ in range(total)]
-    for a, b in zip(s, t, strict=True):
-        preds[b].append(a)
-        succs[a].append(b)
+    s, t = slot[lay.seg_src], slot[lay.seg_dst]
     bounds = list(zip(start[:-1].tolist(), start[1:].tolist(), strict=True))
-    base = [CONST_WEIGHT if c else 1.0 for c in const]
-    users = [succs[v] if const[v] else [] for v in range(total)]
+    base = np.where(is_const, CONST_WEIGHT, 1.0)
+    user = is_const[s]  # a constant's edge to its user
     sides = {
-        "down": _side(preds, const, base, bounds, IDLE_WEIGHT),
-        "up": _side(succs, const, base, bounds[::-1], IDLE_WEIGHT),
-        "consts": _side(users, const, [1.0 if c else STILL for c in const], bounds[::-1], 1.0),
+        "down": _side(t, s, is_const, base, IDLE_WEIGHT, slot_layer, bounds, True),
+        "up": _side(s, t, is_const, base, IDLE_WEIGHT, slot_layer, bounds, False),
+        "consts": _side(s[user], t[user], is_const, np.where(is_const, 1.0, STILL), 1.0,
+                        slot_layer, bounds, False),
     }
     for name in PASSES:
         _relax(y, off, *sides[name])
@@ -75,16 +70,26 @@ def place(lay: Layered, slot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x[slot], y_a[slot]
 
 
-def _side(nbrs: list[list[int]], const: list[bool], base: list[float],
-          bounds: list[tuple[int, int]], idle: float) -> Side:
+def _side(me: np.ndarray, nbr: np.ndarray, is_const: np.ndarray, base: np.ndarray,
+          idle: float, slot_layer: np.ndarray, bounds: list[tuple[int, int]],
+          forward: bool) -> Side:
     """What one pass reads: the layers to visit, each node's neighbours, its firmness.
 
-    A gate's constant neighbours are dropped when it has others. A node with no
+    A node's constant neighbours are dropped when it has others. A node with no
     neighbour on this side wants to stay where it is and holds only `idle` firmly.
     """
-    pulls = [[u for u in nb if not const[u]] or nb for nb in nbrs]
-    firm = [w if nb else w * idle for w, nb in zip(base, pulls, strict=True)]
-    layers = [(st, en) for st, en in bounds if any(pulls[st:en])]
+    total = len(slot_layer)
+    strong = ~is_const[nbr]
+    keep = strong | (np.bincount(me, strong, minlength=total) == 0)[me]
+    me, nbr = me[keep], nbr[keep]
+    o = np.argsort(me, kind="stable")
+    ptr = np.searchsorted(me[o], np.arange(total + 1))
+    flat, bound = nbr[o].tolist(), ptr.tolist()
+    pulls = [flat[a:b] for a, b in zip(bound, bound[1:], strict=False)]
+    firm = (base * np.where(ptr[1:] > ptr[:-1], 1.0, idle)).tolist()
+    busy = (np.bincount(slot_layer[me], minlength=len(bounds)) > 0).tolist()
+    visit = range(len(bounds)) if forward else range(len(bounds) - 1, -1, -1)
+    layers = [bounds[k] for k in visit if busy[k]]
     return layers, pulls, firm
 
 
@@ -92,14 +97,12 @@ def _relax(y: list[float], off: list[float], layers: list[tuple[int, int]],
            pulls: list[list[int]], firm: list[float]) -> None:
     """One pass: each visited layer moves towards its neighbours, keeping order and spacing."""
     for st, en in layers:
-        z = []
-        for v in range(st, en):
-            nb = pulls[v]
-            want = sum([y[u] for u in nb]) / len(nb) if nb else y[v]
-            z.append(want - off[v])
-        if any(a > b for a, b in zip(z, z[1:], strict=False)):
+        offs = off[st:en]
+        z = [(sum([y[u] for u in nb]) / len(nb) if nb else y[v]) - o
+             for v, nb, o in zip(range(st, en), pulls[st:en], offs, strict=True)]
+        if z != sorted(z):
             z = _isotonic(z, firm[st:en])
-        y[st:en] = [a + b for a, b in zip(z, off[st:en], strict=True)]
+        y[st:en] = [a + b for a, b in zip(z, offs, strict=True)]
 
 
 def _isotonic(z: list[float], w: list[float]) -> list[float]:

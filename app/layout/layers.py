@@ -47,18 +47,20 @@ def assign_layers(graph: Graph) -> np.ndarray:
     for i, ins in enumerate(inputs):
         if ins:
             layer[i] = 1 + max([layer[j] for j in ins])
-    first_use = [-1] * n
     used = [False] * n
-    for i, ins in enumerate(inputs):
+    for ins in inputs:
         for j in ins:
             used[j] = True
+    if n and not used[graph.output]:
+        layer[graph.output] = max(layer)
+    first_use = [-1] * n
+    for i, ins in enumerate(inputs):
+        for j in ins:
             if ops[j] == "const" and (first_use[j] < 0 or layer[i] < first_use[j]):
                 first_use[j] = layer[i]
     for j in range(n):
         if first_use[j] > 0:
             layer[j] = first_use[j] - 1
-    if n and not used[graph.output]:
-        layer[graph.output] = max(layer)
     return np.asarray(layer, dtype=np.int64)
 
 

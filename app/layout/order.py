@@ -46,12 +46,12 @@ def _inversions(g: np.ndarray, a: np.ndarray, b: np.ndarray, a_span: int, b_span
     g, v = g[order], b[order]
     first = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
     sizes = np.diff(np.r_[first, m])
-    largest = int(sizes.max())
+    size = np.repeat(sizes, sizes)  # of each element's group
     idx = np.arange(m, dtype=np.int64)
     pos = idx - np.repeat(first, sizes)
     total = 0
     half = 1
-    while half < largest:
+    while len(idx):
         block = idx - pos % (2 * half)  # index of the block's first element
         right = (pos & half) != 0
         left_keys = block[~right] * b_span + v[~right]
@@ -61,20 +61,27 @@ def _inversions(g: np.ndarray, a: np.ndarray, b: np.ndarray, a_span: int, b_span
                  - np.searchsorted(left_keys, rb + v[right], side="right"))
         total += int(above.sum())
         half *= 2
+        busy = size > half  # groups that still have a block to merge
+        idx, pos, v, size = idx[busy], pos[busy], v[busy], size[busy]
     return total
 
 
 def dfs_keys(inputs: Sequence[tuple[int, ...]], output: int) -> list[int]:
     """Post-order of a depth-first walk from the output through the inputs in slot order.
 
-    Nodes the output does not use are walked afterwards, latest first. In a tree every
-    subtree is a run of consecutive keys, so sorting a layer by key never crosses edges.
+    Whatever the output does not use is walked afterwards, from each unused node in
+    program order. In a tree every subtree is a run of consecutive keys, so sorting a
+    layer by key never crosses edges.
     """
     n = len(inputs)
     key = [-1] * n
     seen = [False] * n
     counter = 0
-    for root in [output, *range(n - 1, -1, -1)]:
+    used = [False] * n
+    for ins in inputs:
+        for j in ins:
+            used[j] = True
+    for root in [output, *(v for v in range(n) if not used[v])]:
         if seen[root]:
             continue
         seen[root] = True
