@@ -169,6 +169,15 @@ def test_constant_sits_just_before_its_gate() -> None:
     assert result["nodes"][f"n{const}"]["layer"] == 2
 
 
+def test_unused_code_keeps_the_output_last_and_its_constant_beside_it() -> None:
+    graph = graph_for("x = 1\nb = 2\nc = 3\nd = exp(x)\ne = exp(d)\nf = x + 5")
+    nodes = layout(graph)["nodes"]
+    const = graph.ops.index("const")
+    assert nodes[f"n{const}"]["layer"] == nodes[f"n{graph.output}"]["layer"] - 1 == 1
+    b, c = graph.input_ids["b"], graph.input_ids["c"]
+    assert nodes[f"n{b}"]["y"] < nodes[f"n{c}"]["y"]  # unused inputs in program order
+
+
 def test_tree_looks_like_a_tree() -> None:
     """Each gate of f = (x + y) * z sits between its inputs, x above y above z."""
     graph = graph_for("f = (x + y) * z")
