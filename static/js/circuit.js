@@ -10,7 +10,7 @@ import { edgeKey } from "./timeline.js";
 const SVG = "http://www.w3.org/2000/svg";
 const R = 22;
 const STUB = 70;
-const MIN_READABLE = 0.6; // the smallest scale at which labels can still be read
+const MIN_READABLE = 0.7; // the smallest scale at which labels can still be read
 
 function el(name, attrs = {}, parent = null) {
   const node = document.createElementNS(SVG, name);
@@ -100,6 +100,7 @@ export class CircuitView {
     this.root = root;
     const edgeLayer = el("g", { class: "edges" }, root);
     const nodeLayer = el("g", { class: "nodes" }, root);
+    this.overlay = el("g", { class: "overlays" }, root);
     this.edges = [];
     this.nodeViews = new Map();
 
@@ -163,7 +164,8 @@ export class CircuitView {
       badge.textContent = `[${shapeText(node.shape)}]`;
     }
     const warn = el("text", { class: "warn-mark", x: R - 2, y: -R + 6, "text-anchor": "middle" }, g);
-    const matrix = el("g", { class: "matrix", transform: `translate(${R + 10},${-R})` }, g);
+    const matrix = el("g", { class: "matrix", transform: `translate(${p.x + R + 10},${p.y - R})` },
+                      this.overlay);
     g.addEventListener("mouseenter", () => this.handlers.onNodeHover(node.id));
     g.addEventListener("mouseleave", () => this.handlers.onNodeHover(null));
     g.addEventListener("focus", () => this.handlers.onNodeHover(node.id));
@@ -289,7 +291,7 @@ export class CircuitView {
     }
     const w = rect.width / MIN_READABLE;
     const h = rect.height / MIN_READABLE;
-    this.view = { x: b.x, y: b.y + Math.max(0, (b.h - h) / 2), w, h };
+    this.view = { x: b.x, y: b.y + (b.h - h) / 2, w, h };
     this.applyView();
   }
 

@@ -199,7 +199,7 @@ def test_tensor_badge_expands_to_matrix(page: Page, shot) -> None:
     w = page.locator('#circuit .node.input[data-id="n0"]')
     expect(w.locator(".shape-badge")).to_have_text("[2×3]")
     w.click()
-    rows = w.locator(".matrix-row")
+    rows = page.locator("#circuit .overlays .matrix-row")
     expect(rows.first).to_be_visible()
     assert rows.count() == 4  # 2 value rows, 2 gradient rows
     shot("tensor-matrix")
