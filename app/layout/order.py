@@ -14,6 +14,7 @@ import numpy as np
 from app.layout.layers import Layered
 
 MAX_ROUNDS = 4  # a round is one sweep each way
+PAIR_LIMIT = 2_000_000  # segment pairs up to which crossings are counted pair by pair
 TRANSPOSE_LIMIT = 2_000  # nodes (dummies included) up to which adjacent swaps polish the order
 
 
@@ -64,6 +65,24 @@ def _inversions(g: np.ndarray, a: np.ndarray, b: np.ndarray, a_span: int, b_span
         busy = size > half  # groups that still have a block to merge
         idx, pos, v, size = idx[busy], pos[busy], v[busy], size[busy]
     return total
+
+
+def _segment_pairs(group: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Every pair of segments between the same two layers, or None if there are too many.
+
+    Which segments can cross never changes while the order does, so with the pairs
+    listed once a count is a few vectorised operations: two segments cross exactly when
+    their ends are in opposite orders in the two layers.
+    """
+    o = np.argsort(group, kind="stable")
+    end = np.searchsorted(group[o], group[o], side="right")
+    later = end - np.arange(len(o)) - 1  # segments after each one in its group
+    n_pairs = int(later.sum())
+    if n_pairs > PAIR_LIMIT:
+        return None
+    first = np.repeat(np.arange(len(o)), later)
+    step = np.arange(n_pairs) - np.repeat(np.cumsum(later) - later, later) + 1
+    return o[first], o[first + step]
 
 
 def dfs_keys(inputs: Sequence[tuple[int, ...]], output: int) -> list[int]:
@@ -174,11 +193,15 @@ class _Sweeps:
                         centres[w] = (np.arange(w), (np.arange(w) + 0.5) / w)
                     layers.append((st[k], en[k], ptr[k], ptr[k + 1], w, *centres[w]))
             self.sides.append((layers, local, nbr, inv_deg))
+        self.pairs = _segment_pairs(self.seg_layer)
         self.best = self.count()
 
     def count(self) -> int:
-        return _inversions(self.seg_layer, self.pos[self.s], self.pos[self.t],
-                           self.width_span, self.width_span)
+        a, b = self.pos[self.s], self.pos[self.t]
+        if self.pairs is None:
+            return _inversions(self.seg_layer, a, b, self.width_span, self.width_span)
+        p, q = self.pairs
+        return int(np.count_nonzero((a[p] - a[q]) * (b[p] - b[q]) < 0))
 
     def sweep(self, side: int) -> None:
         layers, local, nbr, inv_deg = self.sides[side]
