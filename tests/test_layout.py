@@ -14,8 +14,9 @@ from fastapi.testclient import TestClient
 from app.api.service import run
 from app.examples import EXAMPLES
 from app.graph import Graph, from_description
-from app.layout import count_crossings, layout
+from app.layout import count_crossings, layout, order
 from app.layout.coords import COLUMN, DUMMY_ROW, MARGIN, ROW
+from app.layout.layers import build_layered
 from app.layout.order import crossings
 from app.main import app
 
@@ -252,6 +253,16 @@ def test_crossing_counter_against_brute_force() -> None:
         brute = sum(1 for i in range(m) for j in range(m)
                     if group[i] == group[j] and a[i] < a[j] and b[i] > b[j])
         assert crossings(group, a, b) == brute
+
+
+@pytest.mark.parametrize("pair_limit", [order.PAIR_LIMIT, 0], ids=["pairs", "merge"])
+def test_crossings_seen_by_the_sweeps_are_those_drawn(monkeypatch, pair_limit: int) -> None:
+    """Both ways the sweeps count crossings agree with the count read off the drawing."""
+    monkeypatch.setattr(order, "PAIR_LIMIT", pair_limit)
+    for graph in (random_graph(400, seed=5), graph_for(EXAMPLES[3]["source"])):
+        lay = build_layered(graph)
+        _, seen = order.order_nodes(lay, order.dfs_keys(graph.inputs, graph.output))
+        assert seen == count_crossings(layout(graph)) > 0
 
 
 def test_count_crossings_reads_the_drawing() -> None:
