@@ -266,9 +266,10 @@ def test_crossings_seen_by_the_sweeps_are_those_drawn(monkeypatch, pair_limit: i
 
 
 def test_count_crossings_reads_the_drawing() -> None:
-    result = {"edges": [{"points": [[0, 0], [100, 100]]}, {"points": [[0, 100], [100, 0]]},
-                        {"points": [[0, 0], [100, 0], [200, 50]]},
-                        {"points": [[100, 100], [200, 0]]}]}
+    c = COLUMN  # the counter finds layers from x, one column apart
+    result = {"edges": [{"points": [[0, 0], [c, 100]]}, {"points": [[0, 100], [c, 0]]},
+                        {"points": [[0, 0], [c, 0], [2 * c, 50]]},
+                        {"points": [[c, 100], [2 * c, 0]]}]}
     assert count_crossings(result) == 2
 
 

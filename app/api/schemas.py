@@ -66,12 +66,35 @@ class NodeOut(BaseModel):
     composite: bool | None = None
 
 
+class Point(BaseModel):
+    x: float
+    y: float
+    layer: int
+
+
+class Route(BaseModel):
+    from_: str = Field(alias="from")
+    to: str
+    points: list[list[float]] = Field(description="the wire's polyline, source centre to "
+                                      "target centre, one point per layer it crosses")
+
+
+class Layout(BaseModel):
+    """Where to draw everything, in pixels: inputs on the left, the output on the right."""
+
+    nodes: dict[str, Point]
+    edges: list[Route]
+    width: float
+    height: float
+
+
 class GraphResponse(BaseModel):
     output: str
     nodes: list[NodeOut]
     steps: list[Step]
     inputs: list[str]
     warnings: list[str]
+    layout: Layout
 
 
 class ErrorBody(BaseModel):

@@ -17,7 +17,7 @@ import numpy as np
 
 from app.layout.layers import Layered
 
-COLUMN = 100.0  # px between layers: room for a value above and a gradient below each edge
+COLUMN = 140.0  # px between layers: room for a value above and a gradient below each edge
 ROW = 70.0  # px between two gates in a layer
 DUMMY_ROW = 40.0  # px between two long edges passing through a layer
 MARGIN = 40.0  # px around the drawing: a gate's radius (~22) and its labels

@@ -11,6 +11,7 @@ const SVG = "http://www.w3.org/2000/svg";
 const R = 22;
 const STUB = 70;
 const MIN_READABLE = 0.7; // the smallest scale at which labels can still be read
+const LABEL_AT = 0.62;
 
 function el(name, attrs = {}, parent = null) {
   const node = document.createElementNS(SVG, name);
@@ -40,7 +41,9 @@ function pathThrough(points) {
   return d;
 }
 
-function midpoint(points) {
+// A point `fraction` of the way along the path. Labels sit past the middle, towards the
+// gate the wire feeds: wires fanning out of one value then carry their labels apart.
+function along(points, fraction) {
   let total = 0;
   const lengths = [];
   for (let i = 1; i < points.length; i += 1) {
@@ -48,7 +51,7 @@ function midpoint(points) {
     lengths.push(len);
     total += len;
   }
-  let walk = total / 2;
+  let walk = total * fraction;
   for (let i = 0; i < lengths.length; i += 1) {
     if (walk <= lengths[i] || i === lengths.length - 1) {
       const f = lengths[i] ? walk / lengths[i] : 0;
@@ -136,7 +139,7 @@ export class CircuitView {
   makeEdge(layer, from, to, position, points) {
     const g = el("g", { class: to ? "edge" : "edge output-edge" }, layer);
     el("path", { d: pathThrough(points), class: "wire", "marker-end": "" }, g);
-    const [mx, my] = midpoint(points);
+    const [mx, my] = along(points, to ? LABEL_AT : 0.5);
     const value = el("text", { x: mx, y: my - 7, class: "value", "text-anchor": "middle" }, g);
     const valueTitle = el("title", {}, value);
     const grad = el("text", { x: mx, y: my + 17, class: "grad", "text-anchor": "middle" }, g);

@@ -39,7 +39,9 @@ def test_cs231n_forward_and_backward(page: Page, shot) -> None:
         expect(field).to_be_visible()
         field.fill(value)
     expect(page.get_by_role("spinbutton", name="z")).to_have_value("-4")
-    page.wait_for_timeout(400)
+    # the answer for these values has arrived once the link carries them
+    expect(page).to_have_url(re.compile(r"%22z%22%3A-4"))
+    expect(page.locator("#circuit .node")).to_have_count(5)
     forward = page.get_by_role("button", name="Step forward")
     explanations = []
     steps = 0
@@ -123,7 +125,7 @@ def test_error_shows_caret_and_keeps_the_last_circuit(page: Page, shot) -> None:
 def test_share_link_round_trip(page: Page, context) -> None:
     open_program(page, CS231N, {"x": -2, "y": 5, "z": -4})
     page.get_by_role("spinbutton", name="y").fill("7")
-    page.wait_for_timeout(400)
+    expect(page).to_have_url(re.compile(r"%22y%22%3A7"))
     for _ in range(4):
         page.get_by_role("button", name="Step forward").click()
     expect(page).to_have_url(re.compile(r"s=4"))
