@@ -4,7 +4,7 @@ Both lay out the same seeded random circuit: 50 inputs, then 5,000 gates (add, m
 sub, sigmoid, tanh, relu) whose inputs are earlier nodes, usually recent ones (the
 distance back is exponential with mean 10), as formulas make them.
 
-  python bench/layout.py            # dot is timed only if Graphviz is installed
+  python -m bench.layout            # dot is timed only if Graphviz is installed
 
 Prints seconds (best of 3 for ours, one run for dot, which is slow) and the ratio.
 Target: under 0.5 s for the 5,000-gate DAG. A second, informational line lays out
