@@ -7,17 +7,15 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import Response
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.jsonify import dumps
 from app.errors import LabError
 
 
-class StrictJSONResponse(Response):
+class StrictJSONResponse(JSONResponse):
     """JSON that is always valid: NaN can never be written as a bare token."""
-
-    media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
         return dumps(content).encode("utf-8")

@@ -39,14 +39,15 @@ def index(request: Request) -> HTMLResponse:
 
 @router.get("/docs", response_class=HTMLResponse, include_in_schema=False)
 def docs(request: Request) -> HTMLResponse:
-    """Swagger UI from the swagger-ui-bundle package: works offline and under our CSP."""
+    """Swagger UI from files the fastapi-offline package ships: works offline and under
+    our CSP (its start-up script is ours, not inline)."""
     return templates.TemplateResponse(request=request, name="docs.html", context={})
 
 
 def swagger_dir() -> str:
-    import swagger_ui_bundle
+    import fastapi_offline
 
-    return swagger_ui_bundle.swagger_ui_path
+    return str(Path(fastapi_offline.__file__).resolve().parent / "static")
 
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "

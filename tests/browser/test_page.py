@@ -269,3 +269,45 @@ def test_hover_and_focus_show_full_values(page: Page) -> None:
     gate = page.locator("#circuit .node.gate")
     gate.focus()
     expect(page.locator("#node-info")).to_contain_text("0.3333333333333333")
+
+
+def test_changing_a_value_keeps_the_step(page: Page) -> None:
+    open_program(page, CS231N, {"x": -2, "y": 5, "z": -4}, step=8)
+    position = page.locator("#position")
+    expect(position).to_have_text(re.compile(r"^8 / "))
+    page.get_by_role("slider", name="x slider").fill("3")
+    expect(page.locator("#circuit .output-edge text.value")).to_have_text("−32")
+    expect(position).to_have_text(re.compile(r"^8 / "))
+
+
+def test_errors_in_chinese(page: Page) -> None:
+    open_program(page, CS231N, {"x": -2, "y": 5, "z": -4})
+    page.get_by_role("combobox", name="Language").select_option("zh")
+    page.locator("#program").fill("f = sigmod(x)")
+    error = page.get_by_role("alert")
+    expect(error).to_contain_text("未知函数 'sigmod' —— 你是想写 'sigmoid' 吗？")
+    expect(error).to_contain_text("第 1 行，第 5 列")
+    page.locator("#program").fill("f = x ＋ 1")
+    expect(error).to_contain_text("全角字符 '＋'")
+
+
+def test_defaults_to_the_browser_language(browser, live_server) -> None:
+    context = browser.new_context(locale="zh-CN", base_url=live_server)
+    page = context.new_page()
+    page.goto("/")
+    expect(page.locator("h1")).to_have_text("反向传播实验室")
+    expect(page.get_by_role("button", name="前进一步")).to_be_visible()
+    context.close()
+
+
+def test_api_docs_work_offline(page: Page, shot) -> None:
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto("/docs")
+    operation = page.locator(".opblock-summary-path", has_text="/api/graph")
+    expect(operation).to_be_visible()
+    operation.click()
+    page.get_by_role("button", name="Execute").click()
+    expect(page.locator(".live-responses-table .response .response-col_status")).to_contain_text("200")
+    shot("api-docs")
+    assert not [e for e in errors if "Content Security Policy" in e]
