@@ -308,6 +308,7 @@ def test_api_docs_work_offline(page: Page, shot) -> None:
     expect(operation).to_be_visible()
     operation.click()
     page.get_by_role("button", name="Execute").click()
-    expect(page.locator(".live-responses-table .response .response-col_status")).to_contain_text("200")
+    status = page.locator(".live-responses-table .response .response-col_status")
+    expect(status).to_contain_text("200")
     shot("api-docs")
     assert not [e for e in errors if "Content Security Policy" in e]
