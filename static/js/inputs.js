@@ -29,9 +29,9 @@ export class InputsPanel {
         const text = JSON.stringify(input.value);
         if (document.activeElement !== row.text && row.text.value !== text) row.text.value = text;
       } else {
-        const text = String(input.value);
+        const text = input.value === null ? "" : String(input.value);
         if (document.activeElement !== row.number && row.number.value !== text) row.number.value = text;
-        const [lo, hi] = sliderRange(input.value);
+        const [lo, hi] = sliderRange(input.value ?? 0);
         if (input.value < Number(row.slider.min) || input.value > Number(row.slider.max)) {
           row.slider.min = String(lo);
           row.slider.max = String(hi);
@@ -84,15 +84,15 @@ export class InputsPanel {
     number.step = "any";
     number.className = "input-number";
     number.setAttribute("aria-label", input.name);
-    number.value = String(input.value);
+    number.value = input.value === null ? "" : String(input.value);
     const slider = document.createElement("input");
     slider.type = "range";
     slider.className = "input-slider";
     slider.step = "0.01";
-    const [lo, hi] = sliderRange(input.value);
+    const [lo, hi] = sliderRange(input.value ?? 0);
     slider.min = String(lo);
     slider.max = String(hi);
-    slider.value = String(input.value);
+    slider.value = String(input.value ?? 0);
     slider.setAttribute("aria-label", t(lang, "slider", { name: input.name }));
     number.addEventListener("input", () => {
       if (number.value === "" || Number.isNaN(Number(number.value))) return;

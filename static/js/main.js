@@ -160,7 +160,20 @@ function translatePage(lang) {
   for (const [id, key] of Object.entries(labels)) $(id).setAttribute("aria-label", t(lang, key));
 }
 
-function inputList(result, values) {
+// The fields of the input panel. While the program lacks values, the missing names get
+// empty fields, so the learner can type them in (the error says "give a value below").
+function inputList(result, values, error, program) {
+  if (error && error.key === "missing_value" && error.args && error.args.names) {
+    const names = [...new Set([...Object.keys(values), ...error.args.names])];
+    const at = (name) => {
+      const i = program.search(new RegExp(`(^|[^\\w])${name}([^\\w]|$)`, "u"));
+      return i < 0 ? Infinity : i;
+    };
+    names.sort((a, b) => at(a) - at(b));
+    return names.map((name) => ({
+      name, tensor: Array.isArray(values[name]), value: name in values ? values[name] : null,
+    }));
+  }
   if (!result) return [];
   return result.nodes.filter((n) => n.op === "input").map((n) => ({
     name: n.name,
@@ -236,7 +249,7 @@ function render(state) {
     editor.showError(null);
   }
 
-  inputsPanel.render(inputList(result, state.values), lang);
+  inputsPanel.render(inputList(result, state.values, state.error, state.program), lang);
 
   const total = timeline ? timeline.items.length : 0;
   const view = timeline ? stateAt(timeline, state.step) : null;
