@@ -16,17 +16,16 @@ gates) our time is at most 0.5× micrograd's.
 from __future__ import annotations
 
 import argparse
-import gc
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 
 import numpy as np
 
 from app.engine import evaluate
 from app.graph import from_description
 from app.limits import Limits
+from bench.timing import best_of
 
 Description = list[tuple[str, tuple[int, ...], float | None]]
 BIG = Limits(max_nodes=10_000_000, max_total_elements=100_000_000)
@@ -103,16 +102,6 @@ def run_micrograd(items: Description) -> float:
     return float(vals[0].grad)
 
 
-def best_of(fn: Callable[[Description], float], items: Description, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        gc.collect()
-        start = time.perf_counter()
-        fn(items)
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def micrograd_deep_chain(n_gates: int) -> str:
     """Whether micrograd survives a chain this deep, tried in a child process."""
     code = ("import sys; sys.setrecursionlimit(20_000); "
@@ -135,8 +124,8 @@ def main() -> None:
 
     small = chain(2_000)
     assert abs(run_ours(small) - run_micrograd(small)) < 1e-9
-    ours = best_of(run_ours, small, args.repeats)
-    theirs = best_of(run_micrograd, small, args.repeats)
+    ours = best_of(lambda: run_ours(small), args.repeats)
+    theirs = best_of(lambda: run_micrograd(small), args.repeats)
     print(f"chain, 2,000 gates:      ours {ours * 1e3:8.2f} ms ({ours / 2000 * 1e6:.2f} µs/gate)"
           f"   micrograd {theirs * 1e3:8.2f} ms ({theirs / 2000 * 1e6:.2f} µs/gate)"
           f"   ratio {ours / theirs:.2f}")
@@ -152,8 +141,8 @@ def main() -> None:
     gates = sum(1 for op, _, _ in wide if op not in ("input", "const"))
     a, b = run_ours(wide), run_micrograd(wide)
     assert abs(a - b) <= 1e-9 * max(1.0, abs(b)), (a, b)
-    ours = best_of(run_ours, wide, args.repeats)
-    theirs = best_of(run_micrograd, wide, args.repeats)
+    ours = best_of(lambda: run_ours(wide), args.repeats)
+    theirs = best_of(lambda: run_micrograd(wide), args.repeats)
     print(f"MLP, {gates:,} scalar gates: ours {ours * 1e3:8.2f} ms   micrograd "
           f"{theirs * 1e3:8.2f} ms   ratio {ours / theirs:.2f}")
 
