@@ -67,13 +67,33 @@ EXAMPLES: list[dict[str, Any]] = [
         "description": {
             "en": "The network of seed 004 with inputs i1, i2, weights w1…w8 and biases b1, b2, "
                   "and the squared error E = Σ ½(target − output)². E = 0.298371109; "
-                  "∂E/∂w5 = 0.082167041 and ∂E/∂w1 = 0.000438568, so one step of gradient "
-                  "descent at rate 0.5 gives w5 = 0.35891648.",
+                  "∂E/∂w5 = 0.082167041 and ∂E/∂w1 = 0.000438568. The weight update "
+                  "w ← w − r·∂E/∂w at rate r = 0.5 gives w5 = 0.40 − 0.5 × 0.0822 = "
+                  "0.35891648: type that into w5 and step again to see E fall.",
             "zh": "种子 004 的网络：输入 i1、i2，权重 w1…w8，偏置 b1、b2，误差 E = Σ ½(目标 − "
-                  "输出)²。E = 0.298371109；∂E/∂w5 = 0.082167041，∂E/∂w1 = 0.000438568，学习率 "
-                  "0.5 时一步梯度下降得到 w5 = 0.35891648。",
+                  "输出)²。E = 0.298371109；∂E/∂w5 = 0.082167041，∂E/∂w1 = 0.000438568。权重更新 "
+                  "w ← w − r·∂E/∂w，学习率 r = 0.5 时 w5 = 0.40 − 0.5 × 0.0822 = 0.35891648："
+                  "把它填进 w5 再走一遍，可以看到 E 变小。",
         },
         "seed": "004",
+    },
+    {
+        "id": "hung-yi-lee",
+        "title": {"en": "Forward and backward: ∂C/∂w = ∂z/∂w · ∂C/∂z",
+                  "zh": "前向与反向：∂C/∂w = ∂z/∂w · ∂C/∂z"},
+        "source": "x1 = 1\nx2 = -1\nw1 = 1\nw2 = -2\nb = 1\nt = 0.5\n"
+                  "z = w1*x1 + w2*x2 + b\na = sigmoid(z)\nC = (a - t)^2\n",
+        "description": {
+            "en": "Hung-yi Lee's view of backprop (seed 001): for a weight, ∂C/∂w = ∂z/∂w · "
+                  "∂C/∂z. The forward pass already knows ∂z/∂w1: it is the input x1 on the "
+                  "wire into the w1·x1 gate. The backward pass brings ∂C/∂z back from the "
+                  "output. Step to the end and check that ∂C/∂w1 = x1 · ∂C/∂z and "
+                  "∂C/∂w2 = x2 · ∂C/∂z.",
+            "zh": "李宏毅老师对反向传播的讲法（种子 001）：对一个权重，∂C/∂w = ∂z/∂w · ∂C/∂z。"
+                  "前向传播时就已知道 ∂z/∂w1：它就是进入 w1·x1 门的输入 x1；反向传播把 ∂C/∂z "
+                  "从输出带回来。走到最后，验证 ∂C/∂w1 = x1 · ∂C/∂z，∂C/∂w2 = x2 · ∂C/∂z。",
+        },
+        "seed": "001",
     },
     {
         "id": "max-gate",

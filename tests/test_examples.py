@@ -159,3 +159,12 @@ def test_every_preset_runs_and_is_bilingual(preset: dict) -> None:
     assert body["nodes"] and not body["warnings"]
     for field in ("title", "description"):
         assert preset[field]["en"] and preset[field]["zh"]
+
+
+def test_hung_yi_lee_dz_dw_is_the_input() -> None:
+    nodes = by_name(graph_response(example("hung-yi-lee")["source"]))
+    dc_dz = nodes["z"]["grad"]
+    assert nodes["w1"]["grad"] == pytest.approx(nodes["x1"]["value"] * dc_dz, rel=1e-12)
+    assert nodes["w2"]["grad"] == pytest.approx(nodes["x2"]["value"] * dc_dz, rel=1e-12)
+    a = nodes["a"]["value"]
+    assert dc_dz == pytest.approx(2 * (a - 0.5) * a * (1 - a), rel=1e-12)
