@@ -187,7 +187,7 @@ export class CircuitView {
   }
 
   // Show the numbers visible at this step; highlight the current and hovered nodes.
-  update(state, focusId, hovered, names) {
+  update(state, focusId, hovered, names, bug = new Set()) {
     const byId = this.byId;
     for (const edge of this.edges) {
       const source = byId.get(edge.from);
@@ -212,6 +212,7 @@ export class CircuitView {
       toggle(view.g, "computed", shown);
       toggle(view.g, "current", focusId === id);
       toggle(view.g, "hl", hovered.has(id));
+      toggle(view.g, "bug", bug.has(id));
       const warned = shown && node.warnings && node.warnings.length > 0;
       toggle(view.g, "warn", warned);
       setText(view.warn, warned ? "⚠" : "");

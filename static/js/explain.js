@@ -2,6 +2,7 @@
 
 import { label, num, term } from "./format.js";
 import { t } from "./i18n.js";
+import { gatePattern } from "./lessons.js";
 
 const OPERATOR_SYMBOL = { add: "+", sub: "−", mul: "·", div: "/", pow: "^", matmul: "@" };
 
@@ -63,9 +64,25 @@ export function explain(timeline, state, lang, source) {
              math: "", note: t(lang, "seedNote") };
   }
   const gate = nodes.get(item.gate);
+  const params = edgeParams(timeline, item, source);
+  let math;
+  if (item.edge.local === null) math = t(lang, "edgeTensor", params);
+  else math = t(lang, item.edge.accumulate ? "edgeAdd" : "edgeFirst", params);
+  const notes = [t(lang, "localRule", params)];
+  const pattern = gatePattern(gate.op);
+  if (pattern) notes.push(t(lang, pattern));
+  if (item.edge.accumulate) notes.push(t(lang, "runningSum", params));
+  if (state.k === state.total) notes.push(t(lang, "done", { out: outName }));
+  return { title: "", math, note: notes.join(" ") };
+}
+
+// The numbers and names of a backward edge, for the explanation and the quiz.
+export function edgeParams(timeline, item, source) {
+  const { body, nodes } = timeline;
+  const gate = nodes.get(item.gate);
   const input = nodes.get(item.edge.input);
-  const params = {
-    out: outName,
+  return {
+    out: displayName(nodes.get(body.output), source),
     gate: displayName(gate, source),
     input: displayName(input, source),
     label: gate.label,
@@ -76,13 +93,6 @@ export function explain(timeline, state, lang, source) {
     formula: item.edge.formula,
     op: item.edge.accumulate ? "+=" : "=",
   };
-  let math;
-  if (item.edge.local === null) math = t(lang, "edgeTensor", params);
-  else math = t(lang, item.edge.accumulate ? "edgeAdd" : "edgeFirst", params);
-  const notes = [t(lang, "localRule", params)];
-  if (item.edge.accumulate) notes.push(t(lang, "runningSum", params));
-  if (state.k === state.total) notes.push(t(lang, "done", { out: outName }));
-  return { title: "", math, note: notes.join(" ") };
 }
 
 function warnings(node, lang) {

@@ -2,11 +2,12 @@
 
 import { CircuitView } from "./circuit.js";
 import { Editor } from "./editor.js";
-import { displayName, explain } from "./explain.js";
+import { displayName, edgeParams, explain } from "./explain.js";
 import { exportPng, exportSvg } from "./exporter.js";
-import { full } from "./format.js";
+import { full, num } from "./format.js";
 import { detectLang, errorText, t } from "./i18n.js";
 import { InputsPanel } from "./inputs.js";
+import { forgetPlusEquals, isRight, loadScore, parseAnswer, saveScore } from "./lessons.js";
 import { Player } from "./player.js";
 import { createStore, fromQuery, initialState, toQuery } from "./state.js";
 import { buildTimeline, carryPosition, focusNode, stateAt } from "./timeline.js";
@@ -85,7 +86,8 @@ async function sendRequest() {
   timeline = next;
   const known = new Set(body.inputs);
   const kept = Object.fromEntries(Object.entries(store.get().values).filter(([k]) => known.has(k)));
-  store.set({ result: body, error: null, step, values: kept });
+  store.set({ result: body, error: null, step, values: kept, answers: {}, quiz: null,
+              feedback: "" });
 }
 
 // -- the views --------------------------------------------------------------------
@@ -115,10 +117,10 @@ const inputsPanel = new InputsPanel($("inputs"), (name, value) => {
 
 const player = new Player({
   onTick: () => {
-    const { step } = store.get();
-    if (!timeline || step >= timeline.items.length) return false;
-    store.set({ step: step + 1 });
-    return step + 1 < timeline.items.length;
+    if (!timeline || store.get().step >= timeline.items.length) return false;
+    stepForward();
+    const { step, quiz } = store.get();
+    return quiz === null && step < timeline.items.length;
   },
   onStop: () => store.set({ playing: false }),
 });
@@ -126,7 +128,54 @@ const player = new Player({
 function goTo(step) {
   if (!timeline) return;
   const clamped = Math.max(0, Math.min(step, timeline.items.length));
-  if (clamped !== store.get().step) store.set({ step: clamped });
+  const patch = { quiz: null };
+  if (clamped === 0) Object.assign(patch, { answers: {}, feedback: "" });
+  if (clamped !== store.get().step || store.get().quiz !== null) store.set({ ...patch, step: clamped });
+}
+
+// In practice mode a backward wire is a question before it is an answer.
+function stepForward() {
+  const state = store.get();
+  if (!timeline) return;
+  const next = timeline.items[state.step];
+  if (state.practice && next && next.kind === "edge" && !(state.step in state.answers)) {
+    if (state.quiz !== state.step) {
+      store.set({ quiz: state.step, feedback: "" });
+      $("answer").value = "";
+    }
+    $("answer").focus();
+    return;
+  }
+  store.set({ feedback: "" });
+  goTo(state.step + 1);
+}
+
+function answer(shown) {
+  const state = store.get();
+  if (state.quiz === null || !timeline) return;
+  const item = timeline.items[state.quiz];
+  const params = edgeParams(timeline, item, state.program);
+  let right = false;
+  let feedback;
+  if (shown) {
+    feedback = t(state.lang, "quizShown", params);
+  } else {
+    const typed = parseAnswer($("answer").value);
+    if (Number.isNaN(typed)) {
+      store.set({ feedback: t(state.lang, "quizInvalid") });
+      return;
+    }
+    right = isRight(item.edge.product, typed);
+    feedback = t(state.lang, right ? "quizRight" : "quizWrong", { ...params, typed: String(typed) });
+  }
+  const answers = { ...state.answers, [state.quiz]: right };
+  const step = state.quiz + 1;
+  store.set({ answers, quiz: null, step, feedback });
+  const edges = timeline.items.filter((i) => i.kind === "edge").length;
+  if (Object.keys(answers).length === edges) {
+    saveScore(window.localStorage, state.program,
+              { right: Object.values(answers).filter(Boolean).length, total: edges });
+  }
 }
 
 function togglePlay() {
@@ -157,6 +206,7 @@ function translatePage(lang) {
     "zoom-in": "Zoom in", "zoom-out": "Zoom out", speed: "Speed", timeline: "Timeline",
     examples: "Examples", lang: "Language",
   };
+  document.querySelector(".lesson-bar").setAttribute("aria-label", t(lang, "Teaching tools"));
   for (const [id, key] of Object.entries(labels)) $(id).setAttribute("aria-label", t(lang, key));
 }
 
@@ -257,7 +307,8 @@ function render(state) {
   if (result && timeline) {
     circuit.setGraph(result);
     const names = (node) => displayName(node, state.program);
-    circuit.update(view, focus ? focus.id : null, hoveredNodes(state), names);
+    circuit.update(view, focus ? focus.id : null, hoveredNodes(state), names,
+                   state.forget ? bugNodes() : EMPTY);
     if (focus && state.step !== lastRevealed) circuit.reveal(focus.id);
     lastRevealed = state.step;
     const text = explain(timeline, view, lang, state.program);
@@ -266,6 +317,7 @@ function render(state) {
     setText($("explain-note"), text.note);
   }
   setText($("node-info"), nodeInfo(state, view, lang));
+  renderLessons(state, view, lang);
   editor.mark("current", focus && focus.span ? focus.span.line : 0);
   const hovered = state.hoverNode && result ? result.nodes.find((n) => n.id === state.hoverNode) : null;
   editor.mark("hover", hovered && hovered.span ? hovered.span.line : 0);
@@ -289,6 +341,71 @@ function render(state) {
     clearTimeout(urlTimer);
     urlTimer = setTimeout(() => syncUrl(store.get()), URL_DELAY_MS);
   }
+}
+
+const EMPTY = new Set();
+let bugCache = { timeline: null, result: null };
+
+function bugReport() {
+  if (bugCache.timeline !== timeline) bugCache = { timeline, result: forgetPlusEquals(timeline) };
+  return bugCache.result;
+}
+
+function bugNodes() {
+  return new Set(bugReport().rows.filter((r) => r.wrong).map((r) => r.id));
+}
+
+function renderLessons(state, view, lang) {
+  if ($("practice").checked !== state.practice) $("practice").checked = state.practice;
+  const quizOn = state.quiz !== null && timeline && view;
+  setHidden($("quiz"), !quizOn);
+  if (quizOn) {
+    const params = edgeParams(timeline, timeline.items[state.quiz], state.program);
+    setText($("quiz-question"), t(lang, "quizQuestion", params));
+  }
+  setText($("quiz-feedback"), state.feedback || "");
+  const right = Object.values(state.answers).filter(Boolean).length;
+  const total = Object.keys(state.answers).length;
+  let score = "";
+  if (state.practice) {
+    const last = loadScore(window.localStorage, state.program);
+    score = last ? t(lang, "scoreLast", { right, total, lastRight: last.right, lastTotal: last.total })
+      : t(lang, "score", { right, total });
+  }
+  setText($("score"), score);
+
+  const forget = $("forget");
+  if (forget.getAttribute("aria-pressed") !== String(state.forget)) {
+    forget.setAttribute("aria-pressed", String(state.forget));
+  }
+  setHidden($("bug-demo"), !(state.forget && timeline));
+  if (!state.forget || !timeline) return;
+  const report = bugReport();
+  const key = `${lang}|${report.rows.length}|${state.program}|${JSON.stringify(state.values)}`;
+  if ($("bug-rows").dataset.key === key) return;
+  $("bug-rows").dataset.key = key;
+  const wrong = report.rows.filter((r) => r.wrong);
+  let summary;
+  if (!report.supported) summary = t(lang, "bugTensor");
+  else if (!wrong.length) summary = t(lang, "bugNone");
+  else {
+    const worst = wrong.reduce((a, b) => (Math.abs(b.off) > Math.abs(a.off) ? b : a));
+    summary = t(lang, "bugSummary", {
+      count: wrong.length, n: report.rows.length, name: displayName(worst.node, state.program),
+      buggy: num(worst.buggy), correct: num(worst.correct) });
+  }
+  setText($("bug-summary"), summary);
+  $("bug-rows").replaceChildren(...report.rows.map((row) => {
+    const tr = document.createElement("tr");
+    tr.classList.toggle("wrong", row.wrong);
+    for (const text of [displayName(row.node, state.program), num(row.correct), num(row.buggy),
+                        row.wrong ? num(row.off) : "0"]) {
+      const td = document.createElement("td");
+      td.textContent = text;
+      tr.appendChild(td);
+    }
+    return tr;
+  }));
 }
 
 function renderExamples(state) {
@@ -315,7 +432,7 @@ function renderExamples(state) {
 
 $("reset").addEventListener("click", () => goTo(0));
 $("back").addEventListener("click", () => goTo(store.get().step - 1));
-$("forward").addEventListener("click", () => goTo(store.get().step + 1));
+$("forward").addEventListener("click", stepForward);
 $("play").addEventListener("click", togglePlay);
 $("timeline").addEventListener("input", (e) => goTo(Number(e.target.value)));
 $("speed").addEventListener("input", (e) => {
@@ -328,6 +445,16 @@ $("zoom-in").addEventListener("click", () => circuit.zoom(1 / 1.25));
 $("zoom-out").addEventListener("click", () => circuit.zoom(1.25));
 $("export-svg").addEventListener("click", () => exportSvg($("circuit"), circuit.extent));
 $("export-png").addEventListener("click", () => exportPng($("circuit"), circuit.extent));
+$("practice").addEventListener("change", (e) => {
+  player.pause();
+  store.set({ practice: e.target.checked, quiz: null, answers: {}, feedback: "" });
+});
+$("forget").addEventListener("click", () => store.set({ forget: !store.get().forget }));
+$("quiz").addEventListener("submit", (e) => {
+  e.preventDefault();
+  answer(false);
+});
+$("quiz-show").addEventListener("click", () => answer(true));
 $("lang").addEventListener("change", (e) => {
   window.localStorage.setItem("backprop-lab.lang", e.target.value);
   store.set({ lang: e.target.value });
@@ -344,7 +471,7 @@ $("examples").addEventListener("change", (e) => {
 document.addEventListener("keydown", (e) => {
   const tag = e.target.tagName;
   if (tag === "TEXTAREA" || tag === "INPUT" || tag === "SELECT") return;
-  if (e.key === "ArrowRight") { e.preventDefault(); goTo(store.get().step + 1); }
+  if (e.key === "ArrowRight") { e.preventDefault(); stepForward(); }
   else if (e.key === "ArrowLeft") { e.preventDefault(); goTo(store.get().step - 1); }
   else if (e.key === "Home") { e.preventDefault(); goTo(0); }
   else if (e.key === " " && tag !== "BUTTON") { e.preventDefault(); togglePlay(); }

@@ -18,6 +18,11 @@ export function initialState() {
     hoverLine: null,
     hoverNode: null,
     example: "",
+    practice: false, // predict each backward gradient before it is shown
+    quiz: null, // the timeline position whose gradient is being asked, or null
+    answers: {}, // position -> answered right
+    feedback: "", // what the page said about the last answer
+    forget: false, // show the "forgot the +=" comparison
   };
 }
 
