@@ -29,6 +29,7 @@ PRESET_CROSSINGS = {
     "sigmoid-neuron": 0,
     "staged-backprop": 2,
     "mazur-network": 14,
+    "hung-yi-lee": 0,
     "max-gate": 0,
     "relu-neuron": 0,
     "matrix-vector": 0,
