@@ -7,6 +7,19 @@ vector-Jacobian product for the rest), a human formula per input, its shape
 rule, and for composite gates an expansion into primitives written in the
 circuit language itself. The parser's function whitelist, `GET /api/ops`,
 the README's op table and the page's labels are all derived from here.
+
+The teaching tools read three more fields:
+
+- `batch`, the op's batching rule (JAX's vmap idea): the op applied to inputs
+  of which some carry a leading batch axis. Elementwise ops derive it (line
+  the batch axes up, then broadcast); the others give one. The nudge plot and
+  the gradient check evaluate a whole batch of inputs in one pass with it.
+- `kink`, for ops that are not differentiable somewhere: a "side" function
+  whose sign changes exactly at the kink (relu and abs at 0, max and min on a
+  tie), so the gradient check can say when a nudge crosses one.
+- `code`, the templates the staged Python program is written from: the
+  forward expression and each input's local derivative (or, for ops that
+  give a vjp, each input's gradient contribution), for `math` and for numpy.
 """
 
 from __future__ import annotations
@@ -19,6 +32,71 @@ import numpy as np
 
 Array = np.ndarray
 Shape = tuple[int, ...]
+
+
+class Site:
+    """Where a code template is used: the texts it is written with, and what is known.
+
+    `a`, `b` are the operands (an identifier or an atom such as `2` or `(-1)`),
+    `y` the output's name, `g` the upstream gradient's name, `params` the
+    node's params (`axis`), `shapes` the operands' shapes, `literals` each
+    operand's value when it is a constant written in place (else None), and
+    `number(x)` writes a number the way the program does.
+    """
+
+    __slots__ = ("args", "y", "g", "params", "shapes", "literals", "number")
+
+    def __init__(self, args: list[str], y: str, g: str, params: dict[str, Any],
+                 shapes: list[Shape], literals: list[Any], number: Callable[[float], str]):
+        self.args = args
+        self.y = y
+        self.g = g
+        self.params = params
+        self.shapes = shapes
+        self.literals = literals
+        self.number = number
+
+    @property
+    def a(self) -> str:
+        return self.args[0]
+
+    @property
+    def b(self) -> str:
+        return self.args[1]
+
+    def fill(self, template: Template) -> str:
+        if callable(template):
+            return template(self)
+        names = dict(zip("ab", self.args, strict=False))
+        return template.format(y=self.y, g=self.g, **names, **self.params)
+
+
+Template = str | Callable[[Site], str]
+
+
+@dataclass(frozen=True)
+class Code:
+    """How the staged program (app/engine/staged.py) writes an op.
+
+    Templates are `str.format` strings over `{a}`, `{b}`, `{y}`, `{g}` and the
+    params (`{axis}`), or callables of a `Site`. `math` and `dmath` write
+    scalars with `import math` (None: the op needs numpy); `numpy` and
+    `dnumpy` write numpy arrays. Elementwise ops give each input's local
+    derivative in `dmath`/`dnumpy` (the program writes `da = (local) * dy`);
+    ops with a vjp give each input's whole contribution in `vjp`, in terms of
+    the upstream gradient `{g}`.
+    """
+
+    numpy: Template
+    math: Template | None = None
+    dmath: tuple[Template, ...] = ()
+    dnumpy: tuple[Template, ...] = ()
+    vjp: tuple[Template, ...] = ()
+
+    @classmethod
+    def same(cls, forward: Template, local: tuple[Template, ...]) -> Code:
+        """An op written the same way with math and with numpy."""
+        return cls(numpy=forward, math=forward, dmath=local, dnumpy=local)
 
 
 class ShapeError(Exception):
@@ -53,10 +131,22 @@ class Op:
     expansion: str | None = None  # the same function in primitives; inputs are a, b
     domain: str = ""  # plain-language hint shown when the result is NaN or infinite
     labels: dict[str, str] = field(default_factory=dict)
+    # batch(batched, *inputs, **params): the op where inputs flagged in `batched` carry a
+    # leading batch axis; elementwise ops derive it (see `batched`).
+    batch: Callable[..., Any] | None = None
+    # kink(*inputs): an array whose sign changes, or is 0, where the op is not differentiable.
+    kink: Callable[..., Any] | None = None
+    code: Code | None = None  # the staged program's templates
 
     @property
     def elementwise(self) -> bool:
         return self.partials is not None
+
+    def batched(self, batched: tuple[bool, ...], *xs: Any, **params: Any) -> Any:
+        """The op on a batch: flagged inputs have a leading batch axis, and so does the result."""
+        if self.batch is not None:
+            return self.batch(batched, *xs, **params)
+        return self.forward(*align(batched, xs), **params)
 
     def __post_init__(self) -> None:
         assert (self.partials is None) != (self.vjp is None), self.name
@@ -99,6 +189,22 @@ def functions() -> dict[str, Op]:
 def operators(arity: int) -> dict[str, Op]:
     """Ops a program writes as an operator, keyed by the operator text."""
     return {op.operator: op for op in REGISTRY.values() if op.operator and op.arity == arity}
+
+
+def align(batched: tuple[bool, ...], xs: tuple[Any, ...] | list[Any]) -> list[Any]:
+    """Operands of an elementwise op with their batch axes lined up for broadcasting.
+
+    A batched operand's first axis is the batch; its own axes are padded with
+    ones in front up to the rank of the widest operand, so that numpy's
+    broadcasting (which aligns trailing axes) puts the batch axis first.
+    """
+    rank = max(np.ndim(x) - int(f) for f, x in zip(batched, xs, strict=True))
+    out = []
+    for f, x in zip(batched, xs, strict=True):
+        if f and np.ndim(x) - 1 < rank:
+            x = np.reshape(x, x.shape[:1] + (1,) * (rank - x.ndim + 1) + x.shape[1:])
+        out.append(x)
+    return out
 
 
 def unbroadcast(grad: Any, shape: Shape) -> Any:
