@@ -86,3 +86,33 @@ def test_serve_answers_on_the_chosen_port() -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_eval_teaching_flags_json_is_the_api_body(capsys) -> None:
+    from app.api.service import Options, Sweep
+
+    argv = ["eval", "f = sigmoid(x * w)", "x=2", "w=-1", "--json", "--expand", "--check",
+            "--code", "--sweep", "x:-1:1:5"]
+    assert main(argv) == 0
+    printed = json.loads(capsys.readouterr().out)
+    options = Options(expand=True, check=True, code=True, sweep=Sweep("x", -1.0, 1.0, 5))
+    assert printed == graph_response("f = sigmoid(x * w)", {"x": 2, "w": -1}, options=options)
+    assert main(["eval", "f = sigmoid(x) + tanh(x)", "x=1", "--json", "--expand", "n1"]) == 0
+    nodes = json.loads(capsys.readouterr().out)["nodes"]
+    assert [n["op"] for n in nodes].count("tanh") == 1
+
+
+def test_eval_teaching_flags_as_text(capsys) -> None:
+    assert main(["eval", "f = relu(x) * y", "x=0", "y=2", "--check", "--code",
+                 "--sweep", "x:-1:1:3"]) == 0
+    out = capsys.readouterr().out
+    assert "NO (kink)" in out and "import math" in out and "dx = " in out
+    rows = [line.split() for line in out.split("x   output")[1].splitlines()[2:5]]
+    assert rows == [["-1", "0"], ["0", "0"], ["1", "2"]]
+
+
+def test_eval_teaching_flag_errors(capsys) -> None:
+    assert main(["eval", "f = x * 2", "x=1", "--sweep", "y"]) == 2
+    assert "nudge plot" in capsys.readouterr().err
+    assert main(["eval", "f = x * 2", "x=1", "--expand", "n7", "--json"]) == 2
+    assert json.loads(capsys.readouterr().out)["error"]["key"] == "expand_unknown"

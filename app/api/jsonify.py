@@ -29,6 +29,21 @@ def tensor(x: Any) -> Any:
     return _replace(arr.tolist())
 
 
+def deep(x: Any) -> Any:
+    """Dicts and lists holding numpy values, as JSON: numbers through `tensor`."""
+    if isinstance(x, dict):
+        return {k: deep(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [deep(v) for v in x]
+    if isinstance(x, np.bool_):
+        return bool(x)
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, np.ndarray | np.floating | float):
+        return tensor(x)
+    return x
+
+
 def _replace(items: list) -> list:
     return [_replace(v) if isinstance(v, list) else number(v) for v in items]
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from app.api.errors import StrictJSONResponse
 from app.api.schemas import ErrorResponse, GraphRequest, GraphResponse
-from app.api.service import graph_response
+from app.api.service import Options, Sweep, graph_response
 from app.examples import EXAMPLES
 from app.ops import REGISTRY
 
@@ -26,7 +26,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
              responses={200: {"model": GraphResponse}, **ERRORS},
              summary="Evaluate a program: every node's value and gradient, and the step trace")
 def post_graph(request: GraphRequest) -> StrictJSONResponse:
-    body = graph_response(request.source, request.values, request.seed)
+    plot = request.sweep
+    options = Options(
+        expand=request.expand, check=request.check, code=request.code,
+        sweep=None if plot is None else Sweep(plot.input, plot.from_, plot.to, plot.points))
+    body = graph_response(request.source, request.values, request.seed, options=options)
     return StrictJSONResponse(body)
 
 

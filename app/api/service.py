@@ -1,21 +1,56 @@
 """From a request to the JSON the page draws: the one pipeline the API and the CLI share.
 
 source ──lang──▶ program ──graph──▶ gates ──engine──▶ values, gradients, trace ──▶ JSON
+
+The teaching tools are optional steps of the same pipeline (`Options`):
+`expand` rewrites the graph before it is evaluated (app/graph/expand.py);
+`check`, `code` and `sweep` read the evaluation afterwards
+(app/engine/gradcheck.py, staged.py, sweep.py). A request without them runs
+exactly the plain pipeline.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from app.api.jsonify import tensor
+from app.api.jsonify import deep, tensor
 from app.engine import Evaluation, evaluate
 from app.engine.diagnose import node_warnings
+from app.engine.gradcheck import gradcheck
+from app.engine.staged import staged
+from app.engine.sweep import sweep
 from app.engine.trace import steps
 from app.graph import Graph, build
+from app.graph.expand import Expanded, expand, resolve
 from app.lang import parse
 from app.layout import layout
 from app.limits import DEFAULT_LIMITS, Limits
 from app.ops import REGISTRY
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """The nudge plot's request: which input, over what range, at how many points."""
+
+    input: str
+    lo: float | None = None
+    hi: float | None = None
+    points: int | None = None
+
+
+@dataclass(frozen=True)
+class Options:
+    """The teaching tools a request asks for; the default asks for none."""
+
+    expand: bool | list[str] = False  # True: every composite gate; a list: those node ids
+    check: bool = False
+    code: bool = False
+    sweep: Sweep | None = None
+
+    @property
+    def plain(self) -> bool:
+        return self.expand is False and not self.check and not self.code and self.sweep is None
 
 
 def run(source: str, values: dict[str, Any] | None = None, seed: Any = None,
@@ -25,7 +60,8 @@ def run(source: str, values: dict[str, Any] | None = None, seed: Any = None,
     return evaluate(graph, values, seed, limits)
 
 
-def _node_json(ev: Evaluation, node_id: int, warnings: list[str]) -> dict[str, Any]:
+def _node_json(ev: Evaluation, node_id: int, warnings: list[str],
+               expanded: Expanded | None = None) -> dict[str, Any]:
     graph: Graph = ev.graph
     node = graph.nodes[node_id]
     body: dict[str, Any] = {
@@ -46,6 +82,10 @@ def _node_json(ev: Evaluation, node_id: int, warnings: list[str]) -> dict[str, A
         body["formulas"] = list(op.formulas)
         body["params"] = node.param_dict()
         body["composite"] = op.expansion is not None
+    if expanded is not None:
+        body["origin"] = f"n{expanded.origin[node_id]}"
+        if expanded.expanded_from[node_id] is not None:
+            body["expanded_from"] = expanded.expanded_from[node_id]
     return body
 
 
@@ -61,10 +101,10 @@ def _steps_json(ev: Evaluation) -> list[dict[str, Any]]:
     return out
 
 
-def graph_json(ev: Evaluation) -> dict[str, Any]:
+def graph_json(ev: Evaluation, expanded: Expanded | None = None) -> dict[str, Any]:
     """The JSON contract of POST /api/graph for an evaluated program."""
     warnings = node_warnings(ev)
-    nodes = [_node_json(ev, n.id, warnings.get(n.id, [])) for n in ev.graph.nodes]
+    nodes = [_node_json(ev, n.id, warnings.get(n.id, []), expanded) for n in ev.graph.nodes]
     messages = list(ev.warnings)
     for node_id, texts in sorted(warnings.items()):
         node = ev.graph.nodes[node_id]
@@ -81,5 +121,30 @@ def graph_json(ev: Evaluation) -> dict[str, Any]:
 
 
 def graph_response(source: str, values: dict[str, Any] | None = None, seed: Any = None,
-                   limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
-    return graph_json(run(source, values, seed, limits))
+                   limits: Limits = DEFAULT_LIMITS, options: Options | None = None
+                   ) -> dict[str, Any]:
+    """The body of POST /api/graph (and `eval --json`); raises LabError for user mistakes."""
+    if options is None or options.plain:
+        return graph_json(run(source, values, seed, limits))
+    graph = build(parse(source, limits), limits)
+    expanded = None
+    if options.expand is not False:
+        which = None if options.expand is True else resolve(graph, options.expand)
+        expanded = expand(graph, which, limits)
+        graph = expanded.graph
+    ev = evaluate(graph, values, seed, limits)
+    body = graph_json(ev, expanded)
+    if options.check:
+        body["gradcheck"] = deep(gradcheck(ev))
+    if options.code:
+        program = staged(ev)
+        body["code"] = {"python": program.python, "variant": program.variant,
+                        "grads": program.grads, "names": program.names, "lines": program.lines}
+    if options.sweep is not None:
+        plot = sweep(ev, options.sweep.input, options.sweep.lo, options.sweep.hi,
+                     options.sweep.points)
+        body["sweep"] = deep(plot)
+        if plot["reduced"]:
+            body["warnings"].append(f"the nudge plot has {plot['points']} points, fewer than "
+                                    "asked, to keep the work of this large circuit bounded")
+    return body

@@ -1,7 +1,9 @@
 """`backprop-lab serve` runs the app; `backprop-lab eval` prints a program's circuit.
 
 `eval --json` prints exactly the body POST /api/graph answers, errors included,
-so scripts can use either interchangeably.
+so scripts can use either interchangeably. The teaching tools are flags of
+`eval`, as they are fields of the request: `--expand [IDS]`, `--check`,
+`--code` and `--sweep NAME[:FROM:TO[:POINTS]]`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from app.api.jsonify import dumps
-from app.api.service import graph_json, run
+from app.api.service import Options, Sweep, graph_response
 from app.errors import LabError
 from app.ops import REGISTRY
 
@@ -69,6 +71,55 @@ def _decode(x: Any) -> Any:
     return x
 
 
+def parse_sweep(text: str) -> Sweep:
+    """`x`, `x:-3:3` or `x:-3:3:41` as the nudge plot's request."""
+    name, *rest = text.split(":")
+    if not name or len(rest) not in (0, 2, 3):
+        raise argparse.ArgumentTypeError(f"expected NAME or NAME:FROM:TO[:POINTS], got {text!r}")
+    try:
+        lo, hi = (float(rest[0]), float(rest[1])) if rest else (None, None)
+        points = int(rest[2]) if len(rest) == 3 else None
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers in {text!r}") from None
+    return Sweep(name, lo, hi, points)
+
+
+def parse_expand(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def teaching_text(body: dict[str, Any]) -> str:
+    """The gradient check, the nudge plot and the staged program, for the terminal."""
+    parts = []
+    if "gradcheck" in body:
+        rows = [("input", "analytic", "numeric", "rel error", "ok")]
+        for name, entry in body["gradcheck"].items():
+            worst = entry.get("worst") or entry
+            ok = {True: "yes", False: "NO", None: "—"}[entry["ok"]]
+            rows.append((name, format_value(_decode(worst["analytic"])),
+                         format_value(_decode(worst["numeric"])),
+                         format_value(_decode(worst["rel_error"])),
+                         ok + (" (kink)" if entry["kink"] else "")))
+        parts.append(_columns(rows))
+    if "sweep" in body:
+        plot = body["sweep"]
+        rows = [(plot["input"], "output")]
+        rows += [(format_value(_decode(x)), format_value(_decode(y)))
+                 for x, y in zip(plot["xs"], plot["ys"], strict=True)]
+        parts.append(_columns(rows))
+    if "code" in body:
+        parts.append(body["code"]["python"].rstrip("\n"))
+    return "\n\n".join(parts)
+
+
+def _columns(rows: list[tuple[str, ...]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
+             for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     if args.file:
         with open(args.file, encoding="utf-8") as handle:
@@ -83,15 +134,20 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return 2
     values = dict(args.values)
     seed = json.loads(args.seed) if args.seed else None
+    options = Options(expand=args.expand, check=args.check, code=args.code, sweep=args.sweep)
     try:
-        body = graph_json(run(source, values, seed))
+        body = graph_response(source, values, seed, options=options)
     except LabError as err:
         if args.json:
             print(dumps({"error": err.to_json()}))
         else:
             print(f"error ({err.type}): {err.message}", file=sys.stderr)
         return 2
-    print(dumps(body) if args.json else table(body))
+    if args.json:
+        print(dumps(body))
+        return 0
+    extra = teaching_text(body)
+    print(table(body) + (f"\n\n{extra}" if extra else ""))
     return 0
 
 
@@ -148,6 +204,15 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("-f", "--file", help="read the program from a file")
     ev.add_argument("--seed", help="upstream gradient for a tensor output, as JSON")
     ev.add_argument("--json", action="store_true", help="print what POST /api/graph returns")
+    ev.add_argument("--expand", nargs="?", const=True, default=False, type=parse_expand,
+                    metavar="IDS", help="draw composite gates as primitives: all of them, or "
+                    "the comma-separated node ids given (n3,n7)")
+    ev.add_argument("--check", action="store_true",
+                    help="check every input's gradient against central differences")
+    ev.add_argument("--code", action="store_true",
+                    help="print the forward and backward pass as a staged Python program")
+    ev.add_argument("--sweep", type=parse_sweep, metavar="NAME[:FROM:TO[:POINTS]]",
+                    help="the nudge plot: the output as one scalar input slides")
     ev.set_defaults(func=cmd_eval)
     ops = sub.add_parser("ops", help="print the op catalogue as a Markdown table")
     ops.set_defaults(func=cmd_ops)
