@@ -159,3 +159,17 @@ def test_batched_values_are_dropped_after_their_last_use() -> None:
     plan = cost(ev, [0])
     assert plan.gates == [2, 4, 6, 8] and plan.work == 4
     assert plan.peak == 2  # never more than an input and an output alive
+
+
+def test_sweep_at_the_ends_of_the_float_range() -> None:
+    for x0 in (1e308, -1.7e308, 8e307):
+        plot = sweep(run("f = x * 0.5", {"x": x0}), "x", points=3)
+        assert np.isfinite(plot["xs"]).all() and plot["from"] < plot["to"]
+        assert min(abs(plot["from"]), abs(plot["to"])) <= abs(x0) <= max(abs(plot["from"]),
+                                                                            abs(plot["to"]))
+    with pytest.raises(LabError) as info:
+        sweep(run("f = x * 2", {"x": 1}), "x", -1e308, 1e308)
+    assert info.value.key == "sweep_range"
+    with pytest.raises(LabError) as info:
+        sweep(run("f = x * 2", {"x": 1}), "x", float("-inf"), 1.0)  # as the CLI could ask
+    assert info.value.to_json()["args"] == {"from": "-inf", "to": 1.0}

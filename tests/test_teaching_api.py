@@ -198,3 +198,33 @@ def test_everything_at_once_and_the_docs_example(client) -> None:
     body = ok(client, example)
     assert {"gradcheck", "code", "sweep"} <= set(body)
     assert all("origin" in n for n in body["nodes"])
+
+
+def test_token_soup_with_every_tool_never_fails_the_server(client) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from tests.test_fuzz import TOKENS, VALUES
+
+    @settings(max_examples=150, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    @given(soup=st.lists(st.sampled_from(TOKENS), max_size=25), x=VALUES,
+           expand=st.one_of(st.booleans(), st.lists(st.sampled_from(["n0", "n1", "n3", "n9"]),
+                                                    max_size=2)),
+           sweep=st.fixed_dictionaries({"input": st.sampled_from(["x", "y", "W", "f"])},
+                                       optional={"points": st.integers(-3, 1_100),
+                                                 "from": st.floats(-1e300, 1e300),
+                                                 "to": st.floats(-1e300, 1e300)}))
+    def check(soup, x, expand, sweep) -> None:
+        response = post(client, {"source": "".join(soup), "values": {"x": x, "y": 2,
+                                                                     "W": [[1, 2]]},
+                                 "expand": expand, "check": True, "code": True,
+                                 "sweep": sweep})
+        if response.status_code == 200:
+            body = strict_json(response.text)
+            assert {"gradcheck", "code", "sweep"} <= set(body)
+            return
+        assert_error(response, response.status_code, response.json()["error"]["type"])
+        assert response.status_code in (400, 422)
+
+    check()

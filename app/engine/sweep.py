@@ -8,7 +8,8 @@ dy/dx there, the page draws the curve and its tangent.
 
 Limits: the input and the output must be scalars (else a `shape` error);
 `points` is 2 to `MAX_POINTS` (1,001; default 101); the range defaults to the
-current value ± max(1, 2|x|). A circuit so large that the points would pass
+current value ± max(1, 2|x|) (x and x/2 where that would overflow), and it
+must be finite, as must its width. A circuit so large that the points would pass
 the batch work budget (`MAX_BATCH_WORK`) gets fewer points, and says so.
 """
 
@@ -28,9 +29,21 @@ DEFAULT_POINTS = 101
 
 
 def default_range(x0: float) -> tuple[float, float]:
-    """x0 ± max(1, 2|x0|): wide enough to show the shape, and to include 0."""
+    """x0 ± max(1, 2|x0|): wide enough to show the shape, and to include 0.
+
+    Near the end of the float range, where that would overflow, x0 and x0/2.
+    """
     half = max(1.0, 2.0 * abs(x0))
-    return x0 - half, x0 + half
+    lo, hi = x0 - half, x0 + half
+    if math.isfinite(hi - lo):
+        return lo, hi
+    lo, hi = sorted((x0, x0 / 2))
+    return lo, hi
+
+
+def _plain(x: float) -> float | str:
+    """A number for an error's args, which must be valid JSON."""
+    return x if math.isfinite(x) else str(x)
 
 
 def sweep(ev: Evaluation, name: str, lo: float | None = None, hi: float | None = None,
@@ -75,6 +88,10 @@ def sweep(ev: Evaluation, name: str, lo: float | None = None, hi: float | None =
     if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
         raise LabError("value", f"the nudge plot's range must run from a smaller to a larger "
                        f"number, not from {lo} to {hi}", key="sweep_range",
+                       info={"from": _plain(lo), "to": _plain(hi)})
+    if not math.isfinite(hi - lo):
+        raise LabError("value", f"the nudge plot's range from {lo} to {hi} is wider than a "
+                       "64-bit float can hold", key="sweep_range",
                        info={"from": lo, "to": hi})
     plan = cost(ev, [i])
     n = min(wanted, plan.max_rows())
