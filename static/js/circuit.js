@@ -107,6 +107,10 @@ export class CircuitView {
     this.edges = [];
     this.nodeViews = new Map();
 
+    this.groupTop = new Map(); // origin id -> the last primitive of an expanded gate
+    for (const node of body.nodes) {
+      if (node.expanded_from) this.groupTop.set(node.origin, node.id);
+    }
     const routes = new Map();
     for (const route of layout.edges || []) {
       const k = `${route.from}>${route.to}`;
@@ -167,6 +171,10 @@ export class CircuitView {
       badge.textContent = `[${shapeText(node.shape)}]`;
     }
     const warn = el("text", { class: "warn-mark", x: R - 2, y: -R + 6, "text-anchor": "middle" }, g);
+    const check = kind === "input"
+      ? el("text", { class: "check-mark", x: -R - 12, y: 5, "text-anchor": "middle" }, g) : null;
+    const checkTitle = check ? el("title", {}, check) : null;
+    const handle = this.makeHandle(node, p);
     const matrix = el("g", { class: "matrix", transform: `translate(${p.x + R + 10},${p.y - R})` },
                       this.overlay);
     g.addEventListener("mouseenter", () => this.handlers.onNodeHover(node.id));
@@ -183,11 +191,37 @@ export class CircuitView {
     g.addEventListener("keydown", (e) => {
       if (e.key === "Enter") { e.preventDefault(); activate(); }
     });
-    return { g, grad, title, warn, matrix, matrixKey: "" };
+    return { g, grad, title, warn, matrix, matrixKey: "", check, checkTitle, handle };
+  }
+
+  // A small ± button on a composite gate (expand it in place) and on the last primitive
+  // of an expanded one (collapse it again).
+  makeHandle(node, p) {
+    const group = node.expanded_from ? this.groupTop.get(node.origin) === node.id : false;
+    if (!(node.composite || group)) return null;
+    const origin = node.origin || node.id;
+    const expand = !group;
+    const g = el("g", { class: "gate-handle", transform: `translate(${p.x + R - 2},${p.y + R - 2})`,
+                        tabindex: 0, role: "button", "data-origin": origin }, this.overlay);
+    el("circle", { r: 8 }, g);
+    el("text", { "text-anchor": "middle", dy: "0.35em" }, g).textContent = expand ? "+" : "−";
+    const label = this.handlers.handleLabel(expand, expand ? node.label : node.expanded_from);
+    g.setAttribute("aria-label", label);
+    el("title", {}, g).textContent = label;
+    const activate = (e) => {
+      e.stopPropagation();
+      this.handlers.onToggleExpand(origin, expand);
+    };
+    g.addEventListener("click", activate);
+    g.addEventListener("pointerdown", (e) => e.stopPropagation());
+    g.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" || e.key === " ") { e.preventDefault(); activate(e); }
+    });
+    return g;
   }
 
   // Show the numbers visible at this step; highlight the current and hovered nodes.
-  update(state, focusId, hovered, names, bug = new Set()) {
+  update(state, focusId, hovered, names, bug = new Set(), checks = null) {
     const byId = this.byId;
     for (const edge of this.edges) {
       const source = byId.get(edge.from);
@@ -225,6 +259,13 @@ export class CircuitView {
       setText(view.title, title);
       if (view.g.getAttribute("aria-label") !== title) view.g.setAttribute("aria-label", title);
       this.renderMatrix(view, node, shown, g);
+      if (view.check) {
+        const entry = checks && node.name ? checks[node.name] : null;
+        const done = entry && state.k === state.total;
+        setText(view.check, done ? (entry.ok ? "✓" : "✗") : "");
+        setText(view.checkTitle, done ? this.handlers.checkText(entry) : "");
+        toggle(view.check, "bad", Boolean(done && !entry.ok));
+      }
     }
   }
 

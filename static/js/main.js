@@ -9,6 +9,7 @@ import { detectLang, errorText, t } from "./i18n.js";
 import { InputsPanel } from "./inputs.js";
 import { forgetPlusEquals, isRight, loadScore, parseAnswer, saveScore } from "./lessons.js";
 import { Player } from "./player.js";
+import { NudgePlot } from "./plot.js";
 import { createStore, fromQuery, initialState, toQuery } from "./state.js";
 import { buildTimeline, carryPosition, focusNode, stateAt } from "./timeline.js";
 
@@ -40,6 +41,7 @@ let pending = null;
 let requestTimer = null;
 let requested = null; // the program and values of the request in flight or last answered
 let restoringStep = store.get().step;
+let lastAnswered = null;
 
 // -- talking to the API -----------------------------------------------------------
 
@@ -48,9 +50,24 @@ function scheduleRequest() {
   requestTimer = setTimeout(sendRequest, DEBOUNCE_MS);
 }
 
+// What to ask the server for: the circuit, plus what the open tab shows.
+function requestBody(state) {
+  const body = { source: state.program, values: state.values, check: true };
+  if (state.expandAll) body.expand = true;
+  else if (state.expanded.length) body.expand = state.expanded;
+  if (state.tab === "code") body.code = true;
+  if (state.tab === "plot" && state.sweepInput) {
+    body.sweep = { input: state.sweepInput };
+    if (state.sweepRange) [body.sweep.from, body.sweep.to] = state.sweepRange;
+  }
+  return body;
+}
+
 async function sendRequest() {
-  const { program, values } = store.get();
-  const key = JSON.stringify([program, values]);
+  const state = store.get();
+  const { program, values } = state;
+  const payload = requestBody(state);
+  const key = JSON.stringify(payload);
   if (requested === key) return;
   requested = key;
   if (pending) pending.abort();
@@ -61,7 +78,7 @@ async function sendRequest() {
     response = await fetch("/api/graph", {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ source: program, values }),
+      body: JSON.stringify(payload),
       signal: pending.signal,
     });
     body = await response.json();
@@ -71,7 +88,12 @@ async function sendRequest() {
     return;
   }
   if (!response.ok) {
-    store.set({ error: body.error });
+    const patch = { error: body.error };
+    // a stale in-place expansion or sweep must not lock the page: drop it and ask again
+    if (String(body.error.key || "").startsWith("expand")) patch.expanded = [];
+    if (String(body.error.key || "").startsWith("sweep")) Object.assign(patch, { sweepInput: null, sweepRange: null });
+    store.set(patch);
+    if (patch.expanded || "sweepInput" in patch) scheduleRequest();
     return;
   }
   const old = timeline;
@@ -86,8 +108,13 @@ async function sendRequest() {
   timeline = next;
   const known = new Set(body.inputs);
   const kept = Object.fromEntries(Object.entries(store.get().values).filter(([k]) => known.has(k)));
-  store.set({ result: body, error: null, step, values: kept, answers: {}, quiz: null,
-              feedback: "" });
+  const numbers = JSON.stringify([program, values]);
+  const sameNumbers = numbers === lastAnswered && old && old.items.length === next.items.length;
+  lastAnswered = numbers;
+  const patch = { result: body, error: null, step, values: kept };
+  if (!sameNumbers) Object.assign(patch, { answers: {}, quiz: null, feedback: "" });
+  if (body.sweep) patch.sweepRange = [body.sweep.from, body.sweep.to];
+  store.set(patch);
 }
 
 // -- the views --------------------------------------------------------------------
@@ -95,7 +122,26 @@ async function sendRequest() {
 const circuit = new CircuitView($("circuit"), {
   onNodeHover: (id) => store.set({ hoverNode: id }),
   onNodeToggle: () => render(store.get()),
+  onToggleExpand: (origin, expand) => {
+    const state = store.get();
+    if (state.expandAll && !expand) {
+      // collapsing one gate while all are expanded: expand every other composite instead
+      const others = state.result.nodes.filter((n) => n.expanded_from && n.origin !== origin)
+        .map((n) => n.origin);
+      store.set({ expandAll: false, expanded: [...new Set(others)] });
+    } else {
+      const set = new Set(state.expanded);
+      if (expand) set.add(origin); else set.delete(origin);
+      store.set({ expanded: [...set] });
+    }
+    scheduleRequest();
+  },
+  handleLabel: (expand, label) => t(store.get().lang, expand ? "expandGate" : "collapseGate", { label }),
+  checkText: (entry) => t(store.get().lang, "checkBadge", {
+    analytic: full(entry.analytic), numeric: full(entry.numeric), error: full(entry.rel_error) }),
 });
+
+const plot = new NudgePlot($("plot"));
 
 const editor = new Editor({
   textarea: $("program"), backdrop: $("backdrop"), gutter: $("gutter"),
@@ -207,6 +253,10 @@ function translatePage(lang) {
     examples: "Examples", lang: "Language",
   };
   document.querySelector(".lesson-bar").setAttribute("aria-label", t(lang, "Teaching tools"));
+  document.querySelector(".tabs").setAttribute("aria-label", t(lang, "Views"));
+  $("code").setAttribute("aria-label", t(lang, "Python code"));
+  $("sweep-input").setAttribute("aria-label", t(lang, "Input to nudge"));
+  $("plot").setAttribute("aria-label", t(lang, "Nudge plot"));
   for (const [id, key] of Object.entries(labels)) $(id).setAttribute("aria-label", t(lang, key));
 }
 
@@ -308,7 +358,7 @@ function render(state) {
     circuit.setGraph(result);
     const names = (node) => displayName(node, state.program);
     circuit.update(view, focus ? focus.id : null, hoveredNodes(state), names,
-                   state.forget ? bugNodes() : EMPTY);
+                   state.forget ? bugNodes() : EMPTY, result.gradcheck || null);
     if (focus && state.step !== lastRevealed) circuit.reveal(focus.id);
     lastRevealed = state.step;
     const text = explain(timeline, view, lang, state.program);
@@ -318,6 +368,7 @@ function render(state) {
   }
   setText($("node-info"), nodeInfo(state, view, lang));
   renderLessons(state, view, lang);
+  renderTabs(state, view, lang);
   editor.mark("current", focus && focus.span ? focus.span.line : 0);
   const hovered = state.hoverNode && result ? result.nodes.find((n) => n.id === state.hoverNode) : null;
   editor.mark("hover", hovered && hovered.span ? hovered.span.line : 0);
@@ -408,6 +459,127 @@ function renderLessons(state, view, lang) {
   }));
 }
 
+const TABS = { explain: "explain", check: "check-panel", code: "code-panel", plot: "plot-panel" };
+
+function renderTabs(state, view, lang) {
+  if ($("expand-all").checked !== state.expandAll) $("expand-all").checked = state.expandAll;
+  for (const [name, panel] of Object.entries(TABS)) {
+    const tab = $(`tab-${name}`);
+    const on = state.tab === name;
+    if (tab.getAttribute("aria-selected") !== String(on)) {
+      tab.setAttribute("aria-selected", String(on));
+      tab.tabIndex = on ? 0 : -1;
+    }
+    setHidden($(panel), !on);
+  }
+  const result = state.result;
+  if (!result) return;
+  if (state.tab === "check") renderCheck(state, lang);
+  if (state.tab === "code") renderCode(state, view);
+  if (state.tab === "plot") renderPlot(state, lang);
+}
+
+function renderCheck(state, lang) {
+  const checks = state.result.gradcheck || {};
+  const key = JSON.stringify([lang, checks]);
+  const rows = $("check-rows");
+  if (rows.dataset.key === key) return;
+  rows.dataset.key = key;
+  rows.replaceChildren(...Object.entries(checks).map(([name, entry]) => {
+    const tr = document.createElement("tr");
+    tr.classList.toggle("bad", entry.ok === false);
+    const cells = [name, full(entry.analytic), full(entry.numeric), full(entry.rel_error),
+                   t(lang, entry.ok === false ? "checkBad" : "checkOk")];
+    for (const text of cells) {
+      const td = document.createElement("td");
+      td.textContent = text;
+      tr.appendChild(td);
+    }
+    return tr;
+  }));
+  const kinks = Object.entries(checks).filter(([, e]) => e.kink).map(([n]) => n);
+  setHidden($("check-kink"), !kinks.length);
+  setText($("check-kink"), kinks.length ? t(lang, "checkKink", { names: kinks.join(", ") }) : "");
+}
+
+// The code line the current step is about: a forward stage, the seed, or the backward
+// line of one wire. The server tags each line with its node and phase.
+function codeLine(code, item) {
+  if (!item || !code.lines) return 0;
+  const text = code.python.split("\n");
+  const tagged = (node, phase) => code.lines
+    .map((tag, i) => (tag && tag.node === node && tag.phase === phase ? i : -1))
+    .filter((i) => i >= 0);
+  if (item.kind === "forward") return (tagged(item.node, "forward")[0] ?? -1) + 1;
+  const lines = tagged(item.kind === "seed" ? item.node : item.gate, "backward");
+  const seedLine = lines.find((i) => text[i].includes("# the seed"));
+  if (item.kind === "seed") return (seedLine ?? -1) + 1;
+  const edges = lines.filter((i) => i !== seedLine && !text[i].trimStart().startsWith("#"));
+  return (edges[item.index] ?? -1) + 1;
+}
+
+function renderCode(state, view) {
+  const code = state.result.code;
+  const pre = $("code");
+  if (!code) return;
+  if (pre.dataset.text !== code.python) {
+    pre.dataset.text = code.python;
+    pre.replaceChildren(...code.python.replace(/\n$/, "").split("\n").map((line) => {
+      const span = document.createElement("span");
+      span.className = "code-line";
+      span.textContent = line + "\n";
+      return span;
+    }));
+  }
+  const line = codeLine(code, view && view.current);
+  const spans = pre.children;
+  for (let i = 0; i < spans.length; i += 1) {
+    const on = i + 1 === line;
+    if (spans[i].classList.contains("current") !== on) {
+      spans[i].classList.toggle("current", on);
+      if (on) spans[i].scrollIntoView({ block: "nearest" });
+    }
+  }
+}
+
+function sweepInputs(result) {
+  return result.nodes.filter((n) => n.op === "input" && n.shape.length === 0).map((n) => n.name);
+}
+
+function renderPlot(state, lang) {
+  const result = state.result;
+  const out = result.nodes.find((n) => n.id === result.output);
+  const choices = sweepInputs(result);
+  const select = $("sweep-input");
+  const key = choices.join("|");
+  if (select.dataset.key !== key) {
+    select.dataset.key = key;
+    select.replaceChildren(...choices.map((name) => {
+      const option = document.createElement("option");
+      option.value = name;
+      option.textContent = name;
+      return option;
+    }));
+  }
+  if (!choices.length || out.shape.length) {
+    setText($("plot-note"), t(lang, "plotNone"));
+    return;
+  }
+  if (!state.sweepInput || !choices.includes(state.sweepInput)) {
+    store.set({ sweepInput: choices[0], sweepRange: null });
+    scheduleRequest();
+    return;
+  }
+  if (select.value !== state.sweepInput) select.value = state.sweepInput;
+  const sweep = result.sweep;
+  if (!sweep || sweep.input !== state.sweepInput) return;
+  const outName = displayName(out, state.program);
+  const slope = t(lang, "plotSlope", { input: sweep.input, value: num(sweep.value),
+                                       out: outName, grad: num(sweep.grad) });
+  plot.draw(sweep, outName, slope);
+  setText($("plot-note"), t(lang, "plotNote", { out: outName, input: sweep.input }));
+}
+
 function renderExamples(state) {
   const select = $("examples");
   const wanted = examples.map((e) => `${e.id}:${e.title[state.lang]}`).join("|") + state.lang;
@@ -445,6 +617,48 @@ $("zoom-in").addEventListener("click", () => circuit.zoom(1 / 1.25));
 $("zoom-out").addEventListener("click", () => circuit.zoom(1.25));
 $("export-svg").addEventListener("click", () => exportSvg($("circuit"), circuit.extent));
 $("export-png").addEventListener("click", () => exportPng($("circuit"), circuit.extent));
+$("expand-all").addEventListener("change", (e) => {
+  store.set({ expandAll: e.target.checked, expanded: [] });
+  scheduleRequest();
+});
+for (const name of Object.keys(TABS)) {
+  $(`tab-${name}`).addEventListener("click", () => {
+    store.set({ tab: name });
+    scheduleRequest();
+  });
+}
+document.querySelector(".tabs").addEventListener("keydown", (e) => {
+  const names = Object.keys(TABS);
+  const i = names.indexOf(store.get().tab);
+  let next = null;
+  if (e.key === "ArrowRight") next = names[(i + 1) % names.length];
+  if (e.key === "ArrowLeft") next = names[(i + names.length - 1) % names.length];
+  if (!next) return;
+  e.preventDefault();
+  e.stopPropagation();
+  store.set({ tab: next });
+  $(`tab-${next}`).focus();
+  scheduleRequest();
+});
+$("sweep-input").addEventListener("change", (e) => {
+  store.set({ sweepInput: e.target.value, sweepRange: null });
+  scheduleRequest();
+});
+$("copy-code").addEventListener("click", async () => {
+  const code = store.get().result && store.get().result.code;
+  if (!code) return;
+  try {
+    await navigator.clipboard.writeText(code.python);
+  } catch {
+    const range = document.createRange();
+    range.selectNodeContents($("code"));
+    window.getSelection().removeAllRanges();
+    window.getSelection().addRange(range);
+    document.execCommand("copy");
+  }
+  $("copy-code").textContent = t(store.get().lang, "copied");
+  setTimeout(() => { $("copy-code").textContent = t(store.get().lang, "copy"); }, 1500);
+});
 $("practice").addEventListener("change", (e) => {
   player.pause();
   store.set({ practice: e.target.checked, quiz: null, answers: {}, feedback: "" });
@@ -471,6 +685,7 @@ $("examples").addEventListener("change", (e) => {
 document.addEventListener("keydown", (e) => {
   const tag = e.target.tagName;
   if (tag === "TEXTAREA" || tag === "INPUT" || tag === "SELECT") return;
+  if (e.target.closest && e.target.closest(".tabs")) return;
   if (e.key === "ArrowRight") { e.preventDefault(); stepForward(); }
   else if (e.key === "ArrowLeft") { e.preventDefault(); goTo(store.get().step - 1); }
   else if (e.key === "Home") { e.preventDefault(); goTo(0); }

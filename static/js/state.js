@@ -23,6 +23,11 @@ export function initialState() {
     answers: {}, // position -> answered right
     feedback: "", // what the page said about the last answer
     forget: false, // show the "forgot the +=" comparison
+    expandAll: false, // composite gates drawn as their primitives
+    expanded: [], // ids (of the collapsed circuit) of composite gates expanded in place
+    tab: "explain", // "explain", "check", "code" or "plot"
+    sweepInput: null, // the input the nudge plot slides
+    sweepRange: null, // [from, to] kept while the same input is slid
   };
 }
 
@@ -46,6 +51,8 @@ export function toQuery(state) {
   params.set("p", state.program);
   if (Object.keys(state.values).length) params.set("v", JSON.stringify(state.values));
   if (state.step) params.set("s", String(state.step));
+  if (state.expandAll) params.set("x", "1");
+  else if (state.expanded.length) params.set("x", state.expanded.join(","));
   params.set("lang", state.lang);
   return `?${params.toString()}`;
 }
@@ -62,6 +69,9 @@ export function fromQuery(search) {
       // a hand-edited link with broken values: keep the program, drop the values
     }
   }
+  const expand = params.get("x") || "";
+  out.expandAll = expand === "1";
+  out.expanded = expand && expand !== "1" ? expand.split(",").filter((id) => /^n\d+$/.test(id)) : [];
   const step = Number.parseInt(params.get("s") || "0", 10);
   out.step = Number.isFinite(step) && step > 0 ? step : 0;
   if (params.get("lang") === "en" || params.get("lang") === "zh") out.lang = params.get("lang");

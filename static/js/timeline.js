@@ -22,10 +22,10 @@ export function buildTimeline(body) {
       items.push({ kind: "seed", node: body.output, grad: nodes.get(body.output).grad });
       seeded = true;
     }
-    for (const edge of step.edges) {
-      items.push({ kind: "edge", gate: step.node, grad: step.grad, edge,
+    step.edges.forEach((edge, index) => {
+      items.push({ kind: "edge", gate: step.node, grad: step.grad, edge, index,
                    key: edgeKey(edge.input, step.node, edge.position) });
-    }
+    });
   }
   return { body, nodes, items, forwardCount: body.steps.filter((s) => s.phase === "forward").length };
 }
