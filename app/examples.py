@@ -38,6 +38,26 @@ EXAMPLES: list[dict[str, Any]] = [
         "seed": "000",
     },
     {
+        "id": "sigmoid-neuron-expanded",
+        "title": {"en": "The same neuron, σ as primitive gates",
+                  "zh": "同一个神经元，σ 展开成基本门"},
+        "source": "w0 = 2\nx0 = -1\nw1 = -3\nx1 = -2\nw2 = -3\n"
+                  "f = sigmoid(w0*x0 + w1*x1 + w2)\n",
+        "expand": True,
+        "description": {
+            "en": "cs231n draws this neuron gate by gate: × −1, exp, + 1, 1/x. The gradients "
+                  "flowing out are the same as through the single σ gate (whose local gradient "
+                  "σ(1 − σ) = 0.2 the notes compute in one step): a composite gate is a "
+                  "shortcut, not a different function. Untick \"Composite gates as "
+                  "primitives\" to compare.",
+            "zh": "cs231n 把这个神经元逐门画出：× −1、exp、+ 1、1/x。"
+                  "流出的梯度与单个 σ 门的完全相同"
+                  "（笔记里一步算出它的局部梯度 σ(1 − σ) = 0.2）：复合门只是捷径，函数并没有变。"
+                  "取消勾选“把复合门展开成基本门”即可对比。",
+        },
+        "seed": "000",
+    },
+    {
         "id": "staged-backprop",
         "title": {"en": "Staged backprop: (x + σ(y)) / (σ(x) + (x + y)²)",
                   "zh": "分阶段反向传播：(x + σ(y)) / (σ(x) + (x + y)²)"},

@@ -27,6 +27,7 @@ RADIUS = 22  # the page's gate circle
 PRESET_CROSSINGS = {
     "cs231n-add-mul": 0,
     "sigmoid-neuron": 0,
+    "sigmoid-neuron-expanded": 0,
     "staged-backprop": 2,
     "mazur-network": 14,
     "hung-yi-lee": 0,

@@ -488,8 +488,9 @@ function renderCheck(state, lang) {
   rows.replaceChildren(...Object.entries(checks).map(([name, entry]) => {
     const tr = document.createElement("tr");
     tr.classList.toggle("bad", entry.ok === false);
-    const cells = [name, full(entry.analytic), full(entry.numeric), full(entry.rel_error),
-                   t(lang, entry.ok === false ? "checkBad" : "checkOk")];
+    let verdict = t(lang, entry.ok === false ? "checkBad" : "checkOk");
+    if (entry.kink) verdict += ` (${t(lang, "checkKinkMark")})`;
+    const cells = [name, full(entry.analytic), full(entry.numeric), full(entry.rel_error), verdict];
     for (const text of cells) {
       const td = document.createElement("td");
       td.textContent = text;
@@ -678,7 +679,8 @@ $("examples").addEventListener("change", (e) => {
   if (!chosen) return;
   player.pause();
   restoringStep = 0;
-  store.set({ program: chosen.source, values: {}, step: 0, example: chosen.id });
+  store.set({ program: chosen.source, values: {}, step: 0, example: chosen.id,
+              expandAll: Boolean(chosen.expand), expanded: [] });
   scheduleRequest();
 });
 

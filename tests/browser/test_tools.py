@@ -106,3 +106,11 @@ def test_nudge_plot_moves_with_the_slider(page: Page, shot) -> None:
     # the range stays put while the same input is nudged: the curve does not move
     assert page.locator("#plot .plot-curve").get_attribute("points") == curve
     shot("nudge-plot")
+
+
+def test_expanded_preset_opens_with_primitives(page: Page) -> None:
+    page.goto("/?lang=en")
+    page.get_by_role("combobox", name="Examples").select_option("sigmoid-neuron-expanded")
+    expect(page.get_by_label("Composite gates as primitives")).to_be_checked()
+    expect(page.locator("#circuit .node.gate .symbol", has_text="exp")).to_have_count(1)
+    expect(page.locator("#example-text")).to_contain_text("× −1, exp, + 1, 1/x")
