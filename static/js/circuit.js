@@ -11,7 +11,11 @@ const SVG = "http://www.w3.org/2000/svg";
 const R = 22;
 const STUB = 70;
 const MIN_READABLE = 0.7; // the smallest scale at which labels can still be read
-const LABEL_AT = 0.62;
+// Where along a wire its labels sit: past the middle when the source fans out (so the
+// wires leaving one value carry their labels apart), before it when the wire is its
+// source's only one (so wires converging on one gate do).
+const LABEL_FAN_OUT = 0.64;
+const LABEL_SINGLE = 0.4;
 
 function el(name, attrs = {}, parent = null) {
   const node = document.createElementNS(SVG, name);
@@ -118,6 +122,10 @@ export class CircuitView {
       routes.get(k).push(route.points);
     }
     const used = new Map();
+    const uses = new Map();
+    for (const node of body.nodes) {
+      for (const id of node.inputs) uses.set(id, (uses.get(id) || 0) + 1);
+    }
     for (const node of body.nodes) {
       node.inputs.forEach((inputId, position) => {
         const a = pos(inputId);
@@ -129,7 +137,8 @@ export class CircuitView {
         let points = given && given.length >= 2 ? given.map((p) => [p[0], p[1]]) : [[a.x, a.y], [b.x, b.y]];
         points[0] = [points[0][0] + R, points[0][1]];
         points[points.length - 1] = [b.x - R, b.y + (seen ? 8 * seen : 0)];
-        this.edges.push(this.makeEdge(edgeLayer, inputId, node.id, position, points));
+        const at = (uses.get(inputId) || 0) > 1 ? LABEL_FAN_OUT : LABEL_SINGLE;
+        this.edges.push(this.makeEdge(edgeLayer, inputId, node.id, position, points, at));
       });
     }
     const out = pos(body.output);
@@ -140,10 +149,10 @@ export class CircuitView {
     this.bounds = { x: -40, y: -50, w: (layout.width || 200) + STUB + 80, h: (layout.height || 100) + 100 };
   }
 
-  makeEdge(layer, from, to, position, points) {
+  makeEdge(layer, from, to, position, points, at = 0.5) {
     const g = el("g", { class: to ? "edge" : "edge output-edge" }, layer);
     el("path", { d: pathThrough(points), class: "wire", "marker-end": "" }, g);
-    const [mx, my] = along(points, to ? LABEL_AT : 0.5);
+    const [mx, my] = along(points, at);
     const value = el("text", { x: mx, y: my - 7, class: "value", "text-anchor": "middle" }, g);
     const valueTitle = el("title", {}, value);
     const grad = el("text", { x: mx, y: my + 17, class: "grad", "text-anchor": "middle" }, g);
