@@ -42,7 +42,11 @@ def backward_steps(ev: Evaluation) -> list[dict[str, Any]]:
                 continue
             local, product = ev.edge(o, j)
             accumulate = i in running
-            running[i] = np.add(running[i], product) if accumulate else product
+            if accumulate:
+                with np.errstate(all="ignore"):  # ∞ + ∞ is ∞ here, not a warning in the log
+                    running[i] = np.add(running[i], product)
+            else:
+                running[i] = product
             edges.append({
                 "input": nodes[i].key,
                 "position": j,
