@@ -314,3 +314,26 @@ def test_api_docs_work_offline(page: Page, shot) -> None:
     expect(status).to_contain_text("200")
     shot("api-docs")
     assert not [e for e in errors if "Content Security Policy" in e]
+
+
+def test_zoom_pan_and_fit(page: Page) -> None:
+    open_program(page, CS231N, {"x": -2, "y": 5, "z": -4})
+    root = page.locator("#circuit .viewport")
+    fitted = root.get_attribute("transform")
+    scale = lambda: float(re.search(r"scale\(([\d.]+)\)", root.get_attribute("transform"))[1])  # noqa: E731
+    before = scale()
+    box = page.locator("#circuit").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.wheel(0, -400)
+    expect(root).not_to_have_attribute("transform", fitted)
+    assert scale() > before  # wheel up zooms in
+    zoomed = root.get_attribute("transform")
+    page.mouse.move(box["x"] + 40, box["y"] + 40)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 140, box["y"] + 90, steps=5)
+    page.mouse.up()
+    assert root.get_attribute("transform") != zoomed  # dragging the background pans
+    page.get_by_role("button", name="Fit to screen").click()
+    expect(root).to_have_attribute("transform", fitted)
+    page.get_by_role("button", name="Zoom in").click()
+    assert scale() > before
