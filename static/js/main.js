@@ -10,7 +10,7 @@ import { InputsPanel } from "./inputs.js";
 import { forgetPlusEquals, isRight, loadScore, parseAnswer, saveScore } from "./lessons.js";
 import { Player } from "./player.js";
 import { NudgePlot } from "./plot.js";
-import { createStore, fromQuery, initialState, toQuery } from "./state.js";
+import { createStore, fromLink, initialState, toLink } from "./state.js";
 import { buildTimeline, carryPosition, focusNode, stateAt } from "./timeline.js";
 
 const $ = (id) => document.getElementById(id);
@@ -32,7 +32,7 @@ const DEBOUNCE_MS = 150;
 const store = createStore({
   ...initialState(),
   lang: detectLang(window.localStorage, navigator.language),
-  ...fromQuery(window.location.search),
+  ...fromLink(window.location),
 });
 
 let timeline = null;
@@ -55,7 +55,7 @@ function requestBody(state) {
   const body = { source: state.program, values: state.values, check: true };
   if (state.expandAll) body.expand = true;
   else if (state.expanded.length) body.expand = state.expanded;
-  if (state.tab === "code") body.code = true;
+  if (state.tab === "code" && !state.codeNotice) body.code = true;
   if (state.tab === "plot" && state.sweepInput) {
     body.sweep = { input: state.sweepInput };
     if (state.sweepRange) [body.sweep.from, body.sweep.to] = state.sweepRange;
@@ -91,9 +91,14 @@ async function sendRequest() {
     const patch = { error: body.error };
     // a stale in-place expansion or sweep must not lock the page: drop it and ask again
     if (String(body.error.key || "").startsWith("expand")) patch.expanded = [];
-    if (String(body.error.key || "").startsWith("sweep")) Object.assign(patch, { sweepInput: null, sweepRange: null });
+    const key = String(body.error.key || "");
+    if (key.startsWith("sweep")) Object.assign(patch, { sweepInput: null, sweepRange: null });
+    if (key.startsWith("code_")) {
+      // too big to write out: say so in the code tab, and draw the circuit anyway
+      Object.assign(patch, { error: null, codeNotice: errorText(store.get().lang, body.error) });
+    }
     store.set(patch);
-    if (patch.expanded || "sweepInput" in patch) scheduleRequest();
+    if (patch.expanded || "sweepInput" in patch || "codeNotice" in patch) scheduleRequest();
     return;
   }
   const old = timeline;
@@ -148,7 +153,7 @@ const editor = new Editor({
   errorBox: $("error"), errorSummary: $("error-summary"), errorContext: $("error-context"),
 }, {
   onInput: (text) => {
-    store.set({ program: text, example: "" });
+    store.set({ program: text, example: "", codeNotice: "" });
     scheduleRequest();
   },
   onHoverLine: (line) => {
@@ -319,7 +324,7 @@ const URL_DELAY_MS = 250;
 let lastProgramInUrl = null;
 
 function syncUrl(state) {
-  const url = toQuery(state);
+  const url = window.location.pathname + toLink(state);
   if (url === lastUrl) return;
   const programChanged = lastProgramInUrl !== null
     && (state.program !== lastProgramInUrl.program
@@ -520,9 +525,15 @@ function codeLine(code, item) {
 }
 
 function renderCode(state, view) {
-  const code = state.result.code;
+  const code = state.codeNotice ? null : state.result.code;
   const pre = $("code");
-  if (!code) return;
+  if (!code) {
+    if (state.codeNotice && pre.dataset.text !== state.codeNotice) {
+      pre.dataset.text = state.codeNotice;
+      pre.textContent = state.codeNotice;
+    }
+    return;
+  }
   if (pre.dataset.text !== code.python) {
     pre.dataset.text = code.python;
     pre.replaceChildren(...code.python.replace(/\n$/, "").split("\n").map((line) => {
@@ -679,7 +690,7 @@ $("examples").addEventListener("change", (e) => {
   if (!chosen) return;
   player.pause();
   restoringStep = 0;
-  store.set({ program: chosen.source, values: {}, step: 0, example: chosen.id,
+  store.set({ program: chosen.source, values: {}, step: 0, example: chosen.id, codeNotice: "",
               expandAll: Boolean(chosen.expand), expanded: [] });
   scheduleRequest();
 });
@@ -696,9 +707,9 @@ document.addEventListener("keydown", (e) => {
 
 window.addEventListener("popstate", () => {
   player.pause();
-  const restored = fromQuery(window.location.search);
+  const restored = fromLink(window.location);
   restoringStep = restored.step || 0;
-  lastUrl = window.location.search;
+  lastUrl = window.location.pathname + window.location.hash;
   lastProgramInUrl = { program: restored.program ?? store.get().program,
                        values: JSON.stringify(restored.values ?? {}) };
   store.set({ values: {}, ...restored, step: store.get().step });

@@ -1,7 +1,9 @@
 // The page's one state object, its URL form, and a tiny store that notifies on change.
 //
 // Everything a link must reproduce lives in the URL: the program, the input values,
-// the step, and the language.
+// the step, and the language. It lives in the fragment (#p=…), which never travels to
+// the server, so a long program makes no request line too long for it; links written
+// with a query (?p=…) are read too.
 
 export const DEFAULT_PROGRAM = "x = -2\ny = 5\nz = -4\nq = x + y\nf = q * z\n";
 
@@ -28,6 +30,7 @@ export function initialState() {
     tab: "explain", // "explain", "check", "code" or "plot"
     sweepInput: null, // the input the nudge plot slides
     sweepRange: null, // [from, to] kept while the same input is slid
+    codeNotice: "", // why the code tab has no program (the circuit is too large)
   };
 }
 
@@ -46,7 +49,7 @@ export function createStore(state) {
   };
 }
 
-export function toQuery(state) {
+export function toLink(state) {
   const params = new URLSearchParams();
   params.set("p", state.program);
   if (Object.keys(state.values).length) params.set("v", JSON.stringify(state.values));
@@ -54,11 +57,12 @@ export function toQuery(state) {
   if (state.expandAll) params.set("x", "1");
   else if (state.expanded.length) params.set("x", state.expanded.join(","));
   params.set("lang", state.lang);
-  return `?${params.toString()}`;
+  return `#${params.toString()}`;
 }
 
-export function fromQuery(search) {
-  const params = new URLSearchParams(search);
+export function fromLink(location) {
+  const hash = location.hash.replace(/^#/, "");
+  const params = new URLSearchParams(hash.includes("p=") ? hash : location.search);
   const out = {};
   if (params.has("p")) out.program = params.get("p");
   if (params.has("v")) {

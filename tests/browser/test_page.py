@@ -12,7 +12,7 @@ CS231N = "f = (x + y) * z"
 
 
 def open_program(page: Page, program: str, values: dict | None = None, step: int = 0) -> None:
-    query = f"/?p={quote(program)}&lang=en"
+    query = f"/#p={quote(program)}&lang=en"
     if values:
         query += f"&v={quote(json.dumps(values))}"
     if step:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 from playwright.sync_api import Page, expect
 
@@ -114,3 +115,14 @@ def test_expanded_preset_opens_with_primitives(page: Page) -> None:
     expect(page.get_by_label("Composite gates as primitives")).to_be_checked()
     expect(page.locator("#circuit .node.gate .symbol", has_text="exp")).to_have_count(1)
     expect(page.locator("#example-text")).to_contain_text("× −1, exp, + 1, 1/x")
+
+
+def test_code_tab_of_a_circuit_too_large_to_write(page: Page) -> None:
+    # 1,700 lines of three nodes each: over the 5,000 nodes the staged program allows
+    lines = ["a0 = 0.5"] + [f"a{k + 1} = a{k} * 1.0001 + 0.001" for k in range(1700)]
+    page.goto("/#lang=en&p=" + quote("\n".join(lines)))
+    expect(page.locator("#circuit .node").first).to_be_visible(timeout=20_000)
+    page.get_by_role("tab", name="Code").click()
+    expect(page.locator("#code")).to_contain_text("at most 5,000 nodes")
+    expect(page.get_by_role("alert")).to_be_hidden()
+    expect(page.locator("#circuit-wrap")).not_to_have_class(re.compile("stale"))
