@@ -50,4 +50,6 @@ def _replace(items: list) -> list:
 
 def dumps(body: Any) -> str:
     """Serialise, refusing NaN so that nothing invalid can slip out."""
-    return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    # ASCII-only output: a lone surrogate a client sent (JSON "\ud800") is echoed as an
+    # escape, where UTF-8 encoding would fail.
+    return json.dumps(body, ensure_ascii=True, allow_nan=False, separators=(",", ":"))

@@ -17,7 +17,6 @@ NUMBER = re.compile(
     r"(?:[0-9](?:_?[0-9])*(?:\.(?:[0-9](?:_?[0-9])*)?)?|\.[0-9](?:_?[0-9])*)"
     r"(?:[eE][+-]?[0-9](?:_?[0-9])*)?"
 )
-IDENT = re.compile(r"[^\W\d]\w*")
 SPACE = re.compile(r"[ \t\f\r]+")
 
 # Longest first, so `**` wins over `*`.
@@ -61,6 +60,17 @@ class Token:
     span: Span
 
 
+def identifier_end(text: str, pos: int) -> int:
+    """Where a name starting at `pos` ends (`pos` if none starts there), by Python's own
+    rules: any Unicode letter or _ first, then letters, digits, combining marks."""
+    if pos >= len(text) or not (text[pos] == "_" or text[pos].isidentifier()):
+        return pos
+    end = pos + 1
+    while end < len(text) and ("a" + text[end]).isidentifier():
+        end += 1
+    return end
+
+
 def _error(message: str, line: int, col: int, width: int = 1, key: str = "syntax",
            **args: object) -> LabError:
     return LabError("syntax", message, Span(line, col, line, col + width), key=key, info=args)
@@ -87,22 +97,23 @@ def tokenize(source: str) -> list[Token]:
             if m and (ch != "." or m.end() > pos + 1):
                 end = m.end()
                 if end < n and (text[end].isalnum() or text[end] == "_"):
-                    tail = IDENT.match(text, end)
-                    if tail:
+                    tail = identifier_end(text, end)
+                    if tail > end:
+                        name = text[end:tail]
                         raise _error(
-                            f"a number cannot run into a name: write '{m.group()}*{tail.group()}'"
+                            f"a number cannot run into a name: write '{m.group()}*{name}'"
                             " for a product",
-                            line, col, tail.end() - pos, key="number_then_name",
-                            number=m.group(), name=tail.group())
+                            line, col, tail - pos, key="number_then_name",
+                            number=m.group(), name=name)
                     raise _error(f"malformed number '{text[pos:end + 1]}'", line, col,
                                  end + 1 - pos, key="bad_number", text=text[pos:end + 1])
                 tokens.append(Token("num", m.group(), Span(line, col, line, m.end() + 1)))
                 pos = end
                 continue
-            m = IDENT.match(text, pos)
-            if m:
-                tokens.append(Token("name", m.group(), Span(line, col, line, m.end() + 1)))
-                pos = m.end()
+            end = identifier_end(text, pos)
+            if end > pos:
+                tokens.append(Token("name", text[pos:end], Span(line, col, line, end + 1)))
+                pos = end
                 continue
             op = next((o for o in OPERATORS if text.startswith(o, pos)), None)
             if op is not None:
