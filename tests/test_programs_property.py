@@ -179,7 +179,9 @@ def programs(draw: Any) -> dict[str, Any]:
         body.update(expand=draw(st.booleans()), check=draw(st.booleans()),
                     code=draw(st.booleans()))
     used = set(re.findall(r"\w+", source))
-    scalar_inputs = sorted(n for n in names[:n_inputs] if env[n] == () and n in used)
+    # the nudge plot centres on the current value, so it needs a finite one
+    scalar_inputs = sorted(n for n in names[:n_inputs] if env[n] == () and n in used
+                           and not isinstance(values.get(n), str))
     if scalar_inputs and env[gates[-1]] == () and draw(st.integers(0, 3)) == 0:
         body["sweep"] = {"input": draw(st.sampled_from(scalar_inputs)),
                          "points": draw(st.integers(2, 41))}
