@@ -1,0 +1,411 @@
+"""Load test: many concurrent clients against a real `backprop-lab serve` on loopback.
+
+Starts the server as a subprocess (`python -m app serve`) on a free port of
+127.0.0.1, waits for /healthz, then runs CLIENTS concurrent async clients for
+SECONDS with a realistic mix of requests:
+
+- preset:  every preset of GET /api/examples, as the page sends it (most requests);
+- edit:    the same presets with changed `values`, or one number of the source changed;
+- teach:   the teaching tools: `"check": true`, `"code": true`, and
+           `"sweep": {"input": ...}` on the presets with a scalar input and output;
+- error:   syntax errors, unknown functions, missing values, arity and shape
+           mistakes (400) and bodies that do not fit the schema (422).
+
+Every request knows the status (and error type) it should get; an error is
+any other status, any 5xx, a body that is not strictly valid JSON (bare NaN
+or Infinity included), a 200 without nodes, a 4xx outside the error envelope,
+or a transport error. Prints throughput, p50/p99 latency overall, per kind
+and for the plain preset requests, the error count, and the server's resident
+memory (VmRSS) before, during and after the load. Stops the server at the end.
+
+  python -m bench.load                          # 50 clients, 60 s
+  python -m bench.load --clients 10 --seconds 5
+
+Traffic goes only to 127.0.0.1; every loop is bounded in time and count.
+Goal: zero errors, flat memory, p99 of the preset requests under 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+
+HOST = "127.0.0.1"
+ROOT = Path(__file__).resolve().parent.parent
+GOAL_P99_MS = 100.0
+MAX_REQUESTS_PER_SECOND_PER_CLIENT = 1_000  # a hard bound on each client's loop
+NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])")
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    kind: str  # preset, edit, teach or error: what the report groups by
+    name: str  # which preset or which mistake
+    body: Any  # a JSON-able body, or bytes sent as they are
+    status: int = 200
+    error_type: str | None = None  # for a 4xx: the envelope's type
+
+
+@dataclass(slots=True)
+class Tally:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    presets: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: Counter[str] = field(default_factory=Counter)
+    examples: dict[str, str] = field(default_factory=dict)  # first error of each kind
+
+    def fail(self, req: Request, what: str) -> None:
+        key = f"{req.kind}/{req.name}: {what}"
+        self.errors[key] += 1
+        self.examples.setdefault(key, repr(req.body)[:300])
+
+
+# ---------------------------------------------------------------------------- the server
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def rss_kib(pid: int) -> int:
+    """The process's resident set size, VmRSS of /proc/<pid>/status, in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """The process's user + system CPU time so far (fields 14 and 15 of /proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def loadavg() -> str:
+    """The machine's 1-minute load average: other work competing for the same cores."""
+    return Path("/proc/loadavg").read_text().split()[0]
+
+
+def start_server(port: int, log: IO[bytes]) -> subprocess.Popen[bytes]:
+    """`python -m app serve`; its log (an access line per request) goes to `log`, a file,
+    never a pipe that nobody reads, which would block the server."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "app", "serve", "--host", HOST, "--port", str(port)],
+        cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+
+
+def wait_ready(proc: subprocess.Popen[bytes], base: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited with status {proc.returncode}")
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(f"{base}/healthz", timeout=1.0).status_code == 200:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"the server did not answer /healthz within {timeout:.0f} s")
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+# ---------------------------------------------------------------------------- the mix
+
+
+def perturb(value: Any, rng: random.Random) -> Any:
+    """Another value of the same shape: each number scaled and shifted a little."""
+    if isinstance(value, list):
+        return [perturb(v, rng) for v in value]
+    if isinstance(value, int | float):
+        return round(value * rng.uniform(0.5, 1.5) + rng.uniform(-1, 1), 3)
+    return value
+
+
+def preset_body(example: dict[str, Any]) -> dict[str, Any]:
+    """What the page sends for a preset: its source, and `expand` where it comes expanded."""
+    body: dict[str, Any] = {"source": example["source"], "values": {}}
+    if example.get("expand"):
+        body["expand"] = example["expand"]
+    return body
+
+
+def build_mix(client: httpx.Client, rng: random.Random) -> list[tuple[float, list[Request]]]:
+    """(weight, requests) groups; each request of a group is equally likely."""
+    examples = client.get("/api/examples").json()["examples"]
+    presets, edits, teach = [], [], []
+    for ex in examples:
+        body = preset_body(ex)
+        presets.append(Request("preset", ex["id"], body))
+        answer = client.post("/api/graph", json=body).json()
+        nodes = {n["id"]: n for n in answer["nodes"]}
+        defaults = {n["name"]: n["value"] for n in answer["nodes"] if n["op"] == "input"}
+        for k in range(3):
+            values = {name: perturb(v, rng) for name, v in defaults.items()}
+            edits.append(Request("edit", f"{ex['id']}/values{k}", {**body, "values": values}))
+        numbers = list(NUMBER.finditer(ex["source"]))
+        for k in range(3):
+            m = numbers[rng.randrange(len(numbers))]
+            new = repr(round(float(m.group()) + rng.choice([-1, 1]) * rng.uniform(0.1, 2), 3))
+            source = ex["source"][:m.start()] + new + ex["source"][m.end():]
+            edits.append(Request("edit", f"{ex['id']}/source{k}", {**body, "source": source}))
+        teach.append(Request("teach", f"{ex['id']}/check", {**body, "check": True}))
+        teach.append(Request("teach", f"{ex['id']}/code", {**body, "code": True}))
+        scalar_inputs = [n["name"] for n in answer["nodes"]
+                         if n["op"] == "input" and n["shape"] == []]
+        if scalar_inputs and nodes[answer["output"]]["shape"] == []:
+            for name in scalar_inputs[:2]:
+                teach.append(Request("teach", f"{ex['id']}/sweep-{name}",
+                                     {**body, "sweep": {"input": name}}))
+    errors = [
+        Request("error", "syntax", {"source": "x = 1\nf = (x + "}, 400, "syntax"),
+        Request("error", "syntax-preset", {"source": examples[0]["source"] + "g = q *\n"},
+                400, "syntax"),
+        Request("error", "unknown-function", {"source": "f = foo(x)", "values": {"x": 1}},
+                400, "unknown_function"),
+        Request("error", "missing-value", {"source": "f = (x + y) * z", "values": {"x": 1}},
+                400, "missing_value"),
+        Request("error", "arity", {"source": "f = sigmoid(x, 2)", "values": {"x": 1}},
+                400, "arity"),
+        Request("error", "shape", {"source": "f = W @ x",
+                                   "values": {"W": [[1, 2]], "x": [1, 2, 3]}}, 400, "shape"),
+        Request("error", "422-source-type", {"source": 1}, 422, "request"),
+        Request("error", "422-no-source", {"values": {"x": 1}}, 422, "request"),
+        Request("error", "422-extra-field", {"source": "f = 1", "bogus": True}, 422, "request"),
+        Request("error", "422-check-type", {"source": "f = 1", "check": "yes"}, 422, "request"),
+        Request("error", "422-not-json", b'{"source": "f = 1"', 422, "request"),
+    ]
+    return [(0.60, presets), (0.15, edits), (0.15, teach), (0.10, errors)]
+
+
+def pick(mix: list[tuple[float, list[Request]]], rng: random.Random) -> Request:
+    group = rng.choices([g for _, g in mix], weights=[w for w, _ in mix])[0]
+    return group[rng.randrange(len(group))]
+
+
+# ---------------------------------------------------------------------------- the clients
+
+
+def refuse_constant(token: str) -> Any:
+    raise ValueError(f"invalid JSON token {token}")
+
+
+def judge(req: Request, response: httpx.Response, tally: Tally) -> None:
+    if response.status_code >= 500:
+        tally.fail(req, f"status {response.status_code}")
+        return
+    try:
+        body = json.loads(response.content, parse_constant=refuse_constant)
+    except ValueError as exc:
+        tally.fail(req, f"invalid JSON ({exc})")
+        return
+    if response.status_code != req.status:
+        tally.fail(req, f"status {response.status_code}, expected {req.status}")
+    elif req.status == 200:
+        if not (isinstance(body, dict) and body.get("nodes")):
+            tally.fail(req, "a 200 without nodes")
+    else:
+        error = body.get("error") if isinstance(body, dict) else None
+        if not (isinstance(error, dict) and {"type", "message", "line", "column"} <= set(error)):
+            tally.fail(req, "a 4xx outside the error envelope")
+        elif error["type"] != req.error_type:
+            tally.fail(req, f"error type {error['type']}, expected {req.error_type}")
+
+
+async def requests(client: httpx.AsyncClient, mix: list[tuple[float, list[Request]]], seed: int,
+                   deadline: float, max_requests: int, think: float, tally: Tally) -> None:
+    rng = random.Random(seed)
+    for k in range(max_requests):
+        if think:  # users arrive spread over one think time, then pause between requests
+            await asyncio.sleep(rng.uniform(0.5, 1.5) * think if k else rng.uniform(0, think))
+        if time.perf_counter() >= deadline:
+            return
+        req = pick(mix, rng)
+        if isinstance(req.body, bytes):
+            kwargs: dict[str, Any] = {
+                "content": req.body, "headers": {"content-type": "application/json"}}
+        else:
+            kwargs = {"json": req.body}
+        start = time.perf_counter()
+        try:
+            response = await client.post("/api/graph", **kwargs)
+        except httpx.TransportError as exc:
+            tally.fail(req, f"transport error {type(exc).__name__}")
+            continue
+        took = time.perf_counter() - start
+        tally.latencies[req.kind].append(took)
+        if req.kind == "preset":
+            tally.presets[req.name].append(took)
+        judge(req, response, tally)
+
+
+async def sample_rss(pid: int, deadline: float, every: float, out: list[tuple[float, int]],
+                     t0: float) -> None:
+    while time.perf_counter() < deadline:
+        await asyncio.sleep(min(every, max(0.0, deadline - time.perf_counter())))
+        with contextlib.suppress(OSError, RuntimeError):
+            out.append((time.perf_counter() - t0, rss_kib(pid)))
+
+
+async def load(base: str, pid: int, mix: list[tuple[float, list[Request]]], clients: int,
+               seconds: float, think: float, seed: int
+               ) -> tuple[Tally, float, list[tuple[float, int]]]:
+    tally = Tally()
+    rss: list[tuple[float, int]] = []
+    max_requests = int(seconds * MAX_REQUESTS_PER_SECOND_PER_CLIENT) + 1
+    async with contextlib.AsyncExitStack() as stack:
+        # One client, so one connection, per user: a shared pool of 50 connections costs
+        # httpx twice the CPU. Made before the clock starts (each builds an SSL context).
+        users = [await stack.enter_async_context(httpx.AsyncClient(base_url=base, timeout=30.0))
+                 for _ in range(clients)]
+        t0 = time.perf_counter()
+        deadline = t0 + seconds
+        tasks = [requests(user, mix, seed * 1_000 + k, deadline, max_requests, think, tally)
+                 for k, user in enumerate(users)]
+        tasks.append(sample_rss(pid, deadline, max(1.0, seconds / 12), rss, t0))
+        await asyncio.gather(*tasks)
+        return tally, time.perf_counter() - t0, rss
+
+
+# ---------------------------------------------------------------------------- the report
+
+
+def percentile(xs: list[float], q: float) -> float:
+    ordered = sorted(xs)
+    if not ordered:
+        return float("nan")
+    k = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[k]
+
+
+def row(label: str, xs: list[float], elapsed: float, width: int = 10) -> str:
+    if not xs:
+        return f"{label:<{width}} {0:>8}"
+    ms = [x * 1e3 for x in xs]
+    return (f"{label:<{width}} {len(xs):>8,} {len(xs) / elapsed:>8.1f} {percentile(ms, 50):>9.1f}"
+            f" {percentile(ms, 99):>9.1f} {statistics.fmean(ms):>9.1f} {max(ms):>9.1f}")
+
+
+@dataclass(slots=True)
+class Outcome:
+    mix: list[tuple[float, list[Request]]]
+    tally: Tally
+    elapsed: float
+    rss_start: int  # KiB, once the server answers and the mix is built
+    rss_end: int
+    rss_during: list[tuple[float, int]]
+    cpu: float  # seconds of CPU the server used during the load
+    client_cpu: float  # and this process, the clients
+    load: tuple[str, str]  # the machine's load average before and after
+    alive: bool  # the server process was still running when the load ended
+
+
+def run(proc: subprocess.Popen[bytes], base: str, args: argparse.Namespace) -> Outcome:
+    wait_ready(proc, base)
+    with httpx.Client(base_url=base, timeout=30.0) as client:
+        mix = build_mix(client, random.Random(args.seed))
+    rss_start, cpu_start, load_start = rss_kib(proc.pid), cpu_seconds(proc.pid), loadavg()
+    client_start = time.process_time()
+    tally, elapsed, rss = asyncio.run(
+        load(base, proc.pid, mix, args.clients, args.seconds, args.think, args.seed))
+    return Outcome(mix, tally, elapsed, rss_start, rss_kib(proc.pid), rss,
+                   cpu_seconds(proc.pid) - cpu_start, time.process_time() - client_start,
+                   (load_start, loadavg()), proc.poll() is None)
+
+
+def report(out: Outcome, args: argparse.Namespace, pid: int, port: int) -> None:
+    tally, elapsed = out.tally, out.elapsed
+    everything = [x for xs in tally.latencies.values() for x in xs]
+    transport = sum(n for k, n in tally.errors.items() if "transport error" in k)
+    total = len(everything) + transport
+    kinds = ("preset", "edit", "teach", "error")
+    sizes = {kind: len(group) for (_, group), kind in zip(out.mix, kinds, strict=True)}
+    think = f", {args.think * 1e3:.0f} ms think time" if args.think else ", no think time"
+    print(f"Backprop Lab under load: {args.clients} clients{think}, {elapsed:.1f} s on"
+          f" {HOST}:{port} (server pid {pid}, {os.cpu_count()} cores)")
+    print("mix: " + ", ".join(f"{w:.0%} {k}" for (w, _), k in zip(out.mix, kinds, strict=True))
+          + "; distinct requests: " + ", ".join(f"{k} {v}" for k, v in sizes.items()))
+    print()
+    print(f"{'kind':<10} {'requests':>8} {'req/s':>8} {'p50 ms':>9} {'p99 ms':>9} {'mean ms':>9}"
+          f" {'max ms':>9}")
+    print(row("all", everything, elapsed))
+    for kind in kinds:
+        print(row(kind, tally.latencies.get(kind, []), elapsed))
+    print()
+    print("plain preset requests, by preset:")
+    for name, xs in tally.presets.items():
+        print(row(name, xs, elapsed, width=26))
+    print()
+    n_errors = sum(tally.errors.values())
+    print(f"throughput: {total / elapsed:.1f} requests/s ({total:,} requests)")
+    print(f"errors: {n_errors}" + ("" if n_errors else " (no 5xx, no invalid JSON, no transport "
+                                   "error, every status and error type as expected)"))
+    for key, count in tally.errors.most_common(20):
+        print(f"  {count:>6} × {key}\n           e.g. {tally.examples[key]}")
+    series = ", ".join(f"{t:.0f}s {kib / 1024:.1f}" for t, kib in out.rss_during)
+    print(f"server RSS: start {out.rss_start / 1024:.1f} MiB, end {out.rss_end / 1024:.1f} MiB"
+          f" ({(out.rss_end - out.rss_start) / 1024:+.1f} MiB); during (MiB): {series}")
+    print(f"server CPU: {out.cpu:.1f} s in {elapsed:.1f} s ({out.cpu / elapsed:.0%} of one core),"
+          f" {out.cpu / max(1, total) * 1e3:.2f} ms per request; the clients"
+          f" {out.client_cpu:.1f} s; machine load average {out.load[0]} before,"
+          f" {out.load[1]} after")
+    print(f"server still alive at the end: {out.alive}")
+    presets = [x * 1e3 for x in tally.latencies.get("preset", [])]
+    if presets:
+        p99 = percentile(presets, 99)
+        verdict = "meets" if p99 < GOAL_P99_MS else f"misses by {p99 - GOAL_P99_MS:.1f} ms"
+        print(f"preset p99 {p99:.1f} ms: {verdict} the goal of {GOAL_P99_MS:.0f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clients", type=int, default=50, help="concurrent clients (50)")
+    parser.add_argument("--seconds", type=float, default=60.0, help="how long to load (60)")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="mean pause of a client between its requests, in seconds (0)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed of the mix")
+    args = parser.parse_args()
+    if args.clients < 1 or not 0 < args.seconds <= 3_600 or not 0 <= args.think <= 60:
+        parser.error("--clients must be at least 1, --seconds in (0, 3600], --think in [0, 60]")
+
+    port = free_port()
+    with tempfile.TemporaryFile() as log:
+        proc = start_server(port, log)
+        try:
+            outcome = run(proc, f"http://{HOST}:{port}", args)
+        except Exception:
+            log.seek(0)
+            sys.stderr.write(log.read()[-4000:].decode("utf-8", "replace"))
+            raise
+        finally:
+            stop_server(proc)
+    report(outcome, args, proc.pid, port)
+
+
+if __name__ == "__main__":
+    main()
