@@ -4,7 +4,7 @@
 // once the backward pass has sent a gradient along it, that gradient below it
 // (red, italic). Nodes show their own gradient so far beside them.
 
-import { full, isTensor, label, num, rows, shapeText } from "./format.js";
+import { full, label, num, rows, shapeText } from "./format.js";
 import { edgeKey } from "./timeline.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -442,4 +442,3 @@ function fallbackLayout(body) {
   return { nodes, edges: [], width, height };
 }
 
-export { isTensor };

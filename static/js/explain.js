@@ -1,6 +1,6 @@
 // What the explanation panel says for a step: plain words and the chain-rule product.
 
-import { label, num, term } from "./format.js";
+import { label, term } from "./format.js";
 import { t } from "./i18n.js";
 import { gatePattern } from "./lessons.js";
 
@@ -100,4 +100,3 @@ function warnings(node, lang) {
   return `${t(lang, "warning")}: ${node.warnings.join("; ")}`;
 }
 
-export { num };

@@ -307,7 +307,3 @@ export function errorText(lang, error) {
   }
   return t(lang, key, params);
 }
-
-export function allKeys(lang) {
-  return Object.keys(STRINGS[lang]);
-}
