@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.api import errors, pages
+from app.api.cache import ResponseCache
 from app.api.routes import router
 from app.limits import DEFAULT_LIMITS
 
@@ -25,6 +26,7 @@ def create_app() -> FastAPI:
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     app.mount("/docs-static", StaticFiles(directory=pages.swagger_dir()), name="docs-static")
+    app.add_middleware(ResponseCache)  # inside the size cap: it sees only bounded bodies
     app.add_middleware(errors.BodyLimit, max_bytes=DEFAULT_LIMITS.max_body_bytes)
     app.add_middleware(pages.SecurityHeaders)
     return app

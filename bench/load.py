@@ -42,6 +42,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -62,6 +63,11 @@ class Request:
     body: Any  # a JSON-able body, or bytes sent as they are
     status: int = 200
     error_type: str | None = None  # for a 4xx: the envelope's type
+    fresh: Callable[[random.Random], Any] | None = None  # a new body for every request
+
+    def payload(self, rng: random.Random) -> bytes:
+        body = self.body if self.fresh is None else self.fresh(rng)
+        return body if isinstance(body, bytes) else json.dumps(body).encode()
 
 
 @dataclass(slots=True)
@@ -86,18 +92,42 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def family(pid: int) -> list[int]:
+    """The process and its descendants: with --workers, uvicorn's workers are children."""
+    parents: dict[int, list[int]] = defaultdict(list)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            parents[int(stat.read_text().rsplit(")", 1)[1].split()[1])].append(
+                int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        todo.extend(parents.get(p, []))
+    return found
+
+
 def rss_kib(pid: int) -> int:
-    """The process's resident set size, VmRSS of /proc/<pid>/status, in KiB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for pid {pid}")
+    """Resident memory of the server and its workers, VmRSS of /proc/<pid>/status, in KiB."""
+    total = 0
+    for p in family(pid):
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+    if not total:
+        raise RuntimeError(f"no VmRSS for pid {pid}")
+    return total
 
 
 def cpu_seconds(pid: int) -> float:
-    """The process's user + system CPU time so far (fields 14 and 15 of /proc/<pid>/stat)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time of the server and its workers so far (/proc/<pid>/stat)."""
+    ticks = 0
+    for p in family(pid):
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def loadavg() -> str:
@@ -105,11 +135,13 @@ def loadavg() -> str:
     return Path("/proc/loadavg").read_text().split()[0]
 
 
-def start_server(port: int, log: IO[bytes]) -> subprocess.Popen[bytes]:
+def start_server(port: int, log: IO[bytes], workers: int = 1,
+                 quiet: bool = False) -> subprocess.Popen[bytes]:
     """`python -m app serve`; its log (an access line per request) goes to `log`, a file,
     never a pipe that nobody reads, which would block the server."""
     return subprocess.Popen(
-        [sys.executable, "-m", "app", "serve", "--host", HOST, "--port", str(port)],
+        [sys.executable, "-m", "app", "serve", "--host", HOST, "--port", str(port),
+         "--workers", str(workers), *(["--quiet"] if quiet else [])],
         cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
 
 
@@ -155,6 +187,25 @@ def preset_body(example: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def edit_values(body: dict[str, Any], defaults: dict[str, Any]
+                ) -> Callable[[random.Random], dict[str, Any]]:
+    """A learner moving the inputs: new values every time, so never a cached answer."""
+    def make(rng: random.Random) -> dict[str, Any]:
+        return {**body, "values": {name: perturb(v, rng) for name, v in defaults.items()}}
+    return make
+
+
+def edit_source(body: dict[str, Any]) -> Callable[[random.Random], dict[str, Any]]:
+    """A learner typing: one number of the program changed, differently every time."""
+    numbers = list(NUMBER.finditer(body["source"]))
+
+    def make(rng: random.Random) -> dict[str, Any]:
+        m = numbers[rng.randrange(len(numbers))]
+        new = repr(round(float(m.group()) + rng.choice([-1, 1]) * rng.uniform(0.1, 2), 6))
+        return {**body, "source": body["source"][:m.start()] + new + body["source"][m.end():]}
+    return make
+
+
 def build_mix(client: httpx.Client, rng: random.Random) -> list[tuple[float, list[Request]]]:
     """(weight, requests) groups; each request of a group is equally likely."""
     examples = client.get("/api/examples").json()["examples"]
@@ -165,15 +216,9 @@ def build_mix(client: httpx.Client, rng: random.Random) -> list[tuple[float, lis
         answer = client.post("/api/graph", json=body).json()
         nodes = {n["id"]: n for n in answer["nodes"]}
         defaults = {n["name"]: n["value"] for n in answer["nodes"] if n["op"] == "input"}
-        for k in range(3):
-            values = {name: perturb(v, rng) for name, v in defaults.items()}
-            edits.append(Request("edit", f"{ex['id']}/values{k}", {**body, "values": values}))
-        numbers = list(NUMBER.finditer(ex["source"]))
-        for k in range(3):
-            m = numbers[rng.randrange(len(numbers))]
-            new = repr(round(float(m.group()) + rng.choice([-1, 1]) * rng.uniform(0.1, 2), 3))
-            source = ex["source"][:m.start()] + new + ex["source"][m.end():]
-            edits.append(Request("edit", f"{ex['id']}/source{k}", {**body, "source": source}))
+        edits.append(Request("edit", f"{ex['id']}/values", body,
+                             fresh=edit_values(body, defaults)))
+        edits.append(Request("edit", f"{ex['id']}/source", body, fresh=edit_source(body)))
         teach.append(Request("teach", f"{ex['id']}/check", {**body, "check": True}))
         teach.append(Request("teach", f"{ex['id']}/code", {**body, "code": True}))
         scalar_inputs = [n["name"] for n in answer["nodes"]
@@ -215,17 +260,17 @@ def refuse_constant(token: str) -> Any:
     raise ValueError(f"invalid JSON token {token}")
 
 
-def judge(req: Request, response: httpx.Response, tally: Tally) -> None:
-    if response.status_code >= 500:
-        tally.fail(req, f"status {response.status_code}")
+def judge(req: Request, status: int, content: bytes, tally: Tally) -> None:
+    if status >= 500:
+        tally.fail(req, f"status {status}")
         return
     try:
-        body = json.loads(response.content, parse_constant=refuse_constant)
+        body = json.loads(content, parse_constant=refuse_constant)
     except ValueError as exc:
         tally.fail(req, f"invalid JSON ({exc})")
         return
-    if response.status_code != req.status:
-        tally.fail(req, f"status {response.status_code}, expected {req.status}")
+    if status != req.status:
+        tally.fail(req, f"status {status}, expected {req.status}")
     elif req.status == 200:
         if not (isinstance(body, dict) and body.get("nodes")):
             tally.fail(req, "a 200 without nodes")
@@ -237,7 +282,69 @@ def judge(req: Request, response: httpx.Response, tally: Tally) -> None:
             tally.fail(req, f"error type {error['type']}, expected {req.error_type}")
 
 
-async def requests(client: httpx.AsyncClient, mix: list[tuple[float, list[Request]]], seed: int,
+class TransportError(Exception):
+    """The connection failed or the answer was not HTTP/1.1 as expected."""
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection, as one browser tab holds.
+
+    A few dozen lines over asyncio streams instead of httpx: httpx spends about
+    a millisecond of CPU per request, which on a 2-core machine made the clients,
+    not the server, the bottleneck (the server sat at a quarter of a core while
+    the clients queued their own requests). This costs tens of microseconds.
+    """
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            with contextlib.suppress(OSError):
+                await self.writer.wait_closed()
+        self.reader = self.writer = None
+
+    async def post(self, path: str, body: bytes) -> tuple[int, bytes]:
+        try:
+            return await self._post(path, body)
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
+                ValueError) as exc:
+            await self.close()
+            raise TransportError(type(exc).__name__) from exc
+
+    async def _post(self, path: str, body: bytes) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        self.writer.write(
+            f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+            + body)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers = dict((k.strip().lower(), v.strip())
+                       for k, v in (line.split(":", 1) for line in lines[1:] if ":" in line))
+        if "content-length" in headers:
+            content = await self.reader.readexactly(int(headers["content-length"]))
+        elif headers.get("transfer-encoding", "").lower() == "chunked":
+            parts = []
+            while size := int((await self.reader.readuntil(b"\r\n")).strip(), 16):
+                parts.append(await self.reader.readexactly(size))
+                await self.reader.readexactly(2)
+            await self.reader.readuntil(b"\r\n")
+            content = b"".join(parts)
+        else:
+            raise ValueError("an answer without a length")
+        if headers.get("connection", "").lower() == "close":
+            await self.close()
+        return status, content
+
+
+async def requests(connection: Connection, mix: list[tuple[float, list[Request]]], seed: int,
                    deadline: float, max_requests: int, think: float, tally: Tally) -> None:
     rng = random.Random(seed)
     for k in range(max_requests):
@@ -246,22 +353,18 @@ async def requests(client: httpx.AsyncClient, mix: list[tuple[float, list[Reques
         if time.perf_counter() >= deadline:
             return
         req = pick(mix, rng)
-        if isinstance(req.body, bytes):
-            kwargs: dict[str, Any] = {
-                "content": req.body, "headers": {"content-type": "application/json"}}
-        else:
-            kwargs = {"json": req.body}
+        payload = req.payload(rng)
         start = time.perf_counter()
         try:
-            response = await client.post("/api/graph", **kwargs)
-        except httpx.TransportError as exc:
-            tally.fail(req, f"transport error {type(exc).__name__}")
+            status, content = await connection.post("/api/graph", payload)
+        except TransportError as exc:
+            tally.fail(req, f"transport error {exc}")
             continue
         took = time.perf_counter() - start
         tally.latencies[req.kind].append(took)
         if req.kind == "preset":
             tally.presets[req.name].append(took)
-        judge(req, response, tally)
+        judge(req, status, content, tally)
 
 
 async def sample_rss(pid: int, deadline: float, every: float, out: list[tuple[float, int]],
@@ -278,11 +381,9 @@ async def load(base: str, pid: int, mix: list[tuple[float, list[Request]]], clie
     tally = Tally()
     rss: list[tuple[float, int]] = []
     max_requests = int(seconds * MAX_REQUESTS_PER_SECOND_PER_CLIENT) + 1
-    async with contextlib.AsyncExitStack() as stack:
-        # One client, so one connection, per user: a shared pool of 50 connections costs
-        # httpx twice the CPU. Made before the clock starts (each builds an SSL context).
-        users = [await stack.enter_async_context(httpx.AsyncClient(base_url=base, timeout=30.0))
-                 for _ in range(clients)]
+    host, port = base.removeprefix("http://").rsplit(":", 1)
+    users = [Connection(host, int(port)) for _ in range(clients)]  # one per user, kept alive
+    try:
         t0 = time.perf_counter()
         deadline = t0 + seconds
         tasks = [requests(user, mix, seed * 1_000 + k, deadline, max_requests, think, tally)
@@ -290,6 +391,9 @@ async def load(base: str, pid: int, mix: list[tuple[float, list[Request]]], clie
         tasks.append(sample_rss(pid, deadline, max(1.0, seconds / 12), rss, t0))
         await asyncio.gather(*tasks)
         return tally, time.perf_counter() - t0, rss
+    finally:
+        for user in users:
+            await user.close()
 
 
 # ---------------------------------------------------------------------------- the report
@@ -389,13 +493,17 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=0.0,
                         help="mean pause of a client between its requests, in seconds (0)")
     parser.add_argument("--seed", type=int, default=0, help="random seed of the mix")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="server processes: backprop-lab serve --workers (1)")
+    parser.add_argument("--quiet", action="store_true",
+                        help="run the server without its access log (backprop-lab serve --quiet)")
     args = parser.parse_args()
     if args.clients < 1 or not 0 < args.seconds <= 3_600 or not 0 <= args.think <= 60:
         parser.error("--clients must be at least 1, --seconds in (0, 3600], --think in [0, 60]")
 
     port = free_port()
     with tempfile.TemporaryFile() as log:
-        proc = start_server(port, log)
+        proc = start_server(port, log, args.workers, args.quiet)
         try:
             outcome = run(proc, f"http://{HOST}:{port}", args)
         except Exception:
