@@ -176,6 +176,13 @@ def cmd_ops(args: argparse.Namespace) -> int:
     return 0
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -183,7 +190,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.open:
         threading.Timer(1.0, webbrowser.open, (url,)).start()
     print(f"Backprop Lab on {url}  (API docs: {url}docs)", file=sys.stderr)
-    uvicorn.run("app.main:app", host=args.host, port=args.port, log_level="info")
+    uvicorn.run("app.main:app", host=args.host, port=args.port, log_level="info",
+                workers=args.workers, access_log=not args.quiet)
     return 0
 
 
@@ -195,6 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--open", action="store_true", help="open the page in a browser")
+    serve.add_argument("--workers", type=positive_int, default=1,
+                       help="server processes (1)")
+    serve.add_argument("--quiet", action="store_true", help="no access log line per request")
     serve.set_defaults(func=cmd_serve)
     ev = sub.add_parser("eval", help="print every node's value and gradient",
                         description="Example: backprop-lab eval 'f = (x + y) * z' x=-2 y=5 z=-4")
