@@ -284,3 +284,45 @@ def test_api_response_carries_the_layout() -> None:
     assert set(positions["nodes"]) == {node["id"] for node in body["nodes"]}
     assert len(positions["edges"]) == sum(len(node["inputs"]) for node in body["nodes"])
     assert positions["width"] > 0 and positions["height"] > 0
+
+
+def boxes(result: dict) -> list[tuple[str, float, float, float, float]]:
+    """Every node's drawn box: its gate (±26 px) and, for a tensor, the numbers under it."""
+    out = []
+    for key, p in result["nodes"].items():
+        out.append((key, p["x"] - 26, p["y"] - 26, p["x"] + 26, p["y"] + 26))
+        v = p.get("view")
+        if v:
+            out.append((key, p["x"] + v["x"], p["y"] + v["y"], p["x"] + v["x"] + v["w"],
+                        p["y"] + v["y"] + v["h"]))
+    return out
+
+
+@pytest.mark.parametrize("source", [
+    "W = [[1, 2, -1], [0.5, -1, 3]]\nx = [1, -2, 0.5]\nu = W @ x\nL = sum(u^2)\n",
+    "X = [[1, 2], [3, 4], [5, 6]]\nW = [[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]]\n"
+    "b = [1, 2, 3]\nh = tanh(X @ W + b)\nf = sum(h * h) + sum(W)\n",
+    "A = [" + ", ".join(["[" + ", ".join(["1"] * 40) + "]"] * 20) + "]\nf = mean(A * A)\n",
+])
+def test_tensor_numbers_get_room_under_their_node(source: str) -> None:
+    ev = run(source)
+    result = layout(ev.graph, ev.shapes)
+    views = {k: p["view"] for k, p in result["nodes"].items() if "view" in p}
+    tensors = {f"n{i}" for i, s in enumerate(ev.shapes) if s}
+    assert set(views) == tensors
+    for view in views.values():
+        rows, cols = view["cells"]
+        assert view["kind"] == ("grid" if view["rows"] <= 8 and view["cols"] <= 8 else "map")
+        assert rows <= 32 and cols <= 32
+        assert view["w"] >= 2 * cols * view["cell"][0] and view["h"] >= rows * view["cell"][1]
+    drawn = boxes(result)
+    for i, (a, ax0, ay0, ax1, ay1) in enumerate(drawn):
+        assert 0 <= ax0 and 0 <= ay0 and ax1 <= result["width"] and ay1 <= result["height"]
+        for b, bx0, by0, bx1, by1 in drawn[i + 1:]:
+            if a != b:
+                assert ax1 <= bx0 or bx1 <= ax0 or ay1 <= by0 or by1 <= ay0, (a, b)
+
+
+def test_scalar_circuits_are_laid_out_as_before() -> None:
+    graph = graph_for("x = -2\ny = 5\nz = -4\nf = (x + y) * z\n")
+    assert layout(graph) == layout(graph, [()] * len(graph.ops))

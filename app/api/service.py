@@ -116,7 +116,7 @@ def graph_json(ev: Evaluation, expanded: Expanded | None = None) -> dict[str, An
         "steps": _steps_json(ev),
         "inputs": list(ev.graph.input_ids),
         "warnings": messages,
-        "layout": layout(ev.graph),
+        "layout": layout(ev.graph, ev.shapes),
     }
 
 

@@ -36,8 +36,10 @@ The algorithm is Sugiyama's, every step iterative (a 10,000-deep chain is fine):
    the order with the fewest crossings; on small graphs (up to `TRANSPOSE_LIMIT`
    nodes, dummies included) swapping neighbours in a layer polishes it. Crossings are
    counted between consecutive layers as inversions, by a vectorised merge sort.
-4. Coordinates (`coords.py`). x is the layer times `COLUMN` (100 px). y starts as each
-   layer's order packed at `ROW` (70 px; 40 px between long edges) and goes through
+4. Coordinates (`coords.py`). x is the layer times `COLUMN` (140 px), wider where
+   a layer holds a tensor's numbers (`views.py`: a grid or colour map under the node).
+   y starts as each layer's order packed at `ROW` (70 px; 40 px between long edges,
+   more below a tensor's numbers) and goes through
    two relaxation passes, right to left then left to right: each node wants the mean
    y of its neighbours in the layer just placed, and the layer is projected back onto
    its order and spacing by weighted isotonic regression. Constants neither pull nor
@@ -49,51 +51,72 @@ The output is deterministic: stable sorts and no hashing anywhere.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from app.graph import Graph
-from app.layout.coords import COLUMN, MARGIN, place
+from app.layout.coords import MARGIN, place
 from app.layout.layers import build_layered
 from app.layout.order import crossings, dfs_keys, order_nodes
+from app.layout.views import tensor_view
+
+VIEW_MARGIN = 14.0  # px kept clear below and beside a tensor's numbers
 
 __all__ = ["count_crossings", "layout"]
 
 
-def layout(graph: Graph) -> dict[str, Any]:
-    """Positions of every node and the path of every edge, in pixels (see the module doc)."""
+def layout(graph: Graph, shapes: Sequence[tuple[int, ...]] | None = None) -> dict[str, Any]:
+    """Positions of every node and the path of every edge, in pixels (see the module doc).
+
+    With the nodes' `shapes`, every tensor node also gets a `view` (how its numbers are
+    drawn, `views.tensor_view`) and the room for it under the node.
+    """
     lay = build_layered(graph)
     slot, _ = order_nodes(lay, dfs_keys(graph.inputs, graph.output))
-    x, y = place(lay, slot)
+    n = lay.n_real
+    views = [tensor_view(tuple(s)) for s in shapes] if shapes is not None else [None] * n
+    below = width = None
+    if any(v is not None for v in views):
+        below = np.array([v["y"] + v["h"] + VIEW_MARGIN if v else 0.0 for v in views])
+        width = np.array([v["w"] if v else 0.0 for v in views])
+    x, y = place(lay, slot, below, width)
     xs = np.round(x, 1).tolist()
     ys = np.round(y, 1).tolist()
-    n = lay.n_real
     keys = [f"n{i}" for i in range(n)]  # Node.key
     layers = lay.layer[:n].tolist()
     nodes = {keys[i]: {"x": xs[i], "y": ys[i], "layer": layers[i]} for i in range(n)}
+    right, bottom = max(xs) + MARGIN, max(ys) + MARGIN
+    for i, view in enumerate(views):
+        if view is not None:
+            nodes[keys[i]]["view"] = view
+            right = max(right, xs[i] + view["w"] / 2 + VIEW_MARGIN)
+            bottom = max(bottom, ys[i] + view["y"] + view["h"] + VIEW_MARGIN)
     path = lay.path.tolist()
     ptr = lay.edge_ptr.tolist()
     points = [[xs[p], ys[p]] for p in path]
     edges = [{"from": keys[u], "to": keys[v], "points": points[ptr[e]:ptr[e + 1]]}
              for e, (u, v) in enumerate(zip(lay.edge_src.tolist(), lay.edge_dst.tolist(),
                                             strict=True))]
-    return {"nodes": nodes, "edges": edges,
-            "width": round(max(xs) + MARGIN, 1), "height": round(max(ys) + MARGIN, 1)}
+    return {"nodes": nodes, "edges": edges, "width": round(right, 1), "height": round(bottom, 1)}
 
 
 def count_crossings(result: dict[str, Any]) -> int:
     """Crossings between consecutive layers of a `layout` result, dummy points included.
 
     Read from the drawing itself: every segment of an edge's points that joins two
-    neighbouring columns, grouped by column pair; two segments cross when their order
-    at the left column is the reverse of their order at the right one. (Segments of
-    edges drawn straight across several layers, past the dummy budget, are not counted.)
+    neighbouring columns (the distinct x of the points), grouped by column pair; two
+    segments cross when their order at the left column is the reverse of their order at
+    the right one. (Segments of edges drawn straight across several layers, past the
+    dummy budget, are not counted.)
     """
     segs = [(p[0], p[1], q[0], q[1]) for edge in result["edges"]
             for p, q in zip(edge["points"], edge["points"][1:], strict=False)]
     if not segs:
         return 0
     x0, y0, x1, y1 = np.asarray(segs, dtype=float).T
-    one_layer = np.isclose(x1 - x0, COLUMN)
+    columns = np.unique(np.round([p[0] for e in result["edges"] for p in e["points"]], 1))
+    one_layer = (np.searchsorted(columns, np.round(x1, 1))
+                 - np.searchsorted(columns, np.round(x0, 1))) == 1
     return crossings(x0[one_layer], y0[one_layer], y1[one_layer])

@@ -21,6 +21,7 @@ COLUMN = 140.0  # px between layers: room for a value above and a gradient below
 ROW = 70.0  # px between two gates in a layer
 DUMMY_ROW = 40.0  # px between two long edges passing through a layer
 MARGIN = 40.0  # px around the drawing: a gate's radius (~22) and its labels
+BOX_GAP = 40.0  # px between the tensor boxes of two neighbouring layers
 
 PASSES = ("up", "down", "consts")
 CONST_WEIGHT = 1e-6  # how firmly a constant holds its wanted place against other nodes
@@ -30,8 +31,14 @@ STILL = 1e12  # how firmly everything but the constants holds in the last pass
 Side = tuple[list[tuple[int, int]], list[list[int]], list[float]]
 
 
-def place(lay: Layered, slot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """x and y of every internal node, given its slot from `order_nodes`."""
+def place(lay: Layered, slot: np.ndarray, below: np.ndarray | None = None,
+          width: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """x and y of every internal node, given its slot from `order_nodes`.
+
+    `below` and `width` (per real node, px) make room for what is drawn under a
+    node, a tensor's numbers: the node below it in its layer moves down past
+    `below`, and its layer's column widens to `width`.
+    """
     total = lay.n_total
     slot_layer = np.empty(total, dtype=np.int64)
     slot_layer[slot] = lay.layer
@@ -42,8 +49,11 @@ def place(lay: Layered, slot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     is_const = np.zeros(total, dtype=bool)
     is_const[slot] = lay.is_const
     half = np.where(dummy, DUMMY_ROW / 2, ROW / 2)
+    low = half.copy()
+    if below is not None:
+        low[slot[:lay.n_real]] = np.maximum(half[slot[:lay.n_real]], below)
     # off: each slot's y when its layer is packed tightly from 0
-    gap = half[:-1] + half[1:]
+    gap = low[:-1] + half[1:]
     gap[start[1:-1] - 1] = 0.0  # no spacing across a layer boundary
     off_a = np.concatenate([[0.0], np.cumsum(gap)])
     off_a -= off_a[start[slot_layer]]
@@ -66,8 +76,18 @@ def place(lay: Layered, slot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     y_a = np.asarray(y)
     if total:
         y_a += MARGIN - y_a.min()
-    x = MARGIN + COLUMN * slot_layer.astype(float)
-    return x[slot], y_a[slot]
+    return _columns(lay, width, n_layers)[lay.layer], y_a[slot]
+
+
+def _columns(lay: Layered, width: np.ndarray | None, n_layers: int) -> np.ndarray:
+    """Each layer's x: COLUMN apart, or further where a layer holds a wide box."""
+    if width is None or not n_layers:
+        return MARGIN + COLUMN * np.arange(n_layers, dtype=float)
+    widest = np.zeros(n_layers)
+    np.maximum.at(widest, lay.layer[:lay.n_real], width)
+    step = np.maximum(COLUMN, (widest[:-1] + widest[1:]) / 2 + BOX_GAP)
+    first = MARGIN + max(0.0, widest[0] / 2 - MARGIN + BOX_GAP / 2)
+    return first + np.concatenate([[0.0], np.cumsum(step)])
 
 
 def _side(me: np.ndarray, nbr: np.ndarray, is_const: np.ndarray, base: np.ndarray,

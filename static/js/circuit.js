@@ -4,7 +4,8 @@
 // once the backward pass has sent a gradient along it, that gradient below it
 // (red, italic). Nodes show their own gradient so far beside them.
 
-import { full, label, num, rows, shapeText } from "./format.js";
+import { full, label, shapeText } from "./format.js";
+import { drawTensor } from "./tensorview.js";
 import { edgeKey } from "./timeline.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -76,11 +77,10 @@ export function structureKey(body) {
 export class CircuitView {
   constructor(svg, handlers) {
     this.svg = svg;
-    this.handlers = handlers; // { onNodeHover(id|null), onNodeToggle(id) }
+    this.handlers = handlers; // { onNodeHover(id|null), onToggleExpand, handleLabel, checkText }
     this.key = null;
     this.view = null;
     this.bounds = { x: 0, y: 0, w: 100, h: 100 };
-    this.expanded = new Set();
     this.installZoom();
   }
 
@@ -91,7 +91,6 @@ export class CircuitView {
     this.byId = new Map(body.nodes.map((n) => [n.id, n]));
     if (key === this.key) return false;
     this.key = key;
-    this.expanded.clear();
     this.build(body);
     this.initialView();
     return true;
@@ -184,23 +183,15 @@ export class CircuitView {
       ? el("text", { class: "check-mark", x: -R - 12, y: 5, "text-anchor": "middle" }, g) : null;
     const checkTitle = check ? el("title", {}, check) : null;
     const handle = this.makeHandle(node, p);
-    const matrix = el("g", { class: "matrix", transform: `translate(${p.x + R + 10},${p.y - R})` },
-                      this.overlay);
+    const tensor = p.view
+      ? el("g", { class: "tensor-view", "data-id": node.id,
+                  transform: `translate(${p.x + p.view.x},${p.y + p.view.y})` }, this.overlay)
+      : null;
     g.addEventListener("mouseenter", () => this.handlers.onNodeHover(node.id));
     g.addEventListener("mouseleave", () => this.handlers.onNodeHover(null));
     g.addEventListener("focus", () => this.handlers.onNodeHover(node.id));
     g.addEventListener("blur", () => this.handlers.onNodeHover(null));
-    const activate = () => {
-      if (!node.shape.length) return;
-      if (this.expanded.has(node.id)) this.expanded.delete(node.id);
-      else this.expanded.add(node.id);
-      this.handlers.onNodeToggle(node.id);
-    };
-    g.addEventListener("click", activate);
-    g.addEventListener("keydown", (e) => {
-      if (e.key === "Enter") { e.preventDefault(); activate(); }
-    });
-    return { g, grad, title, warn, matrix, matrixKey: "", check, checkTitle, handle };
+    return { g, grad, title, warn, tensor, view: p.view, tensorKey: "", check, checkTitle, handle };
   }
 
   // A small ± button on a composite gate (expand it in place) and on the last primitive
@@ -230,7 +221,8 @@ export class CircuitView {
   }
 
   // Show the numbers visible at this step; highlight the current and hovered nodes.
-  update(state, focusId, hovered, names, bug = new Set(), checks = null) {
+  // `routes`: per node id, the cells of its gradient a pooling step sends to (outlined).
+  update(state, focusId, hovered, names, bug = new Set(), checks = null, routes = null) {
     const byId = this.byId;
     for (const edge of this.edges) {
       const source = byId.get(edge.from);
@@ -267,7 +259,7 @@ export class CircuitView {
       ].filter(Boolean).join("  ");
       setText(view.title, title);
       if (view.g.getAttribute("aria-label") !== title) view.g.setAttribute("aria-label", title);
-      this.renderMatrix(view, node, shown, g);
+      this.renderTensor(view, node, shown, g, routes ? routes.get(id) : null);
       if (view.check) {
         const entry = checks && node.name ? checks[node.name] : null;
         const done = entry && state.k === state.total;
@@ -278,31 +270,14 @@ export class CircuitView {
     }
   }
 
-  renderMatrix(view, node, shown, grad) {
-    const open = this.expanded.has(node.id) && shown;
-    const key = open ? JSON.stringify([node.value, grad ?? null]) : "";
-    if (key === view.matrixKey) return;
-    view.matrixKey = key;
-    const m = view.matrix;
-    while (m.firstChild) m.removeChild(m.firstChild);
-    if (!open) return;
-    const blocks = [["value", node.value]];
-    if (grad !== undefined) blocks.push(["grad", grad]);
-    let y = 0;
-    const bg = el("rect", { class: "matrix-bg", x: -4, y: -12, rx: 4 }, m);
-    let width = 0;
-    for (const [cls, value] of blocks) {
-      for (const row of rows(value).slice(0, 8)) {
-        const text = el("text", { class: `matrix-row ${cls}`, x: 0, y }, m);
-        const cells = row.slice(0, 8).map((v) => num(v).padStart(6));
-        text.textContent = cells.join(" ") + (row.length > 8 ? " …" : "");
-        width = Math.max(width, text.textContent.length * 7);
-        y += 15;
-      }
-      y += 6;
-    }
-    bg.setAttribute("width", String(width + 8));
-    bg.setAttribute("height", String(y));
+  // The node's numbers under it, once the forward pass has computed them; the
+  // gradient beside them once the backward pass reaches the node.
+  renderTensor(view, node, shown, grad, marks) {
+    if (!view.tensor) return;
+    const key = shown ? JSON.stringify([node.value, grad ?? null, marks ? [...marks] : null]) : "";
+    if (key === view.tensorKey) return;
+    view.tensorKey = key;
+    drawTensor(view.tensor, view.view, shown ? node.value : undefined, grad, marks);
   }
 
   // -- zoom and pan --------------------------------------------------------

@@ -1,8 +1,9 @@
 // What the explanation panel says for a step: plain words and the chain-rule product.
 
-import { label, term } from "./format.js";
+import { label, num, term } from "./format.js";
 import { t } from "./i18n.js";
 import { gatePattern } from "./lessons.js";
+import { tensorNotes } from "./tensorsteps.js";
 
 const OPERATOR_SYMBOL = { add: "+", sub: "−", mul: "·", div: "/", pow: "^", matmul: "@" };
 
@@ -43,7 +44,7 @@ export function explain(timeline, state, lang, source) {
   const out = nodes.get(body.output);
   const outName = displayName(out, source);
   const item = state.current;
-  if (!item) return { title: t(lang, "start"), math: "", note: "" };
+  if (!item) return { title: t(lang, "start"), math: "", note: "", table: null, marks: null };
   if (item.kind === "forward") {
     const node = nodes.get(item.node);
     const name = displayName(node, source);
@@ -57,11 +58,11 @@ export function explain(timeline, state, lang, source) {
         ? t(lang, "forwardDone", { out: outName, value: label(out.value, out.shape) })
         : t(lang, "noGrad"))
       : warnings(node, lang);
-    return { title, math: "", note };
+    return { title, math: "", note, table: null, marks: null };
   }
   if (item.kind === "seed") {
     return { title: t(lang, "seed", { out: outName, value: label(item.grad, out.shape) }),
-             math: "", note: t(lang, "seedNote") };
+             math: "", note: t(lang, "seedNote"), table: null, marks: null };
   }
   const gate = nodes.get(item.gate);
   const params = edgeParams(timeline, item, source);
@@ -71,9 +72,35 @@ export function explain(timeline, state, lang, source) {
   const notes = [t(lang, "localRule", params)];
   const pattern = gatePattern(gate.op);
   if (pattern) notes.push(t(lang, pattern));
+  const tensor = tensorNotes(tensorContext(timeline, item, lang, source));
+  if (tensor) {
+    if (tensor.math) math = `${math}\n${tensor.math} = ${matrixText(item.edge.product)}`;
+    notes.push(...tensor.notes);
+  }
   if (item.edge.accumulate) notes.push(t(lang, "runningSum", params));
   if (state.k === state.total) notes.push(t(lang, "done", { out: outName }));
-  return { title: "", math, note: notes.join(" ") };
+  return { title: "", math, note: notes.join(" "), table: tensor ? tensor.table : null,
+           marks: tensor ? tensor.marks : null };
+}
+
+function tensorContext(timeline, item, lang, source) {
+  const { nodes } = timeline;
+  const gate = nodes.get(item.gate);
+  const input = nodes.get(item.edge.input);
+  const position = item.edge.position;
+  const other = gate.inputs.length === 2 ? nodes.get(gate.inputs[1 - position]) : null;
+  const names = { out: displayName(nodes.get(timeline.body.output), source),
+                  gate: displayName(gate, source), input: displayName(input, source),
+                  other: other ? displayName(other, source) : "" };
+  return { gate, input, other, position, item, names, lang };
+}
+
+// A small tensor's numbers inline, a big one's shape.
+function matrixText(value) {
+  if (!Array.isArray(value)) return num(value);
+  if (value.flat(Infinity).length > 12) return label(value, []);
+  const walk = (v) => (Array.isArray(v) ? `[${v.map(walk).join(", ")}]` : num(v));
+  return walk(value);
 }
 
 // The numbers and names of a backward edge, for the explanation and the quiz.

@@ -45,9 +45,3 @@ export function term(value, shape) {
   return text.startsWith("−") ? `(${text})` : text;
 }
 
-// Rows of a small matrix (a vector is one row), for the expanded tensor view.
-export function rows(value) {
-  if (!isTensor(value)) return [[value]];
-  if (!value.length || !isTensor(value[0])) return [value];
-  return value.map((row) => (isTensor(row) ? row.flat(Infinity) : [row]));
-}

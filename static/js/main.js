@@ -126,7 +126,6 @@ async function sendRequest() {
 
 const circuit = new CircuitView($("circuit"), {
   onNodeHover: (id) => store.set({ hoverNode: id }),
-  onNodeToggle: () => render(store.get()),
   onToggleExpand: (origin, expand) => {
     const state = store.get();
     if (state.expandAll && !expand) {
@@ -362,14 +361,15 @@ function render(state) {
   if (result && timeline) {
     circuit.setGraph(result);
     const names = (node) => displayName(node, state.program);
+    const text = explain(timeline, view, lang, state.program);
     circuit.update(view, focus ? focus.id : null, hoveredNodes(state), names,
-                   state.forget ? bugNodes() : EMPTY, result.gradcheck || null);
+                   state.forget ? bugNodes() : EMPTY, result.gradcheck || null, text.marks);
     if (focus && state.step !== lastRevealed) circuit.reveal(focus.id);
     lastRevealed = state.step;
-    const text = explain(timeline, view, lang, state.program);
     setText($("explain-title"), text.title);
     setText($("explain-math"), text.math);
     setText($("explain-note"), text.note);
+    renderTable($("explain-table"), text.table);
   }
   setText($("node-info"), nodeInfo(state, view, lang));
   renderLessons(state, view, lang);
@@ -462,6 +462,39 @@ function renderLessons(state, view, lang) {
     }
     return tr;
   }));
+}
+
+// The explanation's table (a Jacobian, a pooling step's routes), cell by cell as text.
+function renderTable(table, data) {
+  const key = data ? JSON.stringify(data) : "";
+  if (table.dataset.key === key) return;
+  table.dataset.key = key;
+  setHidden(table, !data);
+  if (!data) {
+    table.replaceChildren();
+    return;
+  }
+  const caption = document.createElement("caption");
+  caption.textContent = data.caption;
+  const rows = data.rows.map((cells) => {
+    const tr = document.createElement("tr");
+    for (const cell of cells) {
+      const td = document.createElement("td");
+      td.textContent = cell;
+      if (data.matrix && cell === "0") td.className = "zero";
+      tr.append(td);
+    }
+    return tr;
+  });
+  if (data.more) {
+    const tr = document.createElement("tr");
+    const td = document.createElement("td");
+    td.textContent = "…";
+    tr.append(td);
+    rows.push(tr);
+  }
+  table.className = data.matrix ? "explain-table matrix" : "explain-table";
+  table.replaceChildren(caption, ...rows);
 }
 
 const TABS = { explain: "explain", check: "check-panel", code: "code-panel", plot: "plot-panel" };

@@ -197,16 +197,43 @@ def test_export_svg(page: Page, tmp_path) -> None:
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_tensor_badge_expands_to_matrix(page: Page, shot) -> None:
+def test_tensor_nodes_show_their_numbers_and_the_matmul_rule(page: Page, shot) -> None:
     open_program(page, "u = W @ x\nL = sum(u^2)",
-                 {"W": [[1, 2, -1], [0.5, -1, 3]], "x": [1, -2, 0.5]}, step=30)
+                 {"W": [[1, 2, -1], [0.5, -1, 3]], "x": [1, -2, 0.5]}, step=8)
     w = page.locator('#circuit .node.input[data-id="n0"]')
     expect(w.locator(".shape-badge")).to_have_text("[2×3]")
-    w.click()
-    rows = page.locator("#circuit .overlays .matrix-row")
-    expect(rows.first).to_be_visible()
-    assert rows.count() == 4  # 2 value rows, 2 gradient rows
-    shot("tensor-matrix")
+    grid = page.locator('#circuit .tensor-view[data-id="n0"]')
+    values = grid.locator(".tensor-num.value")
+    expect(values).to_have_count(6)
+    assert values.all_text_contents() == ["1", "2", "−1", "0.5", "−1", "3"]
+    expect(grid.locator(".tensor-num.grad")).to_have_count(0)  # backward has not reached W
+    forward = page.get_by_role("button", name="Step forward")
+    while "∂L/∂W" not in page.locator("#explain-math").inner_text():
+        forward.click()
+    # dW = du · xᵀ with du = 2u = [−7, 8]: an outer product, shapes and numbers on show
+    math = page.locator("#explain-math")
+    expect(math).to_contain_text(
+        "dW = du · xᵀ    (2×3) = (2×1)(1×3) = [[−7, 14, −3.5], [8, −16, 4]]")
+    expect(page.locator("#explain-note")).to_contain_text("must have W's shape 2×3")
+    assert grid.locator(".tensor-num.grad").all_text_contents() == [
+        "−7", "14", "−3.5", "8", "−16", "4"]
+    shot("tensor-matmul")
+
+
+def test_a_big_tensor_is_a_colour_map_with_numbers_on_hover(page: Page, shot) -> None:
+    a = [[(r - c) / 10 for c in range(40)] for r in range(12)]
+    open_program(page, "f = mean(A * A)", {"A": a}, step=40)
+    view = page.locator('#circuit .tensor-view[data-id="n0"]')
+    cells = view.locator(".tensor-block.value .tensor-map-cell")
+    expect(cells.first).to_be_visible()
+    assert cells.count() == 12 * 32  # 40 columns bin into 32 cells
+    titles = view.locator(".tensor-block.value .tensor-map-cell title").all_text_contents()
+    assert titles[0] == "[0, 0] = 0"
+    # 40 columns in 32 cells: some cells hold two columns and say so on hover
+    assert titles[1] == "[0, 1] = −0.1"
+    assert "[0, 3–4]: mean −0.35 (−0.4 … −0.3)" in titles
+    expect(view.locator(".tensor-block.grad .tensor-map-cell")).to_have_count(12 * 32)
+    shot("tensor-map")
 
 
 def test_warnings_are_visible(page: Page) -> None:
