@@ -1,6 +1,6 @@
 // What the explanation panel says for a step: plain words and the chain-rule product.
 
-import { label, num, term } from "./format.js";
+import { inline, label, term } from "./format.js";
 import { t } from "./i18n.js";
 import { gatePattern } from "./lessons.js";
 import { tensorNotes } from "./tensorsteps.js";
@@ -74,7 +74,7 @@ export function explain(timeline, state, lang, source) {
   if (pattern) notes.push(t(lang, pattern));
   const tensor = tensorNotes(tensorContext(timeline, item, lang, source));
   if (tensor) {
-    if (tensor.math) math = `${math}\n${tensor.math} = ${matrixText(item.edge.product)}`;
+    if (tensor.math) math = `${math}\n${tensor.math} = ${inline(item.edge.product, [])}`;
     notes.push(...tensor.notes);
   }
   if (item.edge.accumulate) notes.push(t(lang, "runningSum", params));
@@ -95,13 +95,6 @@ function tensorContext(timeline, item, lang, source) {
   return { gate, input, other, position, item, names, lang };
 }
 
-// A small tensor's numbers inline, a big one's shape.
-function matrixText(value) {
-  if (!Array.isArray(value)) return num(value);
-  if (value.flat(Infinity).length > 12) return label(value, []);
-  const walk = (v) => (Array.isArray(v) ? `[${v.map(walk).join(", ")}]` : num(v));
-  return walk(value);
-}
 
 // The numbers and names of a backward edge, for the explanation and the quiz.
 export function edgeParams(timeline, item, source) {
@@ -115,8 +108,8 @@ export function edgeParams(timeline, item, source) {
     label: gate.label,
     upstream: term(item.edge.upstream, gate.shape),
     local: item.edge.local === null ? "" : term(item.edge.local, gate.shape),
-    product: label(item.edge.product, input.shape),
-    sum: label(item.edge.sum, input.shape),
+    product: inline(item.edge.product, input.shape),
+    sum: inline(item.edge.sum, input.shape),
     formula: item.edge.formula,
     op: item.edge.accumulate ? "+=" : "=",
   };

@@ -39,9 +39,16 @@ export function label(value, shape) {
   return num(value);
 }
 
+// A value written out in a formula: a small tensor's numbers, a big one's shape.
+export function inline(value, shape) {
+  if (!isTensor(value) || value.flat(Infinity).length > 8) return label(value, shape);
+  const walk = (v) => (isTensor(v) ? `[${v.map(walk).join(", ")}]` : num(v));
+  return walk(value);
+}
+
 // A value inside a formula: negatives in parentheses, as the seeds write them.
 export function term(value, shape) {
-  const text = label(value, shape);
+  const text = inline(value, shape);
   return text.startsWith("−") ? `(${text})` : text;
 }
 

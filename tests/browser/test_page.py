@@ -364,3 +364,20 @@ def test_zoom_pan_and_fit(page: Page) -> None:
     expect(root).to_have_attribute("transform", fitted)
     page.get_by_role("button", name="Zoom in").click()
     assert scale() > before
+
+
+def test_an_elementwise_gate_on_a_vector_shows_the_jacobian_it_never_builds(
+        page: Page, shot) -> None:
+    open_program(page, "h = tanh(x)\nf = sum(h)", {"x": [1, -2, 0.5]}, step=7)
+    math = page.locator("#explain-math")
+    expect(math).to_contain_text(
+        "∂f/∂x = ∂f/∂h · ∂h/∂x = [1, 1, 1] · [0.42, 0.0707, 0.786] = [0.42, 0.0707, 0.786]")
+    table = page.locator("#explain-table")
+    expect(table).to_be_visible()
+    expect(table.locator("caption")).to_contain_text("The full Jacobian ∂h/∂x (3×3)")
+    cells = [row.locator("td").all_text_contents() for row in table.locator("tr").all()]
+    assert cells == [["0.42", "0", "0"], ["0", "0.0707", "0"], ["0", "0", "0.786"]]
+    expect(page.locator("#explain-note")).to_contain_text("3 numbers instead of 9")
+    shot("jacobian")
+    page.get_by_role("button", name="Step back").click()  # the seed step: no table
+    expect(table).to_be_hidden()
