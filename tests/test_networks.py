@@ -15,6 +15,7 @@ from app.api.service import run
 from app.engine import Evaluation
 from app.errors import LabError
 from app.networks import ACTIVATIONS, LOSSES, MAZUR, NetworkSpec, network
+from tests.helpers import assert_error, strict_json
 
 MAZUR_E = 0.298371109
 MAZUR_DW5 = 0.082167041
@@ -210,3 +211,89 @@ def test_bad_specs_name_the_field(spec: dict, type_: str, where: str) -> None:
     with pytest.raises(LabError) as caught:
         network(**spec)
     assert caught.value.type == type_ and caught.value.info["where"] == where
+
+
+# ---------------------------------------------------------------- the API
+
+MAZUR_REQUEST = {"sizes": [2, 2, 2], "activation": "sigmoid", "output": "sigmoid",
+                 "loss": "half_sse", "X": [[0.05, 0.1]], "targets": [[0.01, 0.99]],
+                 "weights": [[[0.15, 0.25], [0.2, 0.3]], [[0.4, 0.5], [0.45, 0.55]]],
+                 "biases": [0.35, 0.6], "shared_bias": True}
+
+
+def graph_nodes(client, source: str) -> dict[str, dict]:
+    response = client.post("/api/graph", json={"source": source})
+    assert response.status_code == 200, response.text
+    return {n["name"]: n for n in strict_json(response.text)["nodes"] if n["name"]}
+
+
+def test_api_mazur_in_both_forms(client) -> None:
+    response = client.post("/api/network", json=MAZUR_REQUEST)
+    assert response.status_code == 200, response.text
+    body = strict_json(response.text)
+    assert set(body) == {"tensor", "neuron", "neuron_reason", "params", "spec"}
+    assert body["neuron_reason"] is None
+    assert body["spec"] == {**MAZUR_REQUEST, "seed": 0}
+    tensor, neuron = graph_nodes(client, body["tensor"]), graph_nodes(client, body["neuron"])
+    assert neuron["E"]["value"] == pytest.approx(MAZUR_E, abs=1e-9)
+    assert tensor["E"]["value"] == pytest.approx(MAZUR_E, abs=1e-9)
+    assert neuron["w5"]["grad"] == pytest.approx(MAZUR_DW5, abs=1e-9)
+    assert neuron["w1"]["grad"] == pytest.approx(MAZUR_DW1, abs=1e-9)
+    for name, where in body["params"].items():
+        grad = element(tensor[where["tensor"]]["grad"], where["index"])
+        assert grad == pytest.approx(neuron[name]["grad"], abs=1e-12), name
+    assert element(tensor["W2"]["grad"], body["params"]["w5"]["index"]) == pytest.approx(
+        MAZUR_DW5, abs=1e-9)
+
+
+def test_api_spec_round_trips_and_large_networks_have_no_neuron_form(client) -> None:
+    first = client.post("/api/network", json={"sizes": [3, 8, 8, 2], "loss": "cross_entropy",
+                                              "activation": "relu", "seed": 11}).json()
+    assert first["neuron"] is None and "weights" in first["neuron_reason"]
+    assert first["params"] == {} and first["spec"]["output"] == "none"
+    again = client.post("/api/network", json=first["spec"]).json()
+    assert again == first
+    assert graph_nodes(client, first["tensor"])["loss"]["grad"] == 1
+
+
+def test_api_in_the_openapi_schema(client) -> None:
+    schema = client.get("/openapi.json").json()
+    post = schema["paths"]["/api/network"]["post"]
+    assert {"200", "400", "413", "422"} <= set(post["responses"])
+    request = schema["components"]["schemas"]["NetworkRequest"]
+    assert request["required"] == ["sizes"]
+    assert request["properties"]["sizes"]["maxItems"] == 5
+
+
+@pytest.mark.parametrize(("body", "status", "type_"), [
+    ({}, 422, "request"),
+    ({"sizes": [2, 9]}, 422, "request"),
+    ({"sizes": [2, 2, 2, 2, 2, 2]}, 422, "request"),
+    ({"sizes": [2, 2], "activation": "softplus"}, 422, "request"),
+    ({"sizes": [2, 2], "X": [[1, 2]] * 65}, 422, "request"),
+    ({"sizes": [2, 2], "X": [[True, 2]]}, 422, "request"),
+    ({"sizes": [2, 2], "seed": -1}, 422, "request"),
+    ({"sizes": [2, 2], "extra": 1}, 422, "request"),
+    ({"sizes": [2, 2], "X": [[1]]}, 400, "shape"),
+    ({"sizes": [2, 2], "X": [[1, 2]], "targets": [[1, 2], [3, 4]]}, 400, "shape"),
+    ({"sizes": [2, 2], "weights": [[[1, 2], [3, 4]], [[1, 2], [3, 4]]]}, 400, "shape"),
+    ({"sizes": [2, 2], "biases": [0.5]}, 400, "shape"),
+    ({"sizes": [2, 3], "loss": "cross_entropy", "targets": [3]}, 400, "value"),
+    ({"sizes": [2, 3], "loss": "cross_entropy", "targets": [[0, 1, 0]]}, 400, "value"),
+    ({"sizes": [2, 1], "loss": "cross_entropy"}, 400, "value"),
+])
+def test_api_bad_requests_are_4xx_in_the_envelope(client, body, status, type_) -> None:
+    error = assert_error(client.post("/api/network", json=body), status, type_)
+    if status == 400:
+        assert error["args"]["where"]
+
+
+@pytest.mark.parametrize("raw", [b'{"sizes": [2, 2], "X": [[NaN, 1]]}',
+                                 b'{"sizes": [2, 2], "X": [[1e400, 1]]}',
+                                 b'{"sizes": [2, 2], "seed": 1' + b"0" * 400 + b"}",
+                                 b'{"sizes": [2, 2], "X": [[1' + b"0" * 400 + b", 1]]}",
+                                 b'{"sizes": "2,2"}', b"[2, 2]", b"{"])
+def test_api_hostile_bodies_are_422(client, raw: bytes) -> None:
+    response = client.post("/api/network", content=raw,
+                           headers={"content-type": "application/json"})
+    assert_error(response, 422, "request")

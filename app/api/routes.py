@@ -7,9 +7,16 @@ from typing import Any
 from fastapi import APIRouter
 
 from app.api.errors import StrictJSONResponse
-from app.api.schemas import ErrorResponse, GraphRequest, GraphResponse
+from app.api.schemas import (
+    ErrorResponse,
+    GraphRequest,
+    GraphResponse,
+    NetworkRequest,
+    NetworkResponse,
+)
 from app.api.service import Options, Sweep, graph_response
 from app.examples import EXAMPLES
+from app.networks import network
 from app.ops import REGISTRY
 
 router = APIRouter()
@@ -32,6 +39,23 @@ def post_graph(request: GraphRequest) -> StrictJSONResponse:
         sweep=None if plot is None else Sweep(plot.input, plot.from_, plot.to, plot.points))
     body = graph_response(request.source, request.values, request.seed, options=options)
     return StrictJSONResponse(body)
+
+
+@router.post("/api/network", response_class=StrictJSONResponse,
+             responses={200: {"model": NetworkResponse}, **ERRORS,
+                        400: {"model": ErrorResponse, "description": "the spec does not "
+                              "describe a network: a shape that does not fit `sizes` "
+                              "(type shape) or a label out of range (type value); "
+                              "`args.where` names the field"}},
+             summary="Write a small fully-connected network as a program, layer by layer "
+                     "and neuron by neuron")
+def post_network(request: NetworkRequest) -> StrictJSONResponse:
+    """Both forms of the network and the map between their scalars (app/networks.py)."""
+    net = network(request.sizes, activation=request.activation, output=request.output,
+                  loss=request.loss, x=request.X, targets=request.targets,
+                  weights=request.weights, biases=request.biases, seed=request.seed,
+                  shared_bias=request.shared_bias)
+    return StrictJSONResponse(net.to_json())
 
 
 @router.get("/api/ops", response_class=StrictJSONResponse, summary="The op catalogue")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
@@ -223,3 +223,100 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
+
+
+# ---------------------------------------------------------------- POST /api/network
+
+Finite = Annotated[StrictFloat, Field(allow_inf_nan=False)]
+Width = Annotated[StrictInt, Field(ge=1, le=8)]
+Row = Annotated[list[Finite], Field(min_length=1, max_length=8)]
+
+MAZUR_NETWORK = {"sizes": [2, 2, 2], "activation": "sigmoid", "output": "sigmoid",
+                 "loss": "half_sse", "X": [[0.05, 0.1]], "targets": [[0.01, 0.99]],
+                 "weights": [[[0.15, 0.25], [0.2, 0.3]], [[0.4, 0.5], [0.45, 0.55]]],
+                 "biases": [0.35, 0.6], "shared_bias": True}
+SEED_004_NETWORK = {"sizes": [2, 3, 2], "activation": "tanh", "loss": "cross_entropy",
+                    "X": [[0.5, -1.0], [1.5, 0.2]], "targets": [0, 1], "seed": 0}
+
+
+class NetworkRequest(BaseModel):
+    """A small fully-connected network, to be written as a program in two forms.
+
+    Everything but `sizes` has a default; weights, biases, inputs and targets
+    that are not given are drawn from `seed` and rounded to 2 decimals. Shapes
+    that do not fit `sizes` (a row of X, a weight matrix, a label out of range)
+    are a 400 `shape` or `value` error naming the field in `args.where`.
+    """
+
+    model_config = ConfigDict(extra="forbid",
+                              json_schema_extra={"examples": [MAZUR_NETWORK, SEED_004_NETWORK]})
+
+    sizes: list[Width] = Field(
+        min_length=2, max_length=5, description="neurons per layer, the inputs first and the "
+        "outputs last: [2, 2, 2] is Mazur's network; 1 to 8 each, 2 to 5 layers")
+    activation: Literal["sigmoid", "tanh", "relu"] = Field(
+        default="sigmoid", description="the hidden layers' activation")
+    output: Literal["sigmoid", "none"] | None = Field(
+        default=None, description="the output layer's activation (default: sigmoid, or none "
+        "for cross_entropy, whose outputs are logits)")
+    loss: Literal["mse", "half_sse", "cross_entropy"] = Field(
+        default="mse", description="mse: the mean of (o − t)² over every output of every row; "
+        "half_sse: Σ ½(t − o)², Mazur's E_total (a sum); cross_entropy: the mean over rows of "
+        "−log softmax(o)[label]")
+    X: list[Row] | None = Field(
+        default=None, min_length=1, max_length=64, description="the inputs, one row of "
+        "sizes[0] numbers per example, at most 64 rows (default: one random row); the neuron "
+        "form needs exactly one row")
+    targets: list[Row] | list[StrictInt] | None = Field(
+        default=None, max_length=64, description="one row of sizes[-1] numbers per row of X "
+        "(mse, half_sse), or one class label 0 … sizes[-1]−1 per row (cross_entropy); "
+        "default: random")
+    weights: list[Annotated[list[Row], Field(min_length=1, max_length=8)]] | None = Field(
+        default=None, min_length=1, max_length=4, description="one matrix per layer of "
+        "weights, of shape (inputs, outputs): weights[0][i][j] joins input i to neuron j of "
+        "the first layer (tensor form: X @ W1 + b1); default: random ~ N(0, 1/inputs)")
+    biases: list[Finite | Row] | None = Field(
+        default=None, min_length=1, max_length=4, description="one entry per layer of "
+        "weights: a list of one number per neuron, or a single number with `shared_bias`; "
+        "default: random in [−0.5, 0.5]")
+    seed: StrictInt = Field(default=0, ge=0, le=2**32 - 1,
+                            description="seeds numpy's default_rng for what is not given")
+    shared_bias: StrictBool = Field(
+        default=False, description="one bias per layer, as in Mazur's network, instead of one "
+        "per neuron")
+
+
+class NetworkParam(BaseModel):
+    """Where a scalar of the neuron form lives in the tensor form."""
+
+    tensor: str = Field(description="its name in the tensor form: X, W1, b1, T, H1, O, E …")
+    index: list[int] = Field(description="its element of that tensor; [] for a scalar")
+    kind: Literal["input", "weight", "bias", "target", "hidden", "output", "loss"]
+
+
+class NetworkSpec(BaseModel):
+    """The request with every default filled in: send it back to get the same programs."""
+
+    sizes: list[int]
+    activation: str
+    output: str
+    loss: str
+    X: list[list[float]]
+    targets: list[list[float]] | list[int]
+    weights: list[list[list[float]]]
+    biases: list[float] | list[list[float]]
+    seed: int
+    shared_bias: bool
+
+
+class NetworkResponse(BaseModel):
+    tensor: str = Field(description="the tensor form: one line per layer, "
+                        "H1 = sigmoid(X @ W1 + b1) … and the loss")
+    neuron: str | None = Field(description="the neuron form: every input, weight, bias and "
+                               "target a named scalar (i1, w1, b1, t1, h1, o1, E); null for a "
+                               "batch of more than one row or over 64 weights")
+    neuron_reason: str | None = Field(description="why `neuron` is null")
+    params: dict[str, NetworkParam] = Field(
+        description="each scalar of the neuron form (by name) and its tensor element in the "
+        "tensor form, to line their gradients up; empty when `neuron` is null")
+    spec: NetworkSpec
