@@ -8,10 +8,15 @@ activation and loss; the tensor form must agree with a plain numpy forward pass
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
-from app.api.service import run
+from app.api.service import graph_response, run
+from app.cli.main import main
 from app.engine import Evaluation
 from app.errors import LabError
 from app.networks import ACTIVATIONS, LOSSES, MAZUR, NetworkSpec, network
@@ -297,3 +302,50 @@ def test_api_hostile_bodies_are_422(client, raw: bytes) -> None:
     response = client.post("/api/network", content=raw,
                            headers={"content-type": "application/json"})
     assert_error(response, 422, "request")
+
+
+# ---------------------------------------------------------------- the CLI
+
+def test_cli_prints_programs_that_evaluate(capsys) -> None:
+    assert main(["network", "--mazur", "--form", "neuron"]) == 0
+    neuron = capsys.readouterr().out
+    assert neuron == network(**MAZUR).neuron
+    nodes = {n["name"]: n for n in graph_response(neuron)["nodes"] if n["name"]}
+    assert nodes["E"]["value"] == pytest.approx(MAZUR_E, abs=1e-9)
+    assert nodes["w5"]["grad"] == pytest.approx(MAZUR_DW5, abs=1e-9)
+    assert main(["network", "--sizes", "3,4,2", "--activation", "relu", "--loss",
+                 "cross_entropy", "--seed", "3"]) == 0
+    tensor = capsys.readouterr().out
+    assert tensor == network([3, 4, 2], activation="relu", loss="cross_entropy", seed=3).tensor
+    assert main(["eval", tensor]) == 0
+    assert "loss*" in capsys.readouterr().out
+
+
+def test_cli_json_is_the_api_body(client, capsys) -> None:
+    args = ["network", "--sizes", "2,3,1", "-X", "[[0.5, -1]]", "--targets", "[[0.25]]",
+            "--loss", "half_sse", "--shared-bias", "--seed", "9", "--json"]
+    assert main(args) == 0
+    printed = json.loads(capsys.readouterr().out)
+    body = {"sizes": [2, 3, 1], "X": [[0.5, -1]], "targets": [[0.25]], "loss": "half_sse",
+            "shared_bias": True, "seed": 9}
+    assert printed == client.post("/api/network", json=body).json()
+
+
+def test_cli_errors_exit_2(capsys) -> None:
+    assert main(["network", "--sizes", "2,9"]) == 2
+    assert "error (too_large)" in capsys.readouterr().err
+    assert main(["network", "-X", "[[1, 2], [3, 4]]", "--form", "neuron"]) == 2
+    assert "2 rows" in capsys.readouterr().err
+    assert main(["network", "--sizes", "2,2", "-X", "[[1]]", "--json"]) == 2
+    assert json.loads(capsys.readouterr().out)["error"]["type"] == "shape"
+
+
+def test_cli_pipes_into_eval() -> None:
+    network_cmd = [sys.executable, "-m", "app", "network", "--sizes", "2,3,2", "--activation",
+                   "tanh", "--form", "neuron"]
+    program = subprocess.run(network_cmd, capture_output=True, text=True, timeout=60, check=True)
+    result = subprocess.run([sys.executable, "-m", "app", "eval", "-", "--json"],
+                            input=program.stdout, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    nodes = {n["name"]: n for n in json.loads(result.stdout)["nodes"] if n["name"]}
+    assert nodes["loss"]["grad"] == 1 and "w12" in nodes and "w13" not in nodes

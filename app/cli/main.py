@@ -4,6 +4,10 @@
 so scripts can use either interchangeably. The teaching tools are flags of
 `eval`, as they are fields of the request: `--expand [IDS]`, `--check`,
 `--code` and `--sweep NAME[:FROM:TO[:POINTS]]`.
+
+`network` prints a small fully-connected network as a program (app/networks.py),
+in its tensor or neuron form, ready to pipe into `eval -`; `network --json`
+prints the body POST /api/network answers.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import numpy as np
 from app.api.jsonify import dumps
 from app.api.service import Options, Sweep, graph_response
 from app.errors import LabError
+from app.networks import ACTIVATIONS, LOSSES, MAZUR, OUTPUTS, network
 from app.ops import REGISTRY
 
 
@@ -151,6 +156,51 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def parse_sizes(text: str) -> list[int]:
+    """`2,3,2` as layer sizes."""
+    try:
+        return [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected whole numbers separated by commas, like 2,3,2; got {text!r}") from None
+
+
+def parse_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise argparse.ArgumentTypeError(f"not JSON: {text!r}") from None
+
+
+def cmd_network(args: argparse.Namespace) -> int:
+    """Print one form of the network (or the whole API body with --json)."""
+    spec: dict[str, Any] = dict(MAZUR) if args.mazur else {"sizes": [2, 2, 2]}
+    given = {"sizes": args.sizes, "activation": args.activation, "output": args.output,
+             "loss": args.loss, "x": args.x, "targets": args.targets, "weights": args.weights,
+             "biases": args.biases, "seed": args.seed,
+             "shared_bias": args.shared_bias}
+    spec.update({k: v for k, v in given.items() if v is not None})
+    try:
+        net = network(**spec)
+    except LabError as err:
+        if args.json:
+            print(dumps({"error": err.to_json()}))
+        else:
+            print(f"error ({err.type}): {err.message}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(dumps(net.to_json()))
+        return 0
+    if args.form == "neuron":
+        if net.neuron is None:
+            print(f"backprop-lab network: no neuron form: {net.neuron_reason}", file=sys.stderr)
+            return 2
+        print(net.neuron, end="")
+        return 0
+    print(net.tensor, end="")
+    return 0
+
+
 def ops_table() -> str:
     """The op catalogue as a Markdown table: the README's op table is this, verbatim."""
     rows = ["| written | gate | what it computes | local derivative |",
@@ -225,6 +275,36 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--sweep", type=parse_sweep, metavar="NAME[:FROM:TO[:POINTS]]",
                     help="the nudge plot: the output as one scalar input slides")
     ev.set_defaults(func=cmd_eval)
+    net = sub.add_parser(
+        "network", help="print a small fully-connected network as a program",
+        description="Example: backprop-lab network --sizes 2,3,2 --activation tanh "
+        "--form neuron | backprop-lab eval -   (what is not given is drawn from --seed)")
+    net.add_argument("--sizes", type=parse_sizes, metavar="N,N,…",
+                     help="neurons per layer, inputs first (default 2,2,2)")
+    net.add_argument("--activation", choices=ACTIVATIONS,
+                     help="the hidden layers' (default sigmoid)")
+    net.add_argument("--output", choices=OUTPUTS, help="the output layer's (default sigmoid, "
+                     "or none for cross_entropy)")
+    net.add_argument("--loss", choices=LOSSES, help="mse (the default), half_sse (Mazur's "
+                     "Σ ½(t − o)²) or cross_entropy")
+    net.add_argument("--form", choices=("tensor", "neuron"), default="tensor",
+                     help="tensor: one line per layer (the default); neuron: one "
+                     "scalar per weight")
+    net.add_argument("--x", "-X", dest="x", type=parse_json, metavar="JSON",
+                     help="inputs, one row per example: [[0.05, 0.1]]")
+    net.add_argument("--targets", type=parse_json, metavar="JSON",
+                     help="rows of targets, or class labels for cross_entropy: [1, 0]")
+    net.add_argument("--weights", type=parse_json, metavar="JSON",
+                     help="one (inputs, outputs) matrix per layer")
+    net.add_argument("--biases", type=parse_json, metavar="JSON",
+                     help="one list per layer (one number per layer with --shared-bias)")
+    net.add_argument("--seed", type=int, help="random seed for what is not given (default 0)")
+    net.add_argument("--shared-bias", action=argparse.BooleanOptionalAction,
+                     help="one bias per layer, as in Mazur's network (default: one per neuron)")
+    net.add_argument("--mazur", action="store_true", help="Mazur's 2-2-2 network with his "
+                     "numbers (the other flags override its parts)")
+    net.add_argument("--json", action="store_true", help="print what POST /api/network returns")
+    net.set_defaults(func=cmd_network)
     ops = sub.add_parser("ops", help="print the op catalogue as a Markdown table")
     ops.set_defaults(func=cmd_ops)
     return parser
