@@ -1,5 +1,6 @@
 // Wires the page: one store holds the state; every change re-renders from it.
 
+import { BuilderPanel } from "./builder.js";
 import { CircuitView } from "./circuit.js";
 import { Editor } from "./editor.js";
 import { displayName, edgeParams, explain } from "./explain.js";
@@ -146,6 +147,58 @@ const circuit = new CircuitView($("circuit"), {
 });
 
 const plot = new NudgePlot($("plot"));
+
+async function postJson(url, payload) {
+  const response = await fetch(url, {
+    method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(payload),
+  });
+  return { ok: response.ok, body: await response.json() };
+}
+
+// Build a network: write its programs, show the tensor form, then evaluate both forms
+// for the table that lines their gradients up.
+async function buildNetwork(spec) {
+  let answer;
+  try {
+    answer = await postJson("/api/network", spec);
+  } catch (err) {
+    store.set({ networkError: String(err) });
+    return;
+  }
+  if (!answer.ok) {
+    store.set({ networkError: errorText(store.get().lang, answer.body.error) });
+    return;
+  }
+  const net = { ...answer.body, form: "tensor", results: null };
+  store.set({ network: net, networkError: "", program: net.tensor, values: {}, example: "",
+              step: 0, expandAll: false, expanded: [] });
+  scheduleRequest();
+  if (!net.neuron) return;
+  try {
+    const [tensor, neuron] = await Promise.all(
+      [net.tensor, net.neuron].map((source) => postJson("/api/graph", { source })));
+    if (store.get().network !== net || !tensor.ok || !neuron.ok) return;
+    store.set({ network: { ...net, results: { tensor: tensor.body, neuron: neuron.body } } });
+  } catch {
+    // the table is a bonus: without it the two forms still switch
+  }
+}
+
+const builder = new BuilderPanel({
+  form: $("builder-form"), sizes: $("net-sizes"), activation: $("net-activation"),
+  loss: $("net-loss"), seed: $("net-seed"), tensor: $("net-tensor"), neuron: $("net-neuron"),
+  note: $("net-note"), table: $("net-agree"),
+}, {
+  onBuild: buildNetwork,
+  onForm: (form) => {
+    const net = store.get().network;
+    if (!net || !net[form]) return;
+    store.set({ network: { ...net, form }, program: net[form], values: {}, step: 0,
+                example: "", expandAll: false, expanded: [] });
+    scheduleRequest();
+  },
+  onBadSizes: () => store.set({ networkError: t(store.get().lang, "netBadSizes") }),
+});
 
 const editor = new Editor({
   textarea: $("program"), backdrop: $("backdrop"), gutter: $("gutter"),
@@ -373,6 +426,7 @@ function render(state) {
   }
   setText($("node-info"), nodeInfo(state, view, lang));
   renderLessons(state, view, lang);
+  builder.render(state, lang);
   renderTabs(state, view, lang);
   editor.mark("current", focus && focus.span ? focus.span.line : 0);
   const hovered = state.hoverNode && result ? result.nodes.find((n) => n.id === state.hoverNode) : null;

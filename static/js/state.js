@@ -31,6 +31,8 @@ export function initialState() {
     sweepInput: null, // the input the nudge plot slides
     sweepRange: null, // [from, to] kept while the same input is slid
     codeNotice: "", // why the code tab has no program (the circuit is too large)
+    network: null, // the built network: its two programs, params map, form shown, results
+    networkError: "", // why the last build failed
   };
 }
 
