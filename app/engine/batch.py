@@ -27,7 +27,9 @@ from typing import Any
 import numpy as np
 
 from app.engine.run import Evaluation
+from app.engine.shapes import value_error
 from app.ops import REGISTRY
+from app.ops.registry import OpValueError
 
 MAX_BATCH_WORK = 20_000_000
 MAX_BATCH_MEMORY = 4_000_000
@@ -114,7 +116,10 @@ def forward_rows(ev: Evaluation, rows: dict[int, np.ndarray], plan: Cost,
             ins = inputs[o]
             flags = tuple(batched[i] for i in ins)
             xs = [values[i] if f else ev.values[i] for i, f in zip(ins, flags, strict=True)]
-            y = REGISTRY[ops[o]].batched(flags, *xs, **nodes[o].param_dict())
+            try:
+                y = REGISTRY[ops[o]].batched(flags, *xs, **nodes[o].param_dict())
+            except OpValueError as err:  # labels computed from a batched input
+                raise value_error(graph, nodes[o], err) from None
             values[o] = np.asarray(y, dtype=float)
             if observe is not None:
                 observe(o, flags, xs)

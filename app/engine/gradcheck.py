@@ -15,8 +15,10 @@ and it is `ok` when rel_error ≤ RTOL (1e-5) or the two differ by at most
 ATOL · max(1, |L|) (1e-8 · …, the noise floor of the differences where the
 gradient is 0). `kink` marks an element whose nudge crosses a point where an
 op the output depends on is not differentiable (relu or abs at 0, max or min
-on a tie: ops with a `kink` rule in the registry), where the two may rightly
-disagree.
+on a tie, max_pool on a tie in a window: ops with a `kink` rule in the
+registry), where the two may rightly disagree. Inputs that feed class labels
+(an op's `nondiff` input, such as cross_entropy's) are not nudged: their
+entry checks 0 elements.
 
 Limits: at most `MAX_CHECK_ELEMENTS` (2,000) perturbed elements in all, and
 no more than the batch work budget allows; past either, each input gets a
@@ -32,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from app.engine.batch import cost, forward_rows
-from app.engine.run import Evaluation
+from app.engine.run import Evaluation, discrete
 from app.ops import REGISTRY
 from app.ops.registry import align
 
@@ -79,7 +81,10 @@ def _gradcheck(ev: Evaluation) -> dict[str, dict[str, Any]]:
     base = float(np.sum(ev.value(out) * seed))
     everything = cost(ev, [ids[n] for n in names])
     budget = min(MAX_CHECK_ELEMENTS, everything.max_rows() // 2)
-    sizes = [int(np.prod(ev.shapes[ids[n]])) for n in names]
+    # An input that feeds class labels is not nudged (a label of 1.000001 is an error, not a
+    # nearby point): its entry says it checked 0 of its elements.
+    fixed = discrete(graph)
+    sizes = [0 if fixed[ids[n]] else int(np.prod(ev.shapes[ids[n]])) for n in names]
     picks = [_pick(size, k) for size, k in zip(sizes, _shares(sizes, budget), strict=True)]
     # One (input, flat index) per checked element; its rows are 2j (x + h) and 2j + 1 (x − h).
     elements = [(k, int(flat)) for k, chosen in enumerate(picks) for flat in chosen]
@@ -134,7 +139,8 @@ def _run_chunk(ev: Evaluation, names: list[str], ids: dict[str, int],
         rule = REGISTRY[ev.graph.ops[o]].kink
         if rule is None:
             return
-        side = np.asarray(rule(*align(flags, xs)), dtype=float).reshape(n_rows, -1)
+        params = ev.graph.nodes[o].param_dict()
+        side = np.asarray(rule(*align(flags, xs), **params), dtype=float).reshape(n_rows, -1)
         up, down = side[0::2], side[1::2]
         crossed = (up != down) & ~np.isnan(up) & ~np.isnan(down)
         kink[:] |= crossed.any(axis=1)

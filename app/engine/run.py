@@ -24,11 +24,12 @@ from typing import Any
 import numpy as np
 
 from app.engine.bind import bind, to_array
-from app.engine.shapes import Shape, infer_shapes
+from app.engine.shapes import Shape, infer_shapes, value_error
 from app.errors import LabError
 from app.graph import Graph
 from app.limits import DEFAULT_LIMITS, Limits
 from app.ops import REGISTRY, unbroadcast
+from app.ops.registry import OpValueError
 
 # Groups smaller than this run gate by gate: gathering costs more than it saves.
 MIN_BATCH = 8
@@ -160,6 +161,21 @@ def schedule(graph: Graph, shapes: list[Shape]) -> Plan:
     return Plan(tasks, batches, scalar, fast, requires, reached)
 
 
+def discrete(graph: Graph) -> list[bool]:
+    """Per node: its value feeds an input that takes no gradient (class labels), maybe through
+    other gates, so it must not be nudged: a label of 1.000001 is no label at all."""
+    flags = [False] * len(graph)
+    nondiff = {name: op.nondiff for name, op in REGISTRY.items() if op.nondiff}
+    if not nondiff.keys() & set(graph.ops):
+        return flags
+    for o in range(len(graph) - 1, -1, -1):
+        skip = nondiff.get(graph.ops[o], ())
+        for j, i in enumerate(graph.inputs[o]):
+            if flags[o] or j in skip:
+                flags[i] = True
+    return flags
+
+
 def _batches(fast_ids: np.ndarray, names: list[str], inputs: list[tuple[int, ...]],
              level: list[int], reached: list[bool], requires: list[bool]) -> list[Batch]:
     """Group fast gates by (level, op); groups of MIN_BATCH or more become batches."""
@@ -248,7 +264,10 @@ def _forward(ev: Evaluation, bound: dict[int, np.ndarray]) -> None:
             else:
                 values[t] = forward[ops[t]](values[ins[0]])
             continue
-        out = forward[ops[t]](*[values[i] for i in ins], **graph.nodes[t].param_dict())
+        try:
+            out = forward[ops[t]](*[values[i] for i in ins], **graph.nodes[t].param_dict())
+        except OpValueError as err:
+            raise value_error(graph, graph.nodes[t], err) from None
         values[t] = np.float64(out) if scalar[t] else np.asarray(out, dtype=float)
 
 

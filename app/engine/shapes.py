@@ -3,6 +3,8 @@
 Knowing shapes first lets a mismatch be reported at the operator that
 causes it (`W @ x: (2, 3) @ (2,) — inner sizes 3 and 2 differ`) and lets a
 program that would build a huge tensor be refused before memory is spent.
+Values an op cannot take (a class label out of range) are only known when it
+runs; `value_error` words them the same way, at the call.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from app.errors import LabError, span_text
 from app.graph import Graph, Node
 from app.limits import DEFAULT_LIMITS, Limits
 from app.ops import REGISTRY, ShapeError
+from app.ops.registry import OpValueError
 
 Shape = tuple[int, ...]
 
@@ -77,3 +80,11 @@ def _op_shape(graph: Graph, node: Node, ins: list[Shape]) -> Shape:
             key="shape", info={"op": node.op, "shapes": [list(s) for s in ins],
                                "reason": str(err)},
             source=graph.source) from None
+
+
+def value_error(graph: Graph, node: Node, err: OpValueError) -> LabError:
+    """A value an op cannot take (a bad class label), as a 400 `value` error at the call."""
+    text = span_text(graph.source, node.span)
+    return LabError("value", f"{text}: {err.reason}", node.at, key=err.key,
+                    info={"op": node.op, **err.info}, source=graph.source)
+

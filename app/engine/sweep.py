@@ -6,7 +6,8 @@ evaluator of `app/engine/batch.py`: one pass over the graph on a stack of
 x values, not one evaluation per point. With the value at the current x and
 dy/dx there, the page draws the curve and its tangent.
 
-Limits: the input and the output must be scalars (else a `shape` error);
+Limits: the input and the output must be scalars (else a `shape` error), and
+the input must not feed class labels (a `value` error: labels are whole numbers);
 `points` is 2 to `MAX_POINTS` (1,001; default 101); the range defaults to the
 current value ± max(1, 2|x|) (x and x/2 where that would overflow), and it
 must be finite, as must its width. A circuit so large that the points would pass
@@ -21,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from app.engine.batch import cost, forward_rows
-from app.engine.run import Evaluation, evaluate
+from app.engine.run import Evaluation, discrete, evaluate
 from app.errors import LabError
 
 MAX_POINTS = 1_001
@@ -63,6 +64,10 @@ def sweep(ev: Evaluation, name: str, lo: float | None = None, hi: float | None =
         raise LabError("shape", f"the nudge plot slides one number, and '{name}' is a tensor of "
                        f"shape {ev.shapes[i]}", node.at, key="sweep_tensor_input",
                        info={"name": name, "shape": list(ev.shapes[i])}, source=source)
+    if discrete(graph)[i]:
+        raise LabError("value", f"the nudge plot slides a number smoothly, and '{name}' is used "
+                       "as a class label, which must stay a whole number", node.at,
+                       key="sweep_label", info={"name": name}, source=source)
     out = graph.output
     if ev.shapes[out] != ():
         raise LabError("shape", "the nudge plot draws a number against a number, and the "

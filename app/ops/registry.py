@@ -20,6 +20,12 @@ The teaching tools read three more fields:
 - `code`, the templates the staged Python program is written from: the
   forward expression and each input's local derivative (or, for ops that
   give a vjp, each input's gradient contribution), for `math` and for numpy.
+
+And one for ops with an input that is not a number to differentiate by:
+
+- `nondiff`, the positions of such inputs (cross_entropy's class labels).
+  Their vjp is zeros; the gradient check never nudges what feeds them and the
+  nudge plot refuses to slide it, since a label of 1.000001 means nothing.
 """
 
 from __future__ import annotations
@@ -103,6 +109,20 @@ class ShapeError(Exception):
     """Shapes that do not fit an op; the engine adds the place and the op's text."""
 
 
+class OpValueError(Exception):
+    """Values an op cannot take (a class label that is not a whole number in range).
+
+    Raised by a forward function; the engine turns it into a 400 `value` error
+    at the call, with `key` and `info` naming the message for translation.
+    """
+
+    def __init__(self, reason: str, key: str, info: dict[str, Any]) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.key = key
+        self.info = info
+
+
 @dataclass(frozen=True, slots=True)
 class Param:
     """A trailing integer literal of a call: an axis or a window size."""
@@ -128,7 +148,9 @@ class Op:
     params: tuple[Param, ...] = ()
     function: str | None = None  # the name a program calls it by, if any
     operator: str | None = None  # the operator a program writes, if any
-    expansion: str | None = None  # the same function in primitives; inputs are a, b
+    # The same function in primitives, inputs a and b: an expression, or statements
+    # whose last one is the output (`e = exp(a); e / sum(e)`).
+    expansion: str | None = None
     domain: str = ""  # plain-language hint shown when the result is NaN or infinite
     labels: dict[str, str] = field(default_factory=dict)
     # batch(batched, *inputs, **params): the op where inputs flagged in `batched` carry a
@@ -137,6 +159,8 @@ class Op:
     # kink(*inputs): an array whose sign changes, or is 0, where the op is not differentiable.
     kink: Callable[..., Any] | None = None
     code: Code | None = None  # the staged program's templates
+    # Input positions that take no gradient (class labels): the vjp gives zeros there.
+    nondiff: tuple[int, ...] = ()
 
     @property
     def elementwise(self) -> bool:
@@ -153,6 +177,7 @@ class Op:
         assert len(self.formulas) == self.arity, self.name
         if self.partials is not None:
             assert len(self.partials) == self.arity, self.name
+        assert all(0 <= j < self.arity for j in self.nondiff), self.name
 
     def describe(self) -> dict[str, Any]:
         """The catalogue entry served by GET /api/ops."""
