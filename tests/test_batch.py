@@ -69,7 +69,7 @@ def test_batching_rule_matches_row_by_row(case: Case, batched: tuple[str, ...]) 
 def _sweep_program(case: Case, scaled: str) -> str:
     """A scalar output from the op, with the scalar s scaling the inputs in `scaled`."""
     op = REGISTRY[case.op]
-    args = [f"({name} * s)" if name in scaled else name for name in "ab"[:op.arity]]
+    args = [f"({name} * s)" if name in scaled else name for name in "ab"[:len(case.shapes)]]
     if op.name == "identity":
         inner = f"y = {args[0]}\nz = y"
     else:

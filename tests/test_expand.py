@@ -18,12 +18,25 @@ from app.graph import build, validate
 from app.graph.expand import composite, expand, resolve, template
 from app.lang import parse
 from app.limits import Limits
-from app.ops import REGISTRY, Op
+from app.ops import REGISTRY, Op, ShapeError
 from app.ops.elementwise import _elementwise
 from tests.test_gradcheck import call
 
 COMPOSITES = [op for op in REGISTRY.values() if op.expansion]
 SHAPES = [(), (3,), (2, 3)]
+
+
+def _fits(op: Op, shape: tuple[int, ...]) -> bool:
+    """Whether the op takes inputs of this shape (class labels: one per row)."""
+    shapes = [shape[:-1] if j in op.nondiff else shape for j in range(op.arity)]
+    try:
+        op.shape(*shapes)
+    except (ShapeError, ValueError):
+        return False
+    return True
+
+
+VIEWS = [(op, shape) for op in COMPOSITES for shape in SHAPES if _fits(op, shape)]
 
 
 def graph_of(source: str):
@@ -44,17 +57,20 @@ def test_every_expansion_is_primitives_of_its_inputs(op: Op) -> None:
     assert "a" in names
 
 
-@pytest.mark.parametrize("shape", SHAPES, ids=lambda s: "x".join(map(str, s)) or "scalar")
-@pytest.mark.parametrize("op", COMPOSITES, ids=lambda op: op.name)
+@pytest.mark.parametrize(("op", "shape"), VIEWS,
+                         ids=[f"{op.name}-{'x'.join(map(str, s)) or 'scalar'}" for op, s in VIEWS])
 def test_both_views_give_the_same_gradients(op: Op, shape: tuple[int, ...]) -> None:
     # The composite inside a bigger circuit, used twice, so gradients flow through it and
-    # fan out of its input: f = sum(OP(u) * r + OP(u * c)), u = a * w.
+    # fan out of its input: f = sum(OP(u) * r + OP(u * c)), u = a * w. Class labels are the
+    # input b itself (whole numbers, one per row), which takes no gradient.
     rng = np.random.default_rng(zlib.crc32(f"{op.name}{shape}".encode()))
-    args = ["u", "v"][:op.arity]
-    second = call(op, ["(u * c)", "v"][:op.arity])
+    second_arg = "b" if 1 in op.nondiff else "v"
+    args = ["u", second_arg][:op.arity]
+    second = call(op, ["(u * c)", second_arg][:op.arity])
     source = f"u = a * w\nv = b + w\np = {call(op, args)}\nq = {second}\nf = sum(p * r + q)"
-    values = {"a": rng.uniform(-1.5, 1.5, shape).tolist(),
-              "b": rng.uniform(0.5, 1.5, shape).tolist(),
+    b = (rng.integers(0, shape[-1], shape[:-1]).astype(float) if op.nondiff
+         else rng.uniform(0.5, 1.5, shape))
+    values = {"a": rng.uniform(-1.5, 1.5, shape).tolist(), "b": b.tolist(),
               "w": float(rng.uniform(0.5, 1.5)), "c": float(rng.uniform(-1.5, 1.5)),
               "r": rng.normal(size=shape).tolist()}
     collapsed = graph_of(source)

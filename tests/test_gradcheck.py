@@ -84,8 +84,22 @@ def grads(source: str, values: dict[str, object]) -> dict[str, np.ndarray | None
 
 # -- writing an op in the circuit language, from its registry entry ------------
 
+def labels_literal(labels: tuple[int, ...]) -> str:
+    """Class labels written in place: one number for a vector of logits, else a list."""
+    return str(labels[0]) if len(labels) == 1 else "[" + ", ".join(map(str, labels)) + "]"
+
+
 def call(op: Op, args: list[str], params: tuple[int, ...] = ()) -> str:
-    """The op applied to args, written the way a program writes it."""
+    """The op applied to args, written the way a program writes it.
+
+    For an op with an input that takes no gradient (`nondiff`: class labels), given
+    params are those labels, written in place of that input; args are then the others.
+    """
+    if op.nondiff and params:
+        args = list(args[:op.arity - len(op.nondiff)])
+        for j in op.nondiff:
+            args.insert(j, labels_literal(params))
+        params = ()
     if op.operator and op.arity == 2:
         return f"({args[0]} {op.operator} {args[1]})"
     if op.operator:
@@ -126,6 +140,13 @@ REDUCTIONS: list[tuple[tuple[Shape, ...], tuple[int, ...]]] = [
     (((2, 3),), (-1,)),
     (((2, 3, 2),), (1,)),
 ]
+LAST_AXIS: list[tuple[tuple[Shape, ...], tuple[int, ...]]] = [
+    (((3,),), ()), (((1,),), ()), (((2, 3),), ()), (((2, 3, 4),), ()),
+]
+POOLS: list[tuple[tuple[Shape, ...], tuple[int, ...]]] = [
+    (((2, 2),), (2,)), (((4, 4),), (2,)), (((4, 6),), (2,)), (((6, 3),), (3,)),
+    (((2, 3),), (1,)), (((3, 3),), (3,)),
+]
 # Ops whose Jacobian is not diagonal list their cases by hand: (input shapes, params).
 TENSOR_CASES: dict[str, list[tuple[tuple[Shape, ...], tuple[int, ...]]]] = {
     "matmul": [
@@ -140,6 +161,17 @@ TENSOR_CASES: dict[str, list[tuple[tuple[Shape, ...], tuple[int, ...]]]] = {
     "sum": REDUCTIONS,
     "mean": REDUCTIONS,
     "transpose": [(((),), ()), (((3,),), ()), (((2, 3),), ()), (((2, 3, 4),), ())],
+    "softmax": LAST_AXIS,
+    "log_softmax": LAST_AXIS,
+    # Class labels take no gradient: the params are the labels, written in the program.
+    "pick": [(((3,),), (2,)), (((2, 3),), (2, 0)), (((4, 3),), (0, 1, 2, 1))],
+    "cross_entropy": [(((3,),), (2,)), (((3,),), (0,)), (((2, 3),), (2, 0)),
+                      (((4, 3),), (0, 1, 2, 1)), (((2, 5),), (4, 4))],
+    "mse": [(shapes, ()) for shapes in BINARY_SHAPES],
+    "max_pool": POOLS,
+    "mean_pool": POOLS,
+    "reshape": [(((6,),), (2, 3)), (((2, 3),), (6,)), (((2, 3),), (3, -1)),
+                (((2, 3),), (-1,)), (((),), (1,)), (((2, 3, 2),), (-1, 3)), (((1,),), (1, 1))],
 }
 
 # Where an op's inputs must come from so that no sample sits on a kink or outside the domain.
@@ -157,14 +189,23 @@ DOMAINS: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class Case:
+    """An op at some input shapes; params are its trailing integers, or its class labels."""
+
     op: str
     shapes: tuple[Shape, ...]
     params: tuple[int, ...] = ()
 
     def __str__(self) -> str:
         shapes = " ".join("x".join(map(str, s)) or "scalar" for s in self.shapes)
-        axis = f" axis={self.params[0]}" if self.params else ""
-        return f"{self.op}[{shapes}{axis}]"
+        op = REGISTRY[self.op]
+        if op.nondiff:
+            extra = f" labels={labels_literal(self.params)}"
+        elif self.params:
+            extra = " " + " ".join(f"{p.name}={v}"
+                                   for p, v in zip(op.params, self.params, strict=False))
+        else:
+            extra = ""
+        return f"{self.op}[{shapes}{extra}]"
 
 
 def all_cases() -> Iterator[Case]:
@@ -293,20 +334,42 @@ def test_sigmoid_and_tanh_have_expansions():
     assert {"sigmoid", "tanh"} <= {op.name for op in EXPANDED}
 
 
-@pytest.mark.parametrize("point", [-3.0, -0.5, 0.0, 0.7, 2.5, [-2.0, 0.0, 1.5]])
-@pytest.mark.parametrize("op", EXPANDED, ids=lambda op: op.name)
-def test_expansion_matches_the_composite_gate(op, point):
+POINTS = [-3.0, -0.5, 0.0, 0.7, 2.5, [-2.0, 0.0, 1.5]]
+
+
+def expansion_points() -> Iterator[tuple[str, Op, dict[str, object]]]:
+    """Elementwise composites at scalars and a vector; the others at their gradient cases,
+    with class labels given as the input b."""
+    for op in EXPANDED:
+        if op.elementwise:
+            for point in POINTS:
+                yield f"{op.name}-{point}", op, {name: point for name in "ab"[:op.arity]}
+            continue
+        for shapes, params in TENSOR_CASES[op.name]:
+            case = Case(op.name, shapes, params)
+            rng = np.random.default_rng(zlib.crc32(str(case).encode()))
+            values = _plain(inputs_for(case, rng))
+            if op.nondiff:
+                values["b"] = params[0] if len(params) == 1 else list(params)
+            yield str(case), op, values
+
+
+EXPANSION_POINTS = list(expansion_points())
+
+
+@pytest.mark.parametrize(("op", "values"), [point[1:] for point in EXPANSION_POINTS],
+                         ids=[point[0] for point in EXPANSION_POINTS])
+def test_expansion_matches_the_composite_gate(op, values):
     names = list("ab"[:op.arity])
-    values = {name: point for name in names}
     composite = run(f"f = {call(op, names)}", values)
-    expanded = run(f"f = {op.expansion}", values)
+    expanded = run(op.expansion, values)  # its last statement is the output
     np.testing.assert_allclose(expanded.value(expanded.graph.output),
                                composite.value(composite.graph.output), rtol=1e-12, atol=1e-15)
     for name in names:
         np.testing.assert_allclose(
             expanded.grad(expanded.graph.input_ids[name]),
             composite.grad(composite.graph.input_ids[name]), rtol=1e-9, atol=1e-15,
-            err_msg=f"d{op.name}/d{name} at {point}: expansion {op.expansion!r}")
+            err_msg=f"d{op.name}/d{name} at {values}: expansion {op.expansion!r}")
 
 
 @pytest.mark.parametrize(("a", "b", "grad_a", "grad_b"), [

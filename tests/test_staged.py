@@ -8,6 +8,7 @@ chosen to collide with what the program uses.
 from __future__ import annotations
 
 import ast
+import math
 import random
 import zlib
 from typing import Any
@@ -19,7 +20,7 @@ from app.api.service import run
 from app.engine.staged import MATH_RANGE, MAX_CODE_NODES, staged
 from app.errors import LabError
 from app.examples import EXAMPLES
-from app.ops import REGISTRY, ShapeError
+from app.ops import REGISTRY, Op, ShapeError
 from tests.test_gradcheck import CASES, Case, _plain, body, call, inputs_for
 
 
@@ -170,6 +171,22 @@ def test_limits(monkeypatch) -> None:
 SHAPES = [(), (3,), (2, 3), (2,), (3, 2)]
 
 
+def _random_params(op: Op, shape: tuple[int, ...], rng: random.Random) -> tuple[int, ...]:
+    """Trailing integers for a call: an axis (sometimes), a window size, a reshape's sizes."""
+    names = [p.name for p in op.params]
+    if names == ["axis"]:
+        if shape and rng.random() < 0.5:
+            return (rng.randrange(-len(shape), len(shape)),)
+        return ()
+    if names == ["k"]:
+        return (rng.choice([1, 2, 3]),)
+    if names == ["d0", "d1"]:
+        size = math.prod(shape)
+        return rng.choice([(size,), (-1,), (1, -1), (-1, 1), (size, 1)])
+    assert not names, f"{op.name}: no random params for {names}"
+    return ()
+
+
 def _random_program(rng: random.Random, tensors: bool) -> tuple[str, dict[str, Any]]:
     """Statements over a few inputs, each gate picked from the registry where shapes fit."""
     shapes: dict[str, tuple[int, ...]] = {}
@@ -181,7 +198,8 @@ def _random_program(rng: random.Random, tensors: bool) -> tuple[str, dict[str, A
         values[name] = np.round(np.random.default_rng(rng.randrange(1 << 30)).uniform(
             -2, 2, shape), 3).tolist()
     lines = []
-    ops = [op for op in REGISTRY.values() if tensors or op.elementwise]
+    # Ops with class labels are left to their own cases: random labels are rarely whole numbers.
+    ops = [op for op in REGISTRY.values() if (tensors or op.elementwise) and not op.nondiff]
     for k in range(rng.randint(1, 8)):
         for _ in range(50):
             op = rng.choice(ops)
@@ -189,11 +207,10 @@ def _random_program(rng: random.Random, tensors: bool) -> tuple[str, dict[str, A
             if rng.random() < 0.2 and op.arity == 2:
                 args[rng.randrange(2)] = rng.choice(["2", "0.5", "-1", "[1, 2, 3]"])
             arg_shapes = [shapes.get(a, (3,) if a.startswith("[") else ()) for a in args]
-            params: tuple[int, ...] = ()
-            if op.params and arg_shapes[0] and rng.random() < 0.5:
-                params = (rng.randrange(-len(arg_shapes[0]), len(arg_shapes[0])),)
+            params = _random_params(op, arg_shapes[0], rng)
             try:
-                shape = op.shape(*arg_shapes, **dict(zip(["axis"], params, strict=False)))
+                shape = op.shape(*arg_shapes, **dict(zip([p.name for p in op.params], params,
+                                                         strict=False)))
             except ShapeError:
                 continue
             if op.name == "pow":  # keep powers real: positive bases, small exponents
