@@ -98,6 +98,79 @@ EXAMPLES: list[dict[str, Any]] = [
         "seed": "004",
     },
     {
+        "id": "mazur-network-tensor",
+        "title": {"en": "The same 2-2-2 network as matrices", "zh": "同一个 2-2-2 网络，矩阵形式"},
+        "source": "X = [[0.05, 0.1]]\nW1 = [[0.15, 0.25], [0.2, 0.3]]\nb1 = 0.35\n"
+                  "W2 = [[0.4, 0.5], [0.45, 0.55]]\nb2 = 0.6\nT = [[0.01, 0.99]]\n"
+                  "H1 = sigmoid(X @ W1 + b1)\nO = sigmoid(H1 @ W2 + b2)\n"
+                  "E = sum(0.5*(T - O)^2)\n",
+        "description": {
+            "en": "Seed 004's network written as layers: W1[i][j] is the weight from input i to "
+                  "hidden neuron j (w1 = W1[0][0], w2 = W1[1][0], …), so one matmul gate does the "
+                  "work of four multiply gates. The numbers are the neuron form's: E = "
+                  "0.298371109, ∂E/∂W2[0][0] = ∂E/∂w5 = 0.082167041, ∂E/∂W1[0][0] = ∂E/∂w1 = "
+                  "0.000438568, and ∂E/∂W2 = H1ᵀ · ∂E/∂(H1 W2 + b2) is an outer product. "
+                  "\"Build a network\" switches between the two views of any small network.",
+            "zh": "把种子 004 的网络写成层：W1[i][j] 是输入 i 到隐藏神经元 j 的权重"
+                  "（w1 = W1[0][0]，w2 = W1[1][0]……），一个矩阵乘法门顶替四个乘法门。"
+                  "数值与神经元形式相同：E = "
+                  "0.298371109，∂E/∂W2[0][0] = ∂E/∂w5 = 0.082167041，∂E/∂W1[0][0] = ∂E/∂w1 = "
+                  "0.000438568；∂E/∂W2 = H1ᵀ · ∂E/∂(H1 W2 + b2) 是一个外积。"
+                  "用“搭建一个网络”可以在任何小网络的两种视图之间切换。",
+        },
+        "seed": "004",
+    },
+    {
+        "id": "tanh-mlp-softmax",
+        "title": {"en": "A 2-layer tanh network with softmax cross-entropy",
+                  "zh": "两层 tanh 网络与 softmax 交叉熵"},
+        "source": "X = [[0.5, -1.0], [1.5, 0.2], [-0.3, 0.8], [-1.2, -0.6]]\n"
+                  "y = [0, 1, 1, 0]\n"
+                  "W1 = [[0.2, -0.5, 0.3], [0.4, 0.1, -0.6]]\n"
+                  "b1 = [0.0, 0.1, -0.1]\n"
+                  "W2 = [[0.7, -0.3], [-0.2, 0.5], [0.4, 0.6]]\n"
+                  "b2 = [0.0, 0.0]\n"
+                  "h = tanh(X @ W1 + b1)\n"
+                  "scores = h @ W2 + b2\n"
+                  "loss = cross_entropy(scores, y)\n",
+        "description": {
+            "en": "The network of seed 004's numpy code on a batch of 4 points with class labels "
+                  "y: h = tanh(X W1 + b1), scores = h W2 + b2, and the mean of −log softmax"
+                  "(scores)[y]. The gradient of the scores is (probs − one_hot(y)) / N, the seed's "
+                  "delta3 = probs; delta3[range(N), y] −= 1; then dW2 = hᵀ · delta3 and "
+                  "delta2 = delta3 W2ᵀ ⊙ (1 − h²). Expand the CE gate to see softmax, log and "
+                  "pick.",
+            "zh": "种子 004 的 numpy 代码里的网络，作用在 4 个带类别标签 y 的点上：h = tanh(X W1 + "
+                  "b1)，scores = h W2 + b2，损失是 −log softmax(scores)[y] 的平均。scores 的梯度是 "
+                  "(probs − one_hot(y)) / N，即种子里的 delta3 = probs; delta3[range(N), y] −= 1；"
+                  "接着 dW2 = hᵀ · delta3，delta2 = delta3 W2ᵀ ⊙ (1 − h²)。展开 CE 门可以看到 "
+                  "softmax、log 和 pick。",
+        },
+        "seed": "004",
+    },
+    {
+        "id": "pooling",
+        "title": {"en": "Max pooling and mean pooling", "zh": "最大池化与平均池化"},
+        "source": "X = [[1, 3, 2, 0], [4, -1, 5, 6], [0, 2, -3, 1], [7, 1, 2, 8]]\n"
+                  "U = [[1, 2], [3, 4]]\n"
+                  "M = max_pool(X, 2)\n"
+                  "A = mean_pool(X, 2)\n"
+                  "L = sum(M * U) + sum(A * U)\n",
+        "description": {
+            "en": "Both pool the 4×4 X in 2×2 windows and both get the upstream gradient U = "
+                  "[[1, 2], [3, 4]]. Max pooling sends each window's gradient to the one cell that "
+                  "won it (4, 6, 7 and 8 get 1, 2, 3, 4; the others 0); mean pooling spreads it "
+                  "evenly, ¼ to every cell. X's gradient is the sum of the two: e.g. 1 + ¼ = 1.25 "
+                  "for the 4 and 4 + 1 = 5 for the 8.",
+            "zh": "两者都用 2×2 窗口池化 4×4 的 X，收到的上游梯度都是 U = [[1, 2], [3, 4]]。"
+                  "最大池化把每个窗口的梯度送给窗口里胜出的那一格"
+                  "（4、6、7、8 分别得到 1、2、3、4，其余得 0）；"
+                  "平均池化把梯度平均分给每格 ¼。X 的梯度是两者之和：例如 4 那格是 1 + ¼ = 1.25，"
+                  "8 那格是 4 + 1 = 5。",
+        },
+        "seed": "002",
+    },
+    {
         "id": "hung-yi-lee",
         "title": {"en": "Forward and backward: ∂C/∂w = ∂z/∂w · ∂C/∂z",
                   "zh": "前向与反向：∂C/∂w = ∂z/∂w · ∂C/∂z"},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 from fastapi.testclient import TestClient
 
@@ -39,7 +40,9 @@ def call(app, body: bytes, path: str = "/api/graph", method: str = "POST") -> tu
 
     scope = {"type": "http", "method": method, "path": path,
              "headers": [(b"content-type", b"application/json")]}
-    asyncio.run(app(scope, receive, send))
+    # in a thread of its own: the browser tests' sync Playwright keeps a loop on this one
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
     return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
 
 

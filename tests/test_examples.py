@@ -168,3 +168,51 @@ def test_hung_yi_lee_dz_dw_is_the_input() -> None:
     assert nodes["w2"]["grad"] == pytest.approx(nodes["x2"]["value"] * dc_dz, rel=1e-12)
     a = nodes["a"]["value"]
     assert dc_dz == pytest.approx(2 * (a - 0.5) * a * (1 - a), rel=1e-12)
+
+
+def test_seed_004_network_as_matrices_has_the_neuron_forms_numbers() -> None:
+    nodes = by_name(graph_response(example("mazur-network-tensor")["source"]))
+    assert math.isclose(nodes["E"]["value"], 0.298371109, abs_tol=5e-10)
+    assert math.isclose(nodes["W2"]["grad"][0][0], 0.082167041, abs_tol=5e-10)  # ∂E/∂w5
+    assert math.isclose(nodes["W1"]["grad"][0][0], 0.000438568, abs_tol=5e-10)  # ∂E/∂w1
+    neuron = by_name(graph_response(example("mazur-network")["source"]))
+    # w1…w8 are W1 and W2 read column by column: w1 = W1[0][0], w2 = W1[1][0], w3 = W1[0][1]
+    for k, (layer, i, j) in enumerate([(1, 0, 0), (1, 1, 0), (1, 0, 1), (1, 1, 1),
+                                       (2, 0, 0), (2, 1, 0), (2, 0, 1), (2, 1, 1)], start=1):
+        assert math.isclose(nodes[f"W{layer}"]["grad"][i][j], neuron[f"w{k}"]["grad"],
+                            rel_tol=1e-12, abs_tol=1e-15)
+    # one bias per layer, shared by its neurons, as Mazur writes it
+    assert math.isclose(nodes["b1"]["grad"], neuron["b1"]["grad"], rel_tol=1e-12)
+    assert math.isclose(nodes["b2"]["grad"], neuron["b2"]["grad"], rel_tol=1e-12)
+
+
+def test_tanh_mlp_gradients_are_seed_004s_backward_pass() -> None:
+    """The seed's numpy backward pass, with its sum over the batch made a mean."""
+    ev = run(example("tanh-mlp-softmax")["source"])
+    ids = ev.graph.input_ids
+    X, y = ev.value(ids["X"]), ev.value(ids["y"]).astype(int)
+    W1, b1, W2, b2 = (ev.value(ids[k]) for k in ("W1", "b1", "W2", "b2"))
+    n = len(X)
+    a1 = np.tanh(X @ W1 + b1)
+    scores = a1 @ W2 + b2
+    probs = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
+    loss = -np.log(probs[range(n), y]).mean()
+    delta3 = probs.copy()
+    delta3[range(n), y] -= 1
+    delta3 /= n
+    dW2, db2 = a1.T @ delta3, delta3.sum(axis=0)
+    delta2 = delta3 @ W2.T * (1 - a1**2)
+    dW1, db1 = X.T @ delta2, delta2.sum(axis=0)
+    assert math.isclose(float(ev.value(ev.graph.output)), loss, rel_tol=1e-12)
+    for name, want in (("W1", dW1), ("b1", db1), ("W2", dW2), ("b2", db2)):
+        np.testing.assert_allclose(ev.grad(ids[name]), want, rtol=1e-10, atol=1e-14)
+    np.testing.assert_array_equal(ev.grad(ids["y"]), np.zeros(n))  # labels take no gradient
+
+
+def test_pooling_routes_to_the_winners_and_spreads_the_mean() -> None:
+    nodes = by_name(graph_response(example("pooling")["source"]))
+    assert nodes["M"]["value"] == [[4, 6], [7, 8]]
+    assert nodes["A"]["value"] == [[1.75, 3.25], [2.5, 2]]
+    assert nodes["L"]["value"] == 92.75
+    assert nodes["X"]["grad"] == [[0.25, 0.25, 0.5, 0.5], [1.25, 0.25, 0.5, 2.5],
+                                  [0.75, 0.75, 1, 1], [3.75, 0.75, 1, 5]]

@@ -62,7 +62,8 @@ from app.layout.layers import build_layered
 from app.layout.order import crossings, dfs_keys, order_nodes
 from app.layout.views import tensor_view
 
-VIEW_MARGIN = 14.0  # px kept clear below and beside a tensor's numbers
+VIEW_MARGIN = 30.0  # px kept clear below and beside a tensor's numbers: room for the
+# name and shape written above the next node down
 
 __all__ = ["count_crossings", "layout"]
 

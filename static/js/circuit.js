@@ -156,7 +156,9 @@ export class CircuitView {
     const valueTitle = el("title", {}, value);
     const grad = el("text", { x: mx, y: my + 17, class: "grad", "text-anchor": "middle" }, g);
     const gradTitle = el("title", {}, grad);
-    return { g, from, to, key: to ? edgeKey(from, to, position) : null, value, valueTitle, grad, gradTitle };
+    const quiet = Boolean(this.layout.nodes[from] && this.layout.nodes[from].view);
+    return { g, from, to, key: to ? edgeKey(from, to, position) : null, value, valueTitle, grad, gradTitle,
+             quiet };
   }
 
   makeNode(layer, node, p) {
@@ -227,14 +229,15 @@ export class CircuitView {
     for (const edge of this.edges) {
       const source = byId.get(edge.from);
       const shown = state.shown.has(edge.from);
-      const valueText = shown ? label(source.value, source.shape) : "";
+      // a tensor's numbers are under its node: its wire stays clear of them
+      const valueText = shown && !edge.quiet ? label(source.value, source.shape) : "";
       setText(edge.value, valueText);
       setText(edge.valueTitle, shown ? full(source.value) : "");
       let g;
       if (edge.key) g = state.edgeGrads.get(edge.key);
       else g = state.grads.get(edge.from);
       const has = g !== undefined;
-      setText(edge.grad, has ? label(g, source.shape) : "");
+      setText(edge.grad, has && !edge.quiet ? label(g, source.shape) : "");
       setText(edge.gradTitle, has ? full(g) : "");
       toggle(edge.g, "active", state.current && state.current.kind === "edge" && state.current.key === edge.key);
     }
@@ -330,13 +333,19 @@ export class CircuitView {
     if (!p || !this.view) return;
     const v = this.view;
     const margin = 60;
-    const outX = p.x - margin < v.x || p.x + margin > v.x + v.w;
-    const outY = p.y - margin < v.y || p.y + margin > v.y + v.h;
+    // the node, and under it its numbers when it is a tensor
+    const box = p.view
+      ? { left: Math.min(p.x - margin, p.x + p.view.x - 10), right: Math.max(p.x + margin, p.x + p.view.x + p.view.w + 10),
+          top: p.y - margin, bottom: p.y + p.view.y + p.view.h + 10 }
+      : { left: p.x - margin, right: p.x + margin, top: p.y - margin, bottom: p.y + margin };
+    const outX = box.left < v.x || box.right > v.x + v.w;
+    const outY = box.top < v.y || box.bottom > v.y + v.h;
     if (!outX && !outY) return;
+    const wide = box.right - box.left > v.w * 0.7;
     this.view = {
       ...v,
-      x: outX ? Math.max(this.bounds.x, p.x - v.w * 0.3) : v.x,
-      y: outY ? p.y - v.h / 2 : v.y,
+      x: outX ? Math.max(this.bounds.x, wide || !p.view ? p.x - v.w * 0.3 : box.left - 20) : v.x,
+      y: outY ? (box.top + box.bottom) / 2 - v.h / 2 : v.y,
     };
     this.applyView();
   }

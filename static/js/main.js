@@ -417,7 +417,10 @@ function render(state) {
     const text = explain(timeline, view, lang, state.program);
     circuit.update(view, focus ? focus.id : null, hoveredNodes(state), names,
                    state.forget ? bugNodes() : EMPTY, result.gradcheck || null, text.marks);
-    if (focus && state.step !== lastRevealed) circuit.reveal(focus.id);
+    // a backward step is about the gradient arriving at the edge's input: keep that in view
+    const current = view.current;
+    const revealId = current && current.kind === "edge" ? current.edge.input : focus && focus.id;
+    if (revealId && state.step !== lastRevealed) circuit.reveal(revealId);
     lastRevealed = state.step;
     setText($("explain-title"), text.title);
     setText($("explain-math"), text.math);

@@ -381,3 +381,30 @@ def test_an_elementwise_gate_on_a_vector_shows_the_jacobian_it_never_builds(
     shot("jacobian")
     page.get_by_role("button", name="Step back").click()  # the seed step: no table
     expect(table).to_be_hidden()
+
+
+def test_a_pooling_step_shows_where_each_gradient_goes(page: Page, shot) -> None:
+    page.goto("/?lang=en")
+    page.get_by_role("combobox", name="Examples").select_option("pooling")
+    expect(page.locator('#circuit .tensor-view[data-id="n0"]')).to_have_count(1)
+    forward = page.get_by_role("button", name="Step forward")
+    note = page.locator("#explain-note")
+    table = page.locator("#explain-table")
+    marked = page.locator('#circuit .tensor-view[data-id="n0"] .tensor-block.grad'
+                          " .tensor-cell.marked")
+    seen = set()
+    while forward.is_enabled():
+        forward.click()
+        text = note.inner_text()
+        if "Max pooling sends" in text:
+            seen.add("max")
+            rows = [r.locator("td").all_text_contents() for r in table.locator("tr").all()]
+            assert rows == [["M[0,0]", "→", "X[1,0]", "1"], ["M[0,1]", "→", "X[1,3]", "2"],
+                            ["M[1,0]", "→", "X[3,0]", "3"], ["M[1,1]", "→", "X[3,3]", "4"]]
+            expect(marked).to_have_count(4)  # the winners 4, 6, 7 and 8 are outlined
+            shot("max-pool")
+        elif "Mean pooling spreads" in text:
+            seen.add("mean")
+            expect(table.locator("tr").first).to_contain_text("1 / 4 = 0.25")
+            expect(marked).to_have_count(0)
+    assert seen == {"max", "mean"}
