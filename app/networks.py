@@ -34,13 +34,14 @@ numbered across all hidden layers; outputs o1, o2, …:
 Losses, the same function in both forms:
 
 - `half_sse`: E = Σ ½(t − o)², summed over every output of every row — Mazur's
-  E_total (a sum, not a mean), named `E`;
-- `mse`: the mean of (o − t)² over every output of every row, named `loss`;
+  E_total (a sum, not a mean), named `E`: `sum(0.5*(T - O)^2)`;
+- `mse`: the mean of (o − t)² over every output of every row, named `loss`:
+  the registry's `mse(O, T)` gate;
 - `cross_entropy`: the mean over rows of −log softmax(o)[label], the outputs
   being logits and the targets one integer class label per row (seed 004's
-  softmax loss), named `loss`. The neuron form writes it with primitives,
-  log(exp(o1) + exp(o2)) − o_label, without the max-shift a library would use:
-  it is for reading, and its small weights cannot overflow.
+  softmax loss), named `loss`: `cross_entropy(O, y)` with the labels `y`. The
+  neuron form writes it with primitives, log(exp(o1) + exp(o2)) − o_label,
+  without the max-shift the gate uses: it is for reading.
 
 Weights and biases not given are drawn from `numpy.random.default_rng` with the
 request's `seed` (a separate stream each for weights, biases, inputs and
@@ -375,9 +376,7 @@ def tensor_program(spec: NetworkSpec) -> str:
         lines.append(f"W{k} = {_list(spec.weights[k - 1])}")
         lines.append(f"b{k} = {_list(spec.biases[k - 1])}")
     if spec.loss == "cross_entropy":
-        classes = spec.sizes[-1]
-        onehot = [[1 if c == label else 0 for c in range(classes)] for label in spec.targets]
-        lines.append(f"Y = {_list(onehot)}")  # one-hot rows of the class labels
+        lines.append(f"y = {_list(spec.targets)}")  # class labels, one per row of X
     else:
         lines.append(f"T = {_list(spec.targets)}")
     previous = "X"
@@ -392,12 +391,12 @@ def tensor_program(spec: NetworkSpec) -> str:
 
 
 def _tensor_loss(loss: str) -> str:
+    """The loss line: the registry's `mse` and `cross_entropy` gates; Mazur's E in primitives."""
     if loss == "half_sse":
         return "sum(0.5*(T - O)^2)"
     if loss == "mse":
-        return "mean((O - T)^2)"
-    # softmax cross-entropy per row, from the logits O and one-hot labels Y, averaged
-    return "mean(log(sum(exp(O), 1)) - sum(O*Y, 1))"
+        return "mse(O, T)"
+    return "cross_entropy(O, y)"
 
 
 def neuron_unavailable(spec: NetworkSpec) -> str | None:

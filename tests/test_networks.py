@@ -168,6 +168,14 @@ def test_cross_entropy_gradient_is_seed_004s_delta() -> None:
     np.testing.assert_allclose(ev.grad(by_name(ev)["W2"]), a1.T.dot(delta3) / 6, atol=1e-12)
 
 
+def test_tensor_form_uses_the_loss_gates() -> None:
+    mse = network([2, 2], loss="mse", seed=1).tensor.splitlines()
+    assert mse[-1] == "loss = mse(O, T)"
+    ce = network([2, 3, 3], loss="cross_entropy", x=[[1, 2], [3, 4]], targets=[2, 0]).tensor
+    assert "y = [2, 0]" in ce.splitlines() and ce.splitlines()[-1] == "loss = cross_entropy(O, y)"
+    assert "O = H1 @ W2 + b2" in ce.splitlines()  # logits: no output activation by default
+
+
 # ---------------------------------------------------------------- defaults and limits
 
 def test_defaults_are_seeded_rounded_and_independent() -> None:
