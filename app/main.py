@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -18,9 +22,21 @@ DESCRIPTION = (
 )
 
 
+# Threads that evaluate programs at once. The work is Python holding the GIL, so more
+# threads only make them, and the event loop answering cached requests, wait longer
+# for it; a few keep a long request from blocking the short ones.
+EVALUATION_THREADS = 4
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    anyio.to_thread.current_default_thread_limiter().total_tokens = EVALUATION_THREADS
+    yield
+
+
 def create_app() -> FastAPI:
     app = FastAPI(title="Backprop Lab", version="0.1.0", description=DESCRIPTION,
-                  docs_url=None, redoc_url=None)
+                  docs_url=None, redoc_url=None, lifespan=lifespan)
     errors.install(app)
     app.include_router(router)
     app.include_router(pages.router)

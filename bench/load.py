@@ -5,7 +5,9 @@ Starts the server as a subprocess (`python -m app serve`) on a free port of
 SECONDS with a realistic mix of requests:
 
 - preset:  every preset of GET /api/examples, as the page sends it (most requests);
-- edit:    the same presets with changed `values`, or one number of the source changed;
+- edit:    the same presets with changed `values`, or one number of the source changed,
+           new numbers every request (never a cached answer), only where any number
+           is valid (found at the start: a class label or a window size is left alone);
 - teach:   the teaching tools: `"check": true`, `"code": true`, and
            `"sweep": {"input": ...}` on the presets with a scalar input and output;
 - error:   syntax errors, unknown functions, missing values, arity and shape
@@ -187,23 +189,51 @@ def preset_body(example: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def edit_values(body: dict[str, Any], defaults: dict[str, Any]
+def edit_values(body: dict[str, Any], defaults: dict[str, Any], free: list[str]
                 ) -> Callable[[random.Random], dict[str, Any]]:
-    """A learner moving the inputs: new values every time, so never a cached answer."""
+    """A learner moving the inputs: new values every time, so never a cached answer.
+
+    Only the `free` inputs move, those that take any number (class labels do not)."""
     def make(rng: random.Random) -> dict[str, Any]:
-        return {**body, "values": {name: perturb(v, rng) for name, v in defaults.items()}}
+        return {**body, "values": {name: perturb(v, rng) if name in free else v
+                                   for name, v in defaults.items()}}
     return make
 
 
-def edit_source(body: dict[str, Any]) -> Callable[[random.Random], dict[str, Any]]:
-    """A learner typing: one number of the program changed, differently every time."""
-    numbers = list(NUMBER.finditer(body["source"]))
+def edit_source(body: dict[str, Any], free: list[re.Match[str]]
+                ) -> Callable[[random.Random], dict[str, Any]]:
+    """A learner typing: one number of the program changed, differently every time.
 
+    Only the `free` numbers change, those that can be any number (not a window size,
+    an axis or a class label)."""
     def make(rng: random.Random) -> dict[str, Any]:
-        m = numbers[rng.randrange(len(numbers))]
+        m = free[rng.randrange(len(free))]
         new = repr(round(float(m.group()) + rng.choice([-1, 1]) * rng.uniform(0.1, 2), 6))
         return {**body, "source": body["source"][:m.start()] + new + body["source"][m.end():]}
     return make
+
+
+def accepts(client: httpx.Client, body: dict[str, Any]) -> bool:
+    return client.post("/api/graph", json=body).status_code == 200
+
+
+def free_inputs(client: httpx.Client, body: dict[str, Any], defaults: dict[str, Any],
+                rng: random.Random) -> list[str]:
+    """The inputs that a few random nudges of their own leave a valid program."""
+    return [name for name in defaults
+            if all(accepts(client, {**body, "values": {name: perturb(defaults[name], rng)}})
+                   for _ in range(3))]
+
+
+def free_numbers(client: httpx.Client, body: dict[str, Any],
+                 rng: random.Random) -> list[re.Match[str]]:
+    """The numbers of the source that a few random changes of their own leave valid."""
+    out = []
+    for m in NUMBER.finditer(body["source"]):
+        one = edit_source(body, [m])
+        if all(accepts(client, one(rng)) for _ in range(3)):
+            out.append(m)
+    return out
 
 
 def build_mix(client: httpx.Client, rng: random.Random) -> list[tuple[float, list[Request]]]:
@@ -216,9 +246,10 @@ def build_mix(client: httpx.Client, rng: random.Random) -> list[tuple[float, lis
         answer = client.post("/api/graph", json=body).json()
         nodes = {n["id"]: n for n in answer["nodes"]}
         defaults = {n["name"]: n["value"] for n in answer["nodes"] if n["op"] == "input"}
-        edits.append(Request("edit", f"{ex['id']}/values", body,
-                             fresh=edit_values(body, defaults)))
-        edits.append(Request("edit", f"{ex['id']}/source", body, fresh=edit_source(body)))
+        edits.append(Request("edit", f"{ex['id']}/values", body, fresh=edit_values(
+            body, defaults, free_inputs(client, body, defaults, rng))))
+        edits.append(Request("edit", f"{ex['id']}/source", body,
+                             fresh=edit_source(body, free_numbers(client, body, rng))))
         teach.append(Request("teach", f"{ex['id']}/check", {**body, "check": True}))
         teach.append(Request("teach", f"{ex['id']}/code", {**body, "code": True}))
         scalar_inputs = [n["name"] for n in answer["nodes"]

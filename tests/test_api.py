@@ -212,3 +212,20 @@ def test_docs_show_a_working_example(client) -> None:
     example = request["examples"][0]
     response = post(client, example)
     assert response.status_code == 200
+
+
+def test_a_served_app_evaluates_on_a_few_threads() -> None:
+    """The event loop answering cached requests must not starve behind forty threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import anyio
+    import anyio.to_thread
+
+    from app.main import EVALUATION_THREADS, create_app, lifespan
+
+    async def tokens() -> float:
+        async with lifespan(create_app()):
+            return anyio.to_thread.current_default_thread_limiter().total_tokens
+
+    with ThreadPoolExecutor(1) as pool:  # off the browser tests' event loop
+        assert pool.submit(anyio.run, tokens).result() == EVALUATION_THREADS == 4

@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from app.api.service import graph_response
 from app.cli.main import main
 
@@ -116,3 +118,15 @@ def test_eval_teaching_flag_errors(capsys) -> None:
     assert "nudge plot" in capsys.readouterr().err
     assert main(["eval", "f = x * 2", "x=1", "--expand", "n7", "--json"]) == 2
     assert json.loads(capsys.readouterr().out)["error"]["key"] == "expand_unknown"
+
+
+def test_serve_takes_workers_and_quiet_and_refuses_zero_workers(capsys) -> None:
+    from app.cli.main import build_parser
+
+    args = build_parser().parse_args(["serve", "--workers", "2", "--quiet"])
+    assert (args.workers, args.quiet) == (2, True)
+    assert build_parser().parse_args(["serve"]).workers == 1
+    with pytest.raises(SystemExit) as exc:
+        build_parser().parse_args(["serve", "--workers", "0"])
+    assert exc.value.code == 2
+    assert "at least 1" in capsys.readouterr().err

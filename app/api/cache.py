@@ -75,7 +75,7 @@ class ResponseCache:
     """ASGI middleware: answer a repeated POST body from memory."""
 
     def __init__(self, app: ASGIApp, max_bytes: int = 32 * 2**20,
-                 max_entry: int = 512 * 2**10, max_seen: int = 8192) -> None:
+                 max_entry: int = 512 * 2**10, max_seen: int = 2048) -> None:
         self.app = app
         self.max_entry = max_entry
         self.lru = LRU(max_bytes)
