@@ -342,9 +342,11 @@ export class CircuitView {
     const outY = box.top < v.y || box.bottom > v.y + v.h;
     if (!outX && !outY) return;
     const wide = box.right - box.left > v.w * 0.7;
+    let x = Math.max(this.bounds.x, wide || !p.view ? p.x - v.w * 0.3 : box.left - 20);
+    if (x - this.bounds.x < v.w * 0.3) x = this.bounds.x;  // near the left end: show all of it
     this.view = {
       ...v,
-      x: outX ? Math.max(this.bounds.x, wide || !p.view ? p.x - v.w * 0.3 : box.left - 20) : v.x,
+      x: outX ? x : v.x,
       y: outY ? (box.top + box.bottom) / 2 - v.h / 2 : v.y,
     };
     this.applyView();

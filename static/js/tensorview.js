@@ -91,6 +91,7 @@ function block(parent, view, cls, value, x, marks) {
         const text = el("text", { class: `tensor-num ${cls}`, x: j * cw + cw / 2,
                                   y: i * ch + ch - 4, "text-anchor": "middle" }, cell);
         text.textContent = num(x);
+        if (text.textContent.length > 7) text.classList.add("tight");  // −1.33e-17
       });
     });
     return g;
@@ -119,7 +120,8 @@ export function drawTensor(group, view, value, grad, marks = null) {
   while (group.firstChild) group.removeChild(group.firstChild);
   if (!view || value === undefined) return;
   const width = view.cells[1] * view.cell[0];
-  el("rect", { class: "tensor-bg", x: -3, y: -3, width: view.w + 6, height: view.h + 6, rx: 3 }, group);
+  const drawn = grad === undefined ? width : view.w;
+  el("rect", { class: "tensor-bg", x: -3, y: -3, width: drawn + 6, height: view.h + 6, rx: 3 }, group);
   block(group, view, "value", value, 0, null);
   if (grad !== undefined) block(group, view, "grad", grad, width + (view.w - 2 * width), marks);
 }
