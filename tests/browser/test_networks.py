@@ -74,4 +74,8 @@ def test_the_builder_speaks_chinese(page: Page, shot) -> None:
     open_builder(page, "zh")
     page.get_by_role("button", name="生成程序").click()
     expect(page.locator("#net-agree caption")).to_contain_text("梯度相同")
+    expect(page.locator("#circuit .tensor-view").first).to_be_attached()  # the new circuit
+    page.locator("#timeline").fill("1000")
+    page.locator("#timeline").dispatch_event("input")
+    expect(page.locator("#explain-note")).to_contain_text("完成")
     shot("network-zh")
