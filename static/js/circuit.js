@@ -246,7 +246,8 @@ export class CircuitView {
       const shown = state.shown.has(id);
       const g = state.grads.get(id);
       const isLeaf = node.op === "input";
-      setText(view.grad, isLeaf && g !== undefined ? label(g, node.shape) : "");
+      // a tensor input's gradient is in the grid under it, not as its shape again
+      setText(view.grad, isLeaf && g !== undefined && !view.view ? label(g, node.shape) : "");
       toggle(view.g, "computed", shown);
       toggle(view.g, "current", focusId === id);
       toggle(view.g, "hl", hovered.has(id));
