@@ -36,7 +36,8 @@ def post_graph(request: GraphRequest) -> StrictJSONResponse:
     plot = request.sweep
     options = Options(
         expand=request.expand, check=request.check, code=request.code,
-        sweep=None if plot is None else Sweep(plot.input, plot.from_, plot.to, plot.points))
+        sweep=None if plot is None else Sweep(plot.input, plot.from_, plot.to, plot.points),
+        lr=request.lr, params=request.params)
     body = graph_response(request.source, request.values, request.seed, options=options)
     return StrictJSONResponse(body)
 

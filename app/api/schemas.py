@@ -28,6 +28,9 @@ class SweepRequest(BaseModel):
         "over 1,001 is a 400 too_large")
 
 
+LearningRate = Annotated[StrictFloat | StrictInt, Field(allow_inf_nan=False, ge=-1e6, le=1e6)]
+
+
 class GraphRequest(BaseModel):
     """A program and the values of its inputs."""
 
@@ -56,6 +59,13 @@ class GraphRequest(BaseModel):
     sweep: SweepRequest | None = Field(
         default=None, description="add `sweep`, the nudge plot: the output against one scalar "
         "input (a scalar output only)")
+    lr: LearningRate | None = Field(
+        default=None, description="a learning rate: add `update`, one step of gradient descent "
+        "w ← w − lr·∂out/∂w for every parameter")
+    params: list[StrictStr] | None = Field(
+        default=None, max_length=10_000, description="the inputs `lr` updates (default: the "
+        "inputs named like weights and biases — w1, W2, b, bias, theta — if any, else all; "
+        "class labels never)")
 
 
 class Span(BaseModel):

@@ -21,6 +21,7 @@ from app.engine.gradcheck import gradcheck
 from app.engine.staged import staged
 from app.engine.sweep import sweep
 from app.engine.trace import steps
+from app.engine.update import update
 from app.graph import Graph, build
 from app.graph.expand import Expanded, expand, resolve
 from app.lang import parse
@@ -47,10 +48,13 @@ class Options:
     check: bool = False
     code: bool = False
     sweep: Sweep | None = None
+    lr: float | None = None  # a learning rate: add one step of gradient descent
+    params: list[str] | None = None  # the inputs it updates (None: weights and biases)
 
     @property
     def plain(self) -> bool:
-        return self.expand is False and not self.check and not self.code and self.sweep is None
+        return (self.expand is False and not self.check and not self.code and self.sweep is None
+                and self.lr is None)
 
 
 def run(source: str, values: dict[str, Any] | None = None, seed: Any = None,
@@ -140,6 +144,8 @@ def graph_response(source: str, values: dict[str, Any] | None = None, seed: Any 
         program = staged(ev)
         body["code"] = {"python": program.python, "variant": program.variant,
                         "grads": program.grads, "names": program.names, "lines": program.lines}
+    if options.lr is not None:
+        body["update"] = deep(update(ev, options.lr, options.params))
     if options.sweep is not None:
         plot = sweep(ev, options.sweep.input, options.sweep.lo, options.sweep.hi,
                      options.sweep.points)
