@@ -89,11 +89,12 @@ EXAMPLES: list[dict[str, Any]] = [
                   "and the squared error E = Σ ½(target − output)². E = 0.298371109; "
                   "∂E/∂w5 = 0.082167041 and ∂E/∂w1 = 0.000438568. The weight update "
                   "w ← w − r·∂E/∂w at rate r = 0.5 gives w5 = 0.40 − 0.5 × 0.0822 = "
-                  "0.35891648: type that into w5 and step again to see E fall.",
+                  "0.35891648: tick \"Update\" to step through every parameter's update, "
+                  "then apply it and watch E fall.",
             "zh": "种子 004 的网络：输入 i1、i2，权重 w1…w8，偏置 b1、b2，误差 E = Σ ½(目标 − "
                   "输出)²。E = 0.298371109；∂E/∂w5 = 0.082167041，∂E/∂w1 = 0.000438568。权重更新 "
                   "w ← w − r·∂E/∂w，学习率 r = 0.5 时 w5 = 0.40 − 0.5 × 0.0822 = 0.35891648："
-                  "把它填进 w5 再走一遍，可以看到 E 变小。",
+                  "勾选“更新”逐个参数地看更新，再应用它，看 E 变小。",
         },
         "seed": "004",
     },

@@ -174,6 +174,8 @@ export class CircuitView {
       name.textContent = node.name;
     }
     const grad = el("text", { class: "grad node-grad", "text-anchor": "middle", y: R + 18 }, g);
+    const fresh = kind === "input" && !p.view
+      ? el("text", { class: "node-new", "text-anchor": "middle", y: R + 33 }, g) : null;
     const title = el("title", {}, g);
     let badge = null;
     if (node.shape.length) {
@@ -193,7 +195,7 @@ export class CircuitView {
     g.addEventListener("mouseleave", () => this.handlers.onNodeHover(null));
     g.addEventListener("focus", () => this.handlers.onNodeHover(node.id));
     g.addEventListener("blur", () => this.handlers.onNodeHover(null));
-    return { g, grad, title, warn, tensor, view: p.view, tensorKey: "", check, checkTitle, handle };
+    return { g, grad, fresh, title, warn, tensor, view: p.view, tensorKey: "", check, checkTitle, handle };
   }
 
   // A small ± button on a composite gate (expand it in place) and on the last primitive
@@ -248,6 +250,10 @@ export class CircuitView {
       const isLeaf = node.op === "input";
       // a tensor input's gradient is in the grid under it, not as its shape again
       setText(view.grad, isLeaf && g !== undefined && !view.view ? label(g, node.shape) : "");
+      if (view.fresh) {
+        const next = state.updated ? state.updated.get(id) : undefined;
+        setText(view.fresh, next === undefined ? "" : `→ ${label(next, node.shape)}`);
+      }
       toggle(view.g, "computed", shown);
       toggle(view.g, "current", focusId === id);
       toggle(view.g, "hl", hovered.has(id));

@@ -1,6 +1,6 @@
 // What the explanation panel says for a step: plain words and the chain-rule product.
 
-import { inline, label, term } from "./format.js";
+import { inline, label, num, term } from "./format.js";
 import { t } from "./i18n.js";
 import { gatePattern } from "./lessons.js";
 import { tensorNotes } from "./tensorsteps.js";
@@ -60,6 +60,7 @@ export function explain(timeline, state, lang, source) {
       : warnings(node, lang);
     return { title, math: "", note, table: null, marks: null };
   }
+  if (item.kind === "update") return explainUpdate(timeline, item, state, lang, outName);
   if (item.kind === "seed") {
     return { title: t(lang, "seed", { out: outName, value: label(item.grad, out.shape) }),
              math: "", note: t(lang, "seedNote"), table: null, marks: null };
@@ -120,3 +121,30 @@ function warnings(node, lang) {
   return `${t(lang, "warning")}: ${node.warnings.join("; ")}`;
 }
 
+
+// Four significant digits, as the seeds write an update (0.40 − 0.5 × 0.0822 = 0.3589).
+function digits4(x) {
+  if (typeof x !== "number" || x === 0) return num(x);
+  const ax = Math.abs(x);
+  if (ax >= 1e5 || ax < 1e-3) return num(x);
+  return String(Number(x.toPrecision(4))).replace(/^-/, "−");
+}
+
+function explainUpdate(timeline, item, state, lang, outName) {
+  const p = item.param;
+  const tensor = Array.isArray(p.value);
+  const params = {
+    name: p.name, out: outName, lr: num(item.lr),
+    value: tensor ? inline(p.value, []) : digits4(p.value),
+    grad: tensor ? inline(p.grad, []) : digits4(p.grad),
+    new: tensor ? inline(p.new, []) : digits4(p.new),
+  };
+  const math = t(lang, "updateStep", params);
+  const notes = [t(lang, "updateNote", params)];
+  if (state.k === state.total) {
+    const data = timeline.body.update.data;
+    notes.push(t(lang, data.length ? "updateDoneData" : "updateDone",
+                 { data: data.join(", "), out: outName }));
+  }
+  return { title: "", math, note: notes.join(" "), table: null, marks: null };
+}

@@ -11,6 +11,7 @@ import { InputsPanel } from "./inputs.js";
 import { forgetPlusEquals, isRight, loadScore, parseAnswer, saveScore } from "./lessons.js";
 import { Player } from "./player.js";
 import { NudgePlot } from "./plot.js";
+import { drawLoss } from "./lossplot.js";
 import { createStore, fromLink, initialState, toLink } from "./state.js";
 import { buildTimeline, carryPosition, focusNode, stateAt } from "./timeline.js";
 
@@ -56,6 +57,10 @@ function requestBody(state) {
   const body = { source: state.program, values: state.values, check: true };
   if (state.expandAll) body.expand = true;
   else if (state.expanded.length) body.expand = state.expanded;
+  if (state.update) {
+    body.lr = state.lr;
+    if (state.params) body.params = state.params;
+  }
   if (state.tab === "code" && !state.codeNotice) body.code = true;
   if (state.tab === "plot" && state.sweepInput) {
     body.sweep = { input: state.sweepInput };
@@ -94,12 +99,16 @@ async function sendRequest() {
     if (String(body.error.key || "").startsWith("expand")) patch.expanded = [];
     const key = String(body.error.key || "");
     if (key.startsWith("sweep")) Object.assign(patch, { sweepInput: null, sweepRange: null });
+    // parameters picked for another program: back to the default choice
+    if (key === "update_param" && store.get().params) patch.params = null;
     if (key.startsWith("code_")) {
       // too big to write out: say so in the code tab, and draw the circuit anyway
       Object.assign(patch, { error: null, codeNotice: errorText(store.get().lang, body.error) });
     }
     store.set(patch);
-    if (patch.expanded || "sweepInput" in patch || "codeNotice" in patch) scheduleRequest();
+    if (patch.expanded || "sweepInput" in patch || "codeNotice" in patch || "params" in patch) {
+      scheduleRequest();
+    }
     return;
   }
   const old = timeline;
@@ -310,6 +319,7 @@ function translatePage(lang) {
     examples: "Examples", lang: "Language",
   };
   document.querySelector(".lesson-bar").setAttribute("aria-label", t(lang, "Teaching tools"));
+  document.querySelector(".descent-bar").setAttribute("aria-label", t(lang, "Gradient descent"));
   document.querySelector(".tabs").setAttribute("aria-label", t(lang, "Views"));
   $("code").setAttribute("aria-label", t(lang, "Python code"));
   $("sweep-input").setAttribute("aria-label", t(lang, "Input to nudge"));
@@ -429,6 +439,7 @@ function render(state) {
   }
   setText($("node-info"), nodeInfo(state, view, lang));
   renderLessons(state, view, lang);
+  renderDescent(state, view, lang);
   builder.render(state, lang);
   renderTabs(state, view, lang);
   editor.mark("current", focus && focus.span ? focus.span.line : 0);
@@ -520,6 +531,79 @@ function renderLessons(state, view, lang) {
     return tr;
   }));
 }
+
+// -- gradient descent: the update phase, the parameters it moves, the loss plot -----
+
+function renderDescent(state, view, lang) {
+  if ($("update-on").checked !== state.update) $("update-on").checked = state.update;
+  const lr = $("lr");
+  if (document.activeElement !== lr && Number(lr.value) !== state.lr) lr.value = String(state.lr);
+  const update = state.update && state.result ? state.result.update : null;
+  setDisabled($("apply-update"), !(update && view && view.k === view.total && !state.error));
+  const picker = $("param-picker");
+  setHidden(picker, !update);
+  if (update) {
+    const chosen = new Set(update.params.map((p) => p.name));
+    const names = state.result.nodes.filter((n) => n.op === "input").map((n) => n.name);
+    setText($("param-summary"), t(lang, "paramSummary", { n: chosen.size, total: names.length }));
+    const list = $("param-list");
+    const key = JSON.stringify([names, [...chosen]]);
+    if (list.dataset.key !== key) {
+      list.dataset.key = key;
+      list.replaceChildren(...names.map((name) => {
+        const label = document.createElement("label");
+        const box = document.createElement("input");
+        box.type = "checkbox";
+        box.checked = chosen.has(name);
+        box.dataset.name = name;
+        label.append(box, document.createTextNode(` ${name}`));
+        return label;
+      }));
+    }
+  }
+  const plot = $("loss-plot");
+  const history = state.lossProgram === state.program ? state.lossHistory : [];
+  const out = state.result ? state.result.nodes.find((n) => n.id === state.result.output) : null;
+  const showPlot = Boolean(state.update && history.length && out && typeof out.value === "number");
+  setHidden($("loss-wrap"), !showPlot);  // an <svg> has no `hidden` property: its wrapper does
+  if (showPlot) {
+    const points = [...history, out.value].map((loss, i) => [i, loss]);
+    plot.setAttribute("aria-label", t(lang, "lossPlot", { n: history.length }));
+    drawLoss(plot, points, { title: t(lang, "lossPlot", { n: history.length }) });
+  }
+}
+
+$("update-on").addEventListener("change", (e) => {
+  store.set({ update: e.target.checked });
+  scheduleRequest();
+});
+$("lr").addEventListener("change", (e) => {
+  const lr = Number(e.target.value);
+  if (!Number.isFinite(lr) || e.target.value.trim() === "") {
+    e.target.value = String(store.get().lr);
+    return;
+  }
+  store.set({ lr });
+  if (store.get().update) scheduleRequest();
+});
+$("param-list").addEventListener("change", () => {
+  const boxes = [...$("param-list").querySelectorAll("input[type=checkbox]")];
+  store.set({ params: boxes.filter((b) => b.checked).map((b) => b.dataset.name) });
+  scheduleRequest();
+});
+// Apply the step: the parameters take their new values, the loss so far joins the plot,
+// and the page shows the next pass whole (step back through it at will).
+$("apply-update").addEventListener("click", () => {
+  const state = store.get();
+  const update = state.result && state.result.update;
+  if (!update) return;
+  const values = { ...state.values };
+  for (const p of update.params) values[p.name] = p.new;
+  const history = state.lossProgram === state.program ? state.lossHistory : [];
+  restoringStep = Number.MAX_SAFE_INTEGER;
+  store.set({ values, lossHistory: [...history, update.loss], lossProgram: state.program });
+  scheduleRequest();
+});
 
 // The explanation's table (a Jacobian, a pooling step's routes), cell by cell as text.
 function renderTable(table, data) {

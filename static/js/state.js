@@ -32,6 +32,11 @@ export function initialState() {
     sweepRange: null, // [from, to] kept while the same input is slid
     codeNotice: "", // why the code tab has no program (the circuit is too large)
     network: null, // the built network: its two programs, params map, form shown, results
+    update: false, // append one step of gradient descent to the backward pass
+    lr: 0.5, // its learning rate
+    params: null, // the inputs it updates, by name (null: the server's default)
+    lossHistory: [], // the output before each applied update, for the loss plot
+    lossProgram: null, // the program the history belongs to: another program starts afresh
     networkError: "", // why the last build failed
   };
 }

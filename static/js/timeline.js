@@ -3,7 +3,9 @@
 // Position 0 shows the bare circuit. Then one position per forward step (a node's
 // value appears), one for the seed at the output, and one per backward edge (a
 // gradient flows back along one wire and is added into its input), so at a
-// fan-out the learner sees the first contribution, then the += of the next.
+// fan-out the learner sees the first contribution, then the += of the next. When the
+// answer carries an `update` (one step of gradient descent), one more position per
+// parameter: w ← w − r·∂out/∂w.
 
 export function edgeKey(from, to, position) {
   return `${from}>${to}:${position}`;
@@ -27,6 +29,12 @@ export function buildTimeline(body) {
                    key: edgeKey(edge.input, step.node, edge.position) });
     });
   }
+  if (body.update) {
+    const inputs = new Map(body.nodes.filter((n) => n.op === "input").map((n) => [n.name, n.id]));
+    for (const param of body.update.params) {
+      items.push({ kind: "update", node: inputs.get(param.name), param, lr: body.update.lr });
+    }
+  }
   return { body, nodes, items, forwardCount: body.steps.filter((s) => s.phase === "forward").length };
 }
 
@@ -37,17 +45,19 @@ export function stateAt(timeline, k) {
   const shown = new Set();
   const grads = new Map();
   const edgeGrads = new Map();
+  const updated = new Map();  // parameter node id -> its value after the step
   for (let i = 0; i < n; i += 1) {
     const item = timeline.items[i];
     if (item.kind === "forward") shown.add(item.node);
     else if (item.kind === "seed") grads.set(item.node, item.grad);
+    else if (item.kind === "update") updated.set(item.node, item.param.new);
     else {
       edgeGrads.set(item.key, item.edge.product);
       grads.set(item.edge.input, item.edge.sum);
     }
   }
   const current = n > 0 ? timeline.items[n - 1] : null;
-  return { k: n, total: timeline.items.length, shown, grads, edgeGrads, current };
+  return { k: n, total: timeline.items.length, shown, grads, edgeGrads, updated, current };
 }
 
 // The node a step is about, and the source line to highlight for it.
