@@ -130,3 +130,19 @@ def test_serve_takes_workers_and_quiet_and_refuses_zero_workers(capsys) -> None:
         build_parser().parse_args(["serve", "--workers", "0"])
     assert exc.value.code == 2
     assert "at least 1" in capsys.readouterr().err
+
+
+def test_eval_takes_one_step_of_gradient_descent(capsys) -> None:
+    from app.examples import example
+
+    source = example("mazur-network")["source"]
+    assert main(["eval", source, "--lr", "0.5", "--params", "w1,w5", "--json"]) == 0
+    update = json.loads(capsys.readouterr().out)["update"]
+    news = {p["name"]: p["new"] for p in update["params"]}
+    assert abs(news["w5"] - 0.35891648) < 5e-9 and abs(news["w1"] - 0.149780716) < 5e-10
+    assert main(["eval", source, "--lr", "0.5"]) == 0
+    out = capsys.readouterr().out
+    assert "new = value − 0.5 × gradient" in out and "0.358916" in out
+    with pytest.raises(SystemExit):
+        main(["eval", source, "--lr", "nan"])
+    assert "finite number" in capsys.readouterr().err

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import threading
 import webbrowser
@@ -112,6 +113,12 @@ def teaching_text(body: dict[str, Any]) -> str:
         rows += [(format_value(_decode(x)), format_value(_decode(y)))
                  for x, y in zip(plot["xs"], plot["ys"], strict=True)]
         parts.append(_columns(rows))
+    if "update" in body:
+        step = body["update"]
+        rows = [("parameter", "value", "gradient", f"new = value − {step['lr']} × gradient")]
+        rows += [(p["name"], format_value(_decode(p["value"])), format_value(_decode(p["grad"])),
+                  format_value(_decode(p["new"]))) for p in step["params"]]
+        parts.append(_columns(rows))
     if "code" in body:
         parts.append(body["code"]["python"].rstrip("\n"))
     return "\n\n".join(parts)
@@ -139,7 +146,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return 2
     values = dict(args.values)
     seed = json.loads(args.seed) if args.seed else None
-    options = Options(expand=args.expand, check=args.check, code=args.code, sweep=args.sweep)
+    options = Options(expand=args.expand, check=args.check, code=args.code, sweep=args.sweep,
+                      lr=args.lr, params=args.params)
     try:
         body = graph_response(source, values, seed, options=options)
     except LabError as err:
@@ -163,6 +171,17 @@ def parse_sizes(text: str) -> list[int]:
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"expected whole numbers separated by commas, like 2,3,2; got {text!r}") from None
+
+
+def finite_float(text: str) -> float:
+    """An argparse type: a finite number."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
 
 
 def parse_json(text: str) -> Any:
@@ -274,6 +293,12 @@ def build_parser() -> argparse.ArgumentParser:
                     help="print the forward and backward pass as a staged Python program")
     ev.add_argument("--sweep", type=parse_sweep, metavar="NAME[:FROM:TO[:POINTS]]",
                     help="the nudge plot: the output as one scalar input slides")
+    ev.add_argument("--lr", type=finite_float, metavar="RATE",
+                    help="one step of gradient descent at this learning rate: each "
+                    "parameter's new value w − RATE·∂out/∂w")
+    ev.add_argument("--params", type=lambda text: [p for p in text.split(",") if p],
+                    metavar="NAMES", help="the inputs --lr updates, comma-separated "
+                    "(default: those named like weights and biases, else all)")
     ev.set_defaults(func=cmd_eval)
     net = sub.add_parser(
         "network", help="print a small fully-connected network as a program",
