@@ -280,14 +280,24 @@ export class CircuitView {
     }
   }
 
+  // Parameters being trained: node id -> the run's latest value (null: none).
+  setLive(live) {
+    this.live = live;
+  }
+
   // The node's numbers under it, once the forward pass has computed them; the
-  // gradient beside them once the backward pass reaches the node.
+  // gradient beside them once the backward pass reaches the node. A parameter being
+  // trained shows the run's latest value instead, and no gradient.
   renderTensor(view, node, shown, grad, marks) {
+    const live = this.live ? this.live.get(node.id) : undefined;
+    toggle(view.g, "live", live !== undefined);
     if (!view.tensor) return;
-    const key = shown ? JSON.stringify([node.value, grad ?? null, marks ? [...marks] : null]) : "";
+    const value = live !== undefined ? live : node.value;
+    const g = live !== undefined ? undefined : grad;
+    const key = shown || live !== undefined ? JSON.stringify([value, g ?? null, marks ? [...marks] : null]) : "";
     if (key === view.tensorKey) return;
     view.tensorKey = key;
-    drawTensor(view.tensor, view.view, shown ? node.value : undefined, grad, marks);
+    drawTensor(view.tensor, view.view, shown || live !== undefined ? value : undefined, g, marks);
   }
 
   // -- zoom and pan --------------------------------------------------------

@@ -12,6 +12,7 @@ import { forgetPlusEquals, isRight, loadScore, parseAnswer, saveScore } from "./
 import { Player } from "./player.js";
 import { NudgePlot } from "./plot.js";
 import { drawLoss } from "./lossplot.js";
+import { readEvents, TrainingPanel } from "./training.js";
 import { createStore, fromLink, initialState, toLink } from "./state.js";
 import { buildTimeline, carryPosition, focusNode, stateAt } from "./timeline.js";
 
@@ -425,6 +426,7 @@ function render(state) {
     circuit.setGraph(result);
     const names = (node) => displayName(node, state.program);
     const text = explain(timeline, view, lang, state.program);
+    circuit.setLive(liveParams(state));
     circuit.update(view, focus ? focus.id : null, hoveredNodes(state), names,
                    state.forget ? bugNodes() : EMPTY, result.gradcheck || null, text.marks);
     // a backward step is about the gradient arriving at the edge's input: keep that in view
@@ -532,6 +534,143 @@ function renderLessons(state, view, lang) {
   }));
 }
 
+// -- training: many passes on a data set, streamed from the server ----------------
+
+// While a run goes, the parameters' numbers in the circuit are the run's latest.
+function liveParams(state) {
+  const run = state.training;
+  if (!run || run.status !== "running" || !run.params || !state.result) return null;
+  const live = new Map();
+  for (const node of state.result.nodes) {
+    if (node.op === "input" && node.name in run.params) live.set(node.id, run.params[node.name]);
+  }
+  return live;
+}
+
+let trainAbort = null;
+const MAX_HISTORY = 2000;  // points of the live loss curve kept on the page
+
+// The inputs the program reads its data from, when it has them.
+function dataInputs(state) {
+  const names = new Set(state.result ? state.result.inputs : []);
+  const missing = state.error && state.error.key === "missing_value" && state.error.args
+    ? state.error.args.names || [] : [];
+  for (const name of missing) names.add(name);
+  return ["X", "y"].filter((name) => names.has(name));
+}
+
+async function loadData(spec) {
+  const query = new URLSearchParams({ n: spec.n, noise: spec.noise, seed: spec.seed });
+  let answer;
+  try {
+    const response = await fetch(`/api/datasets/${encodeURIComponent(spec.name)}?${query}`);
+    answer = { ok: response.ok, body: await response.json() };
+  } catch (err) {
+    store.set({ training: { status: "error", error: String(err) } });
+    return;
+  }
+  if (!answer.ok) {
+    store.set({ training: { status: "error", error: errorText(store.get().lang, answer.body.error) } });
+    return;
+  }
+  const data = { X: answer.body.X, y: answer.body.y, key: JSON.stringify(spec) };
+  const state = store.get();
+  const values = { ...state.values };
+  for (const name of dataInputs(state)) values[name] = data[name];
+  store.set({ trainData: data, values, training: state.training && state.training.status === "running"
+    ? state.training : null });
+  scheduleRequest();
+}
+
+function trainEvent(name, data) {
+  const run = store.get().training || {};
+  if (name === "start") {
+    store.set({ training: { ...run, status: "running", runId: data.run_id } });
+    if (data.data) store.set({ trainData: { ...data.data, key: JSON.stringify(data.data.X.length) } });
+  } else if (name === "progress") {
+    const history = run.history || { passes: [], loss: [] };
+    const passes = [...history.passes, data.pass];
+    const loss = [...history.loss, data.loss];
+    const keep = passes.length > MAX_HISTORY ? (_, i) => i % 2 === 0 || i === passes.length - 1 : null;
+    store.set({ training: { ...run, status: "running", pass: data.pass, loss: data.loss,
+                            accuracy: data.accuracy, params: data.params,
+                            boundary: data.boundary || run.boundary,
+                            history: keep ? { passes: passes.filter(keep), loss: loss.filter(keep) }
+                              : { passes, loss } } });
+  } else if (name === "done") {
+    const last = data.history.loss[data.history.loss.length - 1];
+    store.set({ training: { ...run, status: data.cancelled ? "cancelled" : "done",
+                            pass: data.passes_done, loss: last, accuracy: data.accuracy,
+                            params: data.params, boundary: data.boundary || run.boundary,
+                            history: data.history, seconds: data.seconds } });
+  } else if (name === "error") {
+    store.set({ training: { ...run, status: "error", error: errorText(store.get().lang, data.error) } });
+  }
+}
+
+async function startTraining(options) {
+  const state = store.get();
+  if (trainAbort) trainAbort.abort();
+  trainAbort = new AbortController();
+  const payload = { source: state.program, passes: options.passes, lr: options.lr, l2: options.l2,
+                    mode: options.mode, dataset: options.dataset,
+                    init: $("train-from-program").checked ? "program" : "seed004" };
+  store.set({ training: { status: "running", pass: 0, passes: options.passes, history: null } });
+  try {
+    const response = await fetch("/api/train", {
+      method: "POST", signal: trainAbort.signal,
+      headers: { "content-type": "application/json", accept: "text/event-stream" },
+      body: JSON.stringify(payload),
+    });
+    if (!response.ok) {
+      const body = await response.json();
+      trainEvent("error", body);
+      return;
+    }
+    await readEvents(response, trainEvent);
+  } catch (err) {
+    if (err.name !== "AbortError") trainEvent("error", { error: { type: "network", message: String(err) } });
+  }
+}
+
+function cancelTraining() {
+  const run = store.get().training;
+  if (trainAbort) trainAbort.abort();
+  trainAbort = null;
+  if (run && run.runId) fetch(`/api/train/${encodeURIComponent(run.runId)}/cancel`, { method: "POST" }).catch(() => {});
+  if (run && run.status === "running") store.set({ training: { ...run, status: "cancelled" } });
+}
+
+const trainer = new TrainingPanel({
+  form: $("train-form"), dataset: $("train-dataset"), n: $("train-n"), noise: $("train-noise"),
+  seed: $("train-seed"), passes: $("train-passes"), lr: $("train-lr"), l2: $("train-l2"),
+  mode: $("train-mode"), start: $("train-start"), cancel: $("train-cancel"),
+  apply: $("train-apply"), example: $("train-example"), progress: $("train-progress"),
+  note: $("train-note"), loss: $("train-loss"), lossWrap: $("train-loss-wrap"), log: $("train-log"),
+  canvas: $("train-boundary"), canvasWrap: $("train-canvas-wrap"),
+}, {
+  onStart: startTraining,
+  onCancel: cancelTraining,
+  onApply: () => {
+    const run = store.get().training;
+    if (!run || !run.params) return;
+    store.set({ values: { ...store.get().values, ...run.params } });
+    scheduleRequest();
+  },
+  onExample: () => {
+    const chosen = examples.find((x) => x.id === TRAIN_EXAMPLE);
+    if (!chosen) return;
+    restoringStep = 0;
+    store.set({ program: chosen.source, values: {}, step: 0, example: chosen.id, codeNotice: "",
+                expandAll: false, expanded: [] });
+    loadData(trainer.dataSpec());
+  },
+  onData: (spec) => loadData(spec),
+  onLog: (log) => store.set({ trainLog: log }),
+});
+const TRAIN_EXAMPLE = "seed-004-moons";
+window.addEventListener("pagehide", () => { if (trainAbort) trainAbort.abort(); });
+
 // -- gradient descent: the update phase, the parameters it moves, the loss plot -----
 
 function renderDescent(state, view, lang) {
@@ -638,7 +777,8 @@ function renderTable(table, data) {
   table.replaceChildren(caption, ...rows);
 }
 
-const TABS = { explain: "explain", check: "check-panel", code: "code-panel", plot: "plot-panel" };
+const TABS = { explain: "explain", check: "check-panel", code: "code-panel", plot: "plot-panel",
+               train: "train-panel" };
 
 function renderTabs(state, view, lang) {
   if ($("expand-all").checked !== state.expandAll) $("expand-all").checked = state.expandAll;
@@ -651,6 +791,7 @@ function renderTabs(state, view, lang) {
     }
     setHidden($(panel), !on);
   }
+  if (state.tab === "train") trainer.render(state, lang);
   const result = state.result;
   if (!result) return;
   if (state.tab === "check") renderCheck(state, lang);

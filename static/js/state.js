@@ -37,6 +37,9 @@ export function initialState() {
     params: null, // the inputs it updates, by name (null: the server's default)
     lossHistory: [], // the output before each applied update, for the loss plot
     lossProgram: null, // the program the history belongs to: another program starts afresh
+    training: null, // the training run: status, pass, history, boundary, accuracy, params
+    trainData: null, // the data set's points drawn under the boundary ({X, y, key})
+    trainLog: false, // the loss curve on a log scale
     networkError: "", // why the last build failed
   };
 }
