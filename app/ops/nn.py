@@ -55,16 +55,45 @@ Array = np.ndarray
 
 # -- softmax and log-softmax -------------------------------------------------------
 
+# numpy reduces a short last axis slowly (a (200, 2) max costs as much as twenty
+# elementwise calls), and a classifier's scores have a few classes along it. Up to
+# seven classes, combining the columns is the same arithmetic in the same order
+# (numpy sums fewer than eight numbers left to right), so the same bits, faster.
+_FEW_CLASSES = 8
+
+
+def _last_max(x: Array) -> Array:
+    """np.max(x, axis=-1, keepdims=True)."""
+    classes = np.shape(x)[-1]
+    if not 1 < classes < _FEW_CLASSES:
+        return np.max(x, axis=-1, keepdims=True)
+    m = x[..., 0]
+    for k in range(1, classes):
+        m = np.maximum(m, x[..., k])
+    return m[..., None]
+
+
+def _last_sum(x: Array) -> Array:
+    """np.sum(x, axis=-1, keepdims=True)."""
+    classes = np.shape(x)[-1]
+    if not 1 < classes < _FEW_CLASSES:
+        return np.sum(x, axis=-1, keepdims=True)
+    s = x[..., 0] + x[..., 1]
+    for k in range(2, classes):
+        s = s + x[..., k]
+    return s[..., None]
+
+
 def softmax(x: Array) -> Array:
     """e^x / Σ e^x over the last axis, with the row's max subtracted first (no overflow)."""
-    z = np.exp(x - np.max(x, axis=-1, keepdims=True))
-    return z / np.sum(z, axis=-1, keepdims=True)
+    z = np.exp(x - _last_max(x))
+    return z / _last_sum(z)
 
 
 def log_softmax(x: Array) -> Array:
     """x − log Σ e^x over the last axis, computed as (x − max) − log Σ e^(x − max)."""
-    shifted = x - np.max(x, axis=-1, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+    shifted = x - _last_max(x)
+    return shifted - np.log(_last_sum(np.exp(shifted)))
 
 
 def _softmax_vjp(g: Any, y: Array, x: Array) -> tuple[Array]:
@@ -108,7 +137,12 @@ def _number(x: float) -> str:
 
 def class_index(labels: Any, classes: int) -> Array:
     """Labels as integer indices; OpValueError unless each is a whole number in [0, classes)."""
-    lab = np.asarray(labels, dtype=float)
+    lab = np.asarray(labels)
+    if lab.dtype == np.intp and lab.size:  # integers (training's labels): only the range,
+        # in one pass: a negative label seen as unsigned is huge
+        if lab.view(np.uintp).max() < classes:
+            return lab
+    lab = np.asarray(lab, dtype=float)
     whole = np.isfinite(lab) & (lab == np.round(lab))
     if not whole.all():
         bad = float(lab[~whole].flat[0])
@@ -126,6 +160,8 @@ def class_index(labels: Any, classes: int) -> Array:
 
 def _gather(x: Array, index: Array) -> Array:
     """x[..., index]: each row's entry at its own index (numpy's take_along_axis)."""
+    if x.ndim == 2:  # the common case, without take_along_axis's index building
+        return x[np.arange(len(x)), index]
     return np.take_along_axis(x, index[..., None], axis=-1)[..., 0]
 
 
@@ -174,7 +210,7 @@ def _pick_batch(batched: tuple[bool, ...], x: Array, labels: Array) -> Array:
 
 def _cross_entropy(x: Array, labels: Any) -> Any:
     picked = _gather(log_softmax(x), class_index(labels, x.shape[-1]))
-    return -np.mean(picked)
+    return -(np.add.reduce(picked, axis=None) / max(picked.size, 1))  # np.mean, less overhead
 
 
 def _cross_entropy_shape(x: Shape, labels: Shape) -> Shape:
@@ -186,7 +222,12 @@ def _cross_entropy_vjp(g: Any, y: Array, x: Array, labels: Array) -> tuple[Array
     index = class_index(labels, x.shape[-1])
     rows = max(index.size, 1)
     g = np.asarray(g, dtype=float)
-    return (softmax(x) - _one_hot(index, x.shape[-1])) * (g / rows), np.zeros(np.shape(labels))
+    d = softmax(x)
+    if d.ndim == 2:  # softmax − one-hot, subtracting 1 where the one is
+        d[np.arange(len(d)), index] -= 1.0
+    else:
+        d = d - _one_hot(index, x.shape[-1])
+    return d * (g / rows), np.zeros(np.shape(labels))
 
 
 def _cross_entropy_batch(batched: tuple[bool, ...], x: Array, labels: Array) -> Array:

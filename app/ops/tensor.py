@@ -50,6 +50,8 @@ def _matmul_shape(a: Shape, b: Shape) -> Shape:
 
 def _matmul_vjp(g, y, a, b):
     g = np.asarray(g, dtype=float)
+    if a.ndim == 2 and b.ndim == 2:  # matrices: nothing broadcast, nothing to sum away
+        return g @ b.T, a.T @ g
     if a.ndim == 1 and b.ndim == 1:
         return g * b, g * a
     if a.ndim == 1:
