@@ -245,6 +245,68 @@ def cmd_ops(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train a program's parameters on a data set (POST /api/train's work, in this process).
+
+    Prints "Loss after iteration i" every 1,000 passes as seed 004 does (the loss after
+    i + 1 updates), then the accuracy, with a progress line on standard error; --json
+    prints the API's answer instead.
+    """
+    import time
+
+    from app.training.example import SEED_004_PROGRAM
+    from app.training.trainer import DataSpec, Training, TrainSpec
+
+    if args.program == "-":
+        source = sys.stdin.read()
+    elif args.program:
+        with open(args.program, encoding="utf-8") as handle:
+            source = handle.read()
+    else:
+        source = SEED_004_PROGRAM
+    spec = TrainSpec(source, DataSpec(args.dataset, args.n, args.noise, args.seed),
+                     lr=args.lr, l2=args.l2, mode=args.mode, init=args.init,
+                     init_seed=args.init_seed, passes=args.passes, params=args.params)
+    try:
+        training = Training(spec)
+    except LabError as err:
+        if args.json:
+            print(dumps({"error": err.to_json()}))
+        else:
+            print(f"error ({err.type}): {err.message}", file=sys.stderr)
+        return 2
+    start = time.perf_counter()
+    shown = [start]
+
+    def show(done: int, final: bool = False) -> None:
+        now = time.perf_counter()
+        if final or now - shown[0] >= 0.2:
+            shown[0] = now
+            print(f"\r{done:,} / {spec.passes:,} passes, {now - start:.1f} s  ",
+                  end="\n" if final else "", file=sys.stderr, flush=True)
+
+    if args.json:
+        from app.api.jsonify import deep
+
+        result = training.run(on_progress=lambda event: show(event["pass"]))
+        show(result["passes_done"], final=True)
+        print(dumps(deep({"run_id": None, **result})))
+        return 0
+    with np.errstate(all="ignore"):
+        for i in range(spec.passes):
+            training.step()
+            if i % 1000 == 0:
+                print(f"Loss after iteration {i}: {training.loss():f}", flush=True)
+            if i % 100 == 0:
+                show(i + 1)
+    show(spec.passes, final=True)
+    loss = training.loss()
+    accuracy = training.accuracy()
+    text = "—" if accuracy is None else f"{accuracy:.3f}"
+    print(f"after {spec.passes:,} passes: loss {loss:f}, accuracy {text}")
+    return 0
+
+
 def positive_int(text: str) -> int:
     """An argparse type: a whole number of at least 1."""
     if not text.isdigit() or int(text) < 1:
@@ -332,7 +394,37 @@ def build_parser() -> argparse.ArgumentParser:
     net.set_defaults(func=cmd_network)
     ops = sub.add_parser("ops", help="print the op catalogue as a Markdown table")
     ops.set_defaults(func=cmd_ops)
+    add_train_parser(sub)
     return parser
+
+
+def add_train_parser(sub: Any) -> None:
+    """`backprop-lab train`: the flags are POST /api/train's fields."""
+    from app.training.datasets import DATASETS
+
+    train = sub.add_parser(
+        "train", help="train a program's parameters on a generated data set",
+        description="Example: backprop-lab train   (seed 004: a 2-3-2 tanh network on 200 "
+        "moons points, 20,000 passes)")
+    train.add_argument("program", nargs="?", help="a file holding the program ('-' reads "
+                       "standard input; default: seed 004's network)")
+    train.add_argument("--dataset", choices=sorted(DATASETS), default="moons")
+    train.add_argument("--n", type=int, default=200, help="points (200)")
+    train.add_argument("--noise", type=finite_float, help="noise (default: the data set's)")
+    train.add_argument("--seed", type=int, default=0, help="the data's random seed (0)")
+    train.add_argument("--passes", type=int, default=20_000, help="passes (20,000)")
+    train.add_argument("--lr", type=finite_float, default=0.01, help="learning rate (0.01)")
+    train.add_argument("--l2", type=finite_float, default=0.01, help="L2 strength (0.01)")
+    train.add_argument("--mode", choices=("seed004", "mean"), default="seed004",
+                       help="seed004: the seed's step on the summed loss; mean: the "
+                       "consistent mean form")
+    train.add_argument("--init", choices=("seed004", "program"), default="seed004",
+                       help="seed004: the seed's random weights; program: the program's values")
+    train.add_argument("--init-seed", type=int, default=0, help="the seed of --init seed004")
+    train.add_argument("--params", type=parse_json, metavar="JSON",
+                       help='starting values by name: {"b1": [0, 0, 0]}')
+    train.add_argument("--json", action="store_true", help="print what POST /api/train returns")
+    train.set_defaults(func=cmd_train)
 
 
 def main(argv: list[str] | None = None) -> int:

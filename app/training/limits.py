@@ -1,0 +1,24 @@
+"""The bounds of one training run, in one place: the API schema, the CLI and the trainer read them.
+
+A run's work is passes × the cost of a pass, and a pass is bounded by the
+program limits of app/limits.py and the data size here; the time limit caps
+whatever is left. The learning rate and the L2 strength are finite and
+inside ranges where training means something (a learning rate of 1e9 only
+makes NaN faster).
+"""
+
+from __future__ import annotations
+
+MAX_PASSES = 100_000
+MIN_POINTS = 4
+MAX_POINTS = 2_000
+MAX_NOISE = 1.0
+MAX_LR = 10.0  # exclusive lower bound 0
+MAX_L2 = 10.0
+MAX_SEED = 2**32 - 1  # numpy's RandomState takes seeds 0 … 2³² − 1
+TIME_LIMIT_SECONDS = 60.0  # per run, wall clock; the run stops and answers what it has
+MAX_RUNS = 2  # training runs at once, one worker process each
+HISTORY_POINTS = 1_000  # the loss history keeps about this many points, first and last included
+PROGRESS_SECONDS = 0.1  # a progress event this often, unless progress_every says otherwise
+MAX_PROGRESS_EVENTS = 1_000  # progress_every is raised to passes / 1,000 if lower
+BOUNDARY_SIZE = 64  # the decision boundary's grid is 64 × 64 cells

@@ -1,0 +1,262 @@
+"""A lean compiled executor for training: one call per op per pass, nothing else.
+
+`app/engine` evaluates a program once and keeps everything a learner may look
+at (every edge's local derivative, the step trace, the layout). Training runs
+the same program thousands of times and needs only the loss and the
+parameters' gradients, so `Tape.compile` turns the graph, once the inputs'
+shapes are known, into two flat lists over a list of numpy values:
+
+- forward: `(node, forward function, first input, second input)` for every
+  gate the output depends on and that changes between passes (gates fed only
+  by constants are computed once, here);
+- backward: for every gate between a parameter and the output, in reverse,
+  either its elementwise partials (one per input that needs a gradient, a
+  constant partial such as add's 1 folded in, numpy's broadcasting summed
+  away only where the shapes differ) or its vector-Jacobian product.
+
+The functions are the op registry's own (`Op.forward`, `Op.partials`,
+`Op.vjp`, with an op's params bound once), so training computes exactly what
+`/api/graph` shows, and an op is defined in one place. Gradients nobody needs
+are not computed where the registry allows it: nothing flows into the data
+(`X`, the labels) or into an input an op does not differentiate (class
+labels); an op with a vjp returns all its inputs' gradients, and the tape
+keeps only the ones it needs.
+
+`Tape.evaluate(node, {input: value})` runs the forward pass of one node on
+other input values (the decision boundary's grid instead of the data),
+without touching the training values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+from app.engine.shapes import Shape, value_error
+from app.graph import Graph
+from app.ops import REGISTRY
+from app.ops.registry import OpValueError, unbroadcast
+
+# A forward step: (node, function, first input, second input or -1).
+Forward = tuple[int, Callable[..., Any], int, int]
+
+
+class Tape:
+    """A compiled program: the forward steps, the backward steps, and the values they use."""
+
+    def __init__(self, graph: Graph, shapes: Sequence[Shape], values: list[Any],
+                 params: list[int], forward: list[Forward], backward: list[tuple],
+                 needs: list[bool]) -> None:
+        self.graph = graph
+        self.shapes = list(shapes)
+        self.values = values
+        self.params = params
+        self.grads: list[Any] = [None] * len(graph)
+        self._forward = forward
+        self._backward = backward
+        self._needs = needs
+        self._varying = {o for o, *_ in forward}
+        self._plans: dict[tuple[int, frozenset[int]], list[Forward]] = {}
+
+    @classmethod
+    def compile(cls, graph: Graph, shapes: Sequence[Shape], inputs: dict[int, np.ndarray],
+                params: Sequence[int], data: Sequence[int] = ()) -> Tape:
+        """The tape of `graph` for input values `inputs` (by node id, every input node).
+
+        `params` are the inputs that get gradients and change between passes;
+        `data` are inputs that may change between passes but get no gradient.
+        The parameters' arrays are copied: the tape owns them and the trainer
+        updates them in place.
+        """
+        n = len(graph)
+        ops, ins_of, defaults = graph.ops, graph.inputs, graph.defaults
+        param_set, data_set = set(params), set(data)
+        values: list[Any] = [None] * n
+        for i in range(n):
+            if ops[i] == "input":
+                values[i] = (np.array(inputs[i], dtype=float) if i in param_set
+                             else inputs[i])
+            elif ops[i] == "const":
+                values[i] = defaults[i]
+        reached = [False] * n
+        reached[graph.output] = True
+        diff = [False] * n  # reaches the output through inputs that take a gradient
+        diff[graph.output] = True
+        for o in range(n - 1, -1, -1):
+            if reached[o]:
+                skip = REGISTRY[ops[o]].nondiff if ins_of[o] else ()
+                for j, i in enumerate(ins_of[o]):
+                    reached[i] = True
+                    if diff[o] and j not in skip:
+                        diff[i] = True
+        varying = [i in param_set or i in data_set for i in range(n)]
+        requires = [i in param_set for i in range(n)]
+        for o in range(n):
+            if ins_of[o]:
+                varying[o] = any(varying[i] for i in ins_of[o])
+                requires[o] = any(requires[i] for i in ins_of[o])
+        needs = [diff[o] and requires[o] for o in range(n)]
+
+        forward: list[Forward] = []
+        for o in range(n):
+            if not (ins_of[o] and reached[o]):
+                continue
+            fn = _bound(graph, o, "forward")
+            ins = ins_of[o]
+            step = (o, fn, ins[0], ins[1] if len(ins) == 2 else -1)
+            if len(ins) > 2:
+                raise ValueError(f"op {ops[o]} takes {len(ins)} inputs; the tape runs 1 or 2")
+            if varying[o]:
+                forward.append(step)
+            else:
+                _run([step], values, graph)  # fed by constants only: once is enough
+        tape = cls(graph, shapes, values, list(params), forward, [], needs)
+        tape.forward()  # the values the backward steps are specialised with
+        tape._backward = _backward_steps(graph, shapes, values, needs)
+        return tape
+
+    # -- the passes --------------------------------------------------------------------
+
+    def forward(self) -> Any:
+        """Run every forward step; the output's value."""
+        values = self.values
+        try:
+            for o, fn, a, b in self._forward:
+                values[o] = fn(values[a]) if b < 0 else fn(values[a], values[b])
+        except OpValueError as err:
+            raise value_error(self.graph, self.graph.nodes[o], err) from None
+        return values[self.graph.output]
+
+    def backward(self) -> list[Any]:
+        """Every needed gradient from the output (seeded with 1) back; `self.grads`."""
+        values, grads = self.values, self.grads
+        grads[self.graph.output] = np.float64(1.0)
+        for step in self._backward:
+            if step[0]:  # a vjp: (True, node, function, inputs, [(position, input, add)])
+                _, o, fn, ins, targets = step
+                contribs = fn(grads[o], values[o], *[values[i] for i in ins])
+                for j, i, add in targets:
+                    grads[i] = grads[i] + contribs[j] if add else contribs[j]
+                continue
+            # a partial: (False, node, input, partial, constant, other inputs, reduce, add)
+            _, o, i, fn, const, ins, shape, add = step
+            if const is None:
+                c = grads[o] * fn(values[o], *[values[k] for k in ins])
+            elif const == 1.0:
+                c = grads[o]
+            else:
+                c = grads[o] * const
+            if shape is not None:
+                c = shape(c)
+            grads[i] = grads[i] + c if add else c
+        return grads
+
+    def gradient(self, node: int) -> Any:
+        """The gradient of a node after `backward` (zeros where none flows)."""
+        g = self.grads[node] if self._needs[node] else None
+        return np.zeros(self.shapes[node]) if g is None else g
+
+    # -- other inputs --------------------------------------------------------------------
+
+    def evaluate(self, node: int, inputs: dict[int, np.ndarray]) -> Any:
+        """The value of `node` with some inputs replaced, the training values untouched."""
+        key = (node, frozenset(inputs))
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plan(node, set(inputs))
+            self._plans[key] = plan
+        values = list(self.values)
+        for i, v in inputs.items():
+            values[i] = v
+        _run(plan, values, self.graph)
+        return values[node]
+
+    def _plan(self, node: int, changed: set[int]) -> list[Forward]:
+        """The forward steps `node` needs that depend on the `changed` inputs."""
+        ins_of = self.graph.inputs
+        needed = [False] * len(self.graph)
+        needed[node] = True
+        for o in range(node, -1, -1):
+            if needed[o]:
+                for i in ins_of[o]:
+                    needed[i] = True
+        depends = [i in changed for i in range(len(self.graph))]
+        plan = []
+        for step in self._forward:
+            o = step[0]
+            depends[o] = any(depends[i] for i in ins_of[o])
+            if needed[o] and depends[o]:
+                plan.append(step)
+        return plan
+
+
+def _bound(graph: Graph, o: int, what: str) -> Callable[..., Any]:
+    """The registry function of node `o`'s op, with the node's params (axis, k) bound."""
+    node_params = graph.nodes[o].param_dict()
+    fn = getattr(REGISTRY[graph.ops[o]], what)
+    return partial(fn, **node_params) if node_params else fn
+
+
+def _run(steps: list[Forward], values: list[Any], graph: Graph) -> None:
+    try:
+        with np.errstate(all="ignore"):
+            for o, fn, a, b in steps:
+                values[o] = fn(values[a]) if b < 0 else fn(values[a], values[b])
+    except OpValueError as err:
+        raise value_error(graph, graph.nodes[o], err) from None
+
+
+def _backward_steps(graph: Graph, shapes: Sequence[Shape], values: list[Any],
+                    needs: list[bool]) -> list[tuple]:
+    """The backward steps, in reverse order, for the gates between parameters and output."""
+    ops, ins_of = graph.ops, graph.inputs
+    seen = [False] * len(graph)
+    seen[graph.output] = True
+    steps: list[tuple] = []
+    for o in range(len(graph) - 1, -1, -1):
+        ins = ins_of[o]
+        if not (ins and needs[o]):
+            continue
+        op = REGISTRY[ops[o]]
+        wanted = [(j, i) for j, i in enumerate(ins) if needs[i] and j not in op.nondiff]
+        # The first contribution to a node's gradient sets it, the others add to it
+        # (x * x contributes twice to x).
+        adds = []
+        for _, i in wanted:
+            adds.append(seen[i])
+            seen[i] = True
+        if op.partials is None:
+            fn = _bound(graph, o, "vjp")
+            targets = [(j, i, add) for (j, i), add in zip(wanted, adds, strict=True)]
+            steps.append((True, o, fn, ins, targets))
+        else:
+            out_shape = shapes[o]
+            for (j, i), add in zip(wanted, adds, strict=True):
+                part = op.partials[j]
+                const = _constant(part, values[o], [values[k] for k in ins])
+                reduce = _reducer(out_shape, shapes[i]) if shapes[i] != out_shape else None
+                steps.append((False, o, i, part, const, ins, reduce, add))
+    return steps
+
+
+def _reducer(out: Shape, shape: Shape) -> Callable[[Any], Any]:
+    """Sum a gradient of shape `out` back to the `shape` numpy broadcast to `out`.
+
+    The registry's `unbroadcast`; for the common case, a bias added to every row
+    ((3,) or (1, 3) against (N, 3)), one reduction over the leading axes, prepared here.
+    """
+    lead = len(out) - len(shape)
+    if lead > 0 and tuple(out[lead:]) == tuple(shape):
+        return partial(np.add.reduce, axis=tuple(range(lead)))
+    return partial(unbroadcast, shape=shape)
+
+
+def _constant(part: Callable[..., Any], y: Any, xs: list[Any]) -> float | None:
+    """A partial that returns a plain Python number (add's 1, sub's −1) whatever its inputs:
+    multiply by it once here, not every pass (and by 1 not at all)."""
+    with np.errstate(all="ignore"):
+        value = part(y, *xs)
+    return value if type(value) is float else None
