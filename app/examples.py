@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.training.example import SEED_004_PRESET
+
 EXAMPLES: list[dict[str, Any]] = [
     {
         "id": "cs231n-add-mul",
@@ -230,6 +232,9 @@ EXAMPLES: list[dict[str, Any]] = [
         "seed": "002",
     },
 ]
+
+
+EXAMPLES.append(SEED_004_PRESET)
 
 
 def example(example_id: str) -> dict[str, Any]:

@@ -33,6 +33,7 @@ PRESET_CROSSINGS = {
     "mazur-network-tensor": 0,
     "tanh-mlp-softmax": 0,
     "pooling": 1,
+    "seed004-train": 0,
     "hung-yi-lee": 0,
     "max-gate": 0,
     "relu-neuron": 0,

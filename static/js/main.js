@@ -343,11 +343,11 @@ function inputList(result, values, error, program) {
     }));
   }
   if (!result) return [];
-  return result.nodes.filter((n) => n.op === "input").map((n) => ({
-    name: n.name,
-    tensor: n.shape.length > 0,
-    value: n.name in values ? values[n.name] : n.value,
-  }));
+  return result.nodes.filter((n) => n.op === "input").map((n) => {
+    const value = n.name in values ? values[n.name] : n.value;
+    // a list typed for a name that was a number in the answer on show is still a list
+    return { name: n.name, tensor: n.shape.length > 0 || Array.isArray(value), value };
+  });
 }
 
 // The full numbers of the node under the pointer or keyboard focus.
@@ -550,13 +550,10 @@ function liveParams(state) {
 let trainAbort = null;
 const MAX_HISTORY = 2000;  // points of the live loss curve kept on the page
 
-// The inputs the program reads its data from, when it has them.
+// The inputs the program reads its data from: X and y, where its text uses them (the
+// answer on show may still be the last program's).
 function dataInputs(state) {
-  const names = new Set(state.result ? state.result.inputs : []);
-  const missing = state.error && state.error.key === "missing_value" && state.error.args
-    ? state.error.args.names || [] : [];
-  for (const name of missing) names.add(name);
-  return ["X", "y"].filter((name) => names.has(name));
+  return ["X", "y"].filter((name) => new RegExp(`(^|[^\\w])${name}([^\\w]|$)`, "u").test(state.program));
 }
 
 async function loadData(spec) {
@@ -586,11 +583,12 @@ function trainEvent(name, data) {
   const run = store.get().training || {};
   if (name === "start") {
     store.set({ training: { ...run, status: "running", runId: data.run_id } });
-    if (data.data) store.set({ trainData: { ...data.data, key: JSON.stringify(data.data.X.length) } });
+    if (data.data) store.set({ trainData: { ...data.data, key: `run ${data.run_id}` } });
   } else if (name === "progress") {
+    // each progress event carries the history points since the last one
     const history = run.history || { passes: [], loss: [] };
-    const passes = [...history.passes, data.pass];
-    const loss = [...history.loss, data.loss];
+    const passes = [...history.passes, ...data.history.passes];
+    const loss = [...history.loss, ...data.history.loss];
     const keep = passes.length > MAX_HISTORY ? (_, i) => i % 2 === 0 || i === passes.length - 1 : null;
     store.set({ training: { ...run, status: "running", pass: data.pass, loss: data.loss,
                             accuracy: data.accuracy, params: data.params,
@@ -659,16 +657,12 @@ const trainer = new TrainingPanel({
   },
   onExample: () => {
     const chosen = examples.find((x) => x.id === TRAIN_EXAMPLE);
-    if (!chosen) return;
-    restoringStep = 0;
-    store.set({ program: chosen.source, values: {}, step: 0, example: chosen.id, codeNotice: "",
-                expandAll: false, expanded: [] });
-    loadData(trainer.dataSpec());
+    if (chosen) chooseExample(chosen);
   },
   onData: (spec) => loadData(spec),
   onLog: (log) => store.set({ trainLog: log }),
 });
-const TRAIN_EXAMPLE = "seed-004-moons";
+const TRAIN_EXAMPLE = "seed004-train";
 window.addEventListener("pagehide", () => { if (trainAbort) trainAbort.abort(); });
 
 // -- gradient descent: the update phase, the parameters it moves, the loss plot -----
@@ -1000,14 +994,25 @@ $("lang").addEventListener("change", (e) => {
   window.localStorage.setItem("backprop-lab.lang", e.target.value);
   store.set({ lang: e.target.value });
 });
-$("examples").addEventListener("change", (e) => {
-  const chosen = examples.find((x) => x.id === e.target.value);
-  if (!chosen) return;
+// A preset: its program, and for a training preset its run's settings in the Train tab
+// and its data set in the circuit.
+function chooseExample(chosen) {
   player.pause();
   restoringStep = 0;
   store.set({ program: chosen.source, values: {}, step: 0, example: chosen.id, codeNotice: "",
               expandAll: Boolean(chosen.expand), expanded: [] });
-  scheduleRequest();
+  if (chosen.train) {
+    trainer.setOptions(chosen.train);
+    store.set({ tab: "train", training: null });
+    loadData(trainer.dataSpec());
+  } else {
+    scheduleRequest();
+  }
+}
+
+$("examples").addEventListener("change", (e) => {
+  const chosen = examples.find((x) => x.id === e.target.value);
+  if (chosen) chooseExample(chosen);
 });
 
 document.addEventListener("keydown", (e) => {

@@ -49,20 +49,18 @@ function drawBoundary(canvas, boundary, data) {
     const rows = grid.length;
     const cols = grid[0].length;
     const image = ctx.createImageData(cols, rows);
-    const classes = grid.flat().every((v) => Number.isInteger(v));
+    const confidence = boundary.confidence;
     for (let r = 0; r < rows; r++) {
       for (let c = 0; c < cols; c++) {
-        const v = grid[rows - 1 - r][c];  // row 0 of the grid is the bottom (y0)
-        let rgb;
-        if (classes) rgb = CLASSES[v % CLASSES.length];
-        else {
-          const p = Math.max(0, Math.min(1, Number(v) || 0));
-          rgb = CLASSES[0].map((a, i) => a + (CLASSES[1][i] - a) * p);
-        }
+        const row = rows - 1 - r;  // row 0 of the grid is the bottom (y0)
+        const rgb = CLASSES[grid[row][c] % CLASSES.length];
+        // the surer the class, the stronger its colour
+        const sure = confidence ? Number(confidence[row][c]) || 0 : 1;
+        const strength = 0.12 + 0.33 * sure;
         const k = 4 * (r * cols + c);
-        image.data[k] = 255 - (255 - rgb[0]) * 0.35;
-        image.data[k + 1] = 255 - (255 - rgb[1]) * 0.35;
-        image.data[k + 2] = 255 - (255 - rgb[2]) * 0.35;
+        image.data[k] = 255 - (255 - rgb[0]) * strength;
+        image.data[k + 1] = 255 - (255 - rgb[1]) * strength;
+        image.data[k + 2] = 255 - (255 - rgb[2]) * strength;
         image.data[k + 3] = 255;
       }
     }
@@ -116,6 +114,20 @@ export class TrainingPanel {
     const e = this.els;
     return { name: e.dataset.value, n: Number(e.n.value) || 200, noise: Number(e.noise.value) || 0,
              seed: Math.max(0, Number.parseInt(e.seed.value || "0", 10) || 0) };
+  }
+
+  // A training preset's settings into the form.
+  setOptions(run) {
+    const e = this.els;
+    const set = (field, value) => { if (value !== undefined && value !== null) field.value = String(value); };
+    set(e.dataset, run.dataset && run.dataset.name);
+    set(e.n, run.dataset && run.dataset.n);
+    set(e.noise, run.dataset && run.dataset.noise);
+    set(e.seed, run.dataset && run.dataset.seed);
+    set(e.passes, run.passes);
+    set(e.lr, run.lr);
+    set(e.l2, run.l2);
+    set(e.mode, run.mode);
   }
 
   options() {
