@@ -45,6 +45,7 @@ ERROR_TYPES = {
     "value": "a value in the request that is not a number or a list of numbers",
     "shape": "tensor shapes that do not fit an op",
     "too_large": "a program or value over one of the documented limits",
+    "busy": "the server is training as many networks as it trains at once (429)",
     "request": "a request body that does not fit the schema",
     "not_found": "no such page or endpoint",
     "method": "the endpoint does not take that HTTP method",

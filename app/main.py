@@ -13,6 +13,7 @@ from app.api import errors, pages
 from app.api.cache import ResponseCache
 from app.api.routes import router
 from app.limits import DEFAULT_LIMITS
+from app.training.pool import POOL
 
 DESCRIPTION = (
     "Backprop Lab turns a formula into a circuit of gates and returns every value "
@@ -31,7 +32,11 @@ EVALUATION_THREADS = 4
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     anyio.to_thread.current_default_thread_limiter().total_tokens = EVALUATION_THREADS
-    yield
+    try:
+        yield
+    finally:
+        # Training workers start with the first POST /api/train; they end with the app.
+        await anyio.to_thread.run_sync(POOL.shutdown)
 
 
 def create_app() -> FastAPI:

@@ -13,17 +13,29 @@ and that is a 400 by design, not a rejected valid request.
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
 from app.examples import EXAMPLES
 from app.main import app
+from app.training.pool import POOL
 from tests.helpers import ERROR_KEYS, strict_json
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
-EXPECTED_PATHS = {"/api/graph", "/api/ops", "/api/examples", "/healthz"}
+EXPECTED_PATHS = {"/api/graph", "/api/ops", "/api/examples", "/healthz", "/api/train",
+                  "/api/datasets/{name}"}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def short_training_runs():
+    """Fuzzed training runs may ask for 100,000 passes: stop each at 0.2 s, not 60."""
+    limit = POOL.time_limit
+    POOL.time_limit = 0.2
+    yield
+    POOL.time_limit = limit
 
 
 def check_body(response) -> None:

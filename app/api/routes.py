@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
 
-from app.api.errors import StrictJSONResponse
+from app.api import stream
+from app.api.errors import StrictJSONResponse, error_response
+from app.api.jsonify import deep
 from app.api.schemas import (
+    DatasetName,
+    DatasetResponse,
     ErrorResponse,
     GraphRequest,
     GraphResponse,
     NetworkRequest,
     NetworkResponse,
+    TrainCancelled,
+    TrainRequest,
+    TrainResponse,
+    TrainStatus,
 )
 from app.api.service import Options, Sweep, graph_response
 from app.examples import EXAMPLES
 from app.networks import network
 from app.ops import REGISTRY
+from app.training import datasets
+from app.training import limits as train_limits
+from app.training.pool import POOL, Busy
 
 router = APIRouter()
 
@@ -57,6 +69,79 @@ def post_network(request: NetworkRequest) -> StrictJSONResponse:
                   weights=request.weights, biases=request.biases, seed=request.seed,
                   shared_bias=request.shared_bias)
     return StrictJSONResponse(net.to_json())
+
+
+@router.post("/api/train", response_class=Response,
+             responses={200: {"model": TrainResponse, "content": stream.describe(),
+                              "description": "the trained network as JSON, or with "
+                              "`Accept: text/event-stream` the run as server-sent events: "
+                              "start, progress…, done (this body) or error (the envelope)"},
+                        **ERRORS,
+                        400: {"model": ErrorResponse, "description": "the program cannot be "
+                              "trained: a mistake in it, no input X, nothing to train, an "
+                              "output that is not one number, labels out of range"},
+                        429: {"model": ErrorResponse, "description": "the server is training "
+                              "as many networks as it trains at once (type busy)"},
+                        503: {"model": ErrorResponse, "description": "the run's worker "
+                              "stopped answering and was replaced (type internal)"}},
+             summary="Train a program's parameters by gradient descent on a generated data "
+                     "set")
+async def post_train(body: TrainRequest, request: Request) -> Response:
+    """Runs in a worker process (app/training/pool.py), never on the event loop: the answer
+    comes when the run ends, or its progress as it goes with Accept: text/event-stream. A
+    client that goes away cancels its run."""
+    streaming = "text/event-stream" in request.headers.get("accept", "")
+    try:
+        run = POOL.submit(body.model_dump(), streaming)
+    except Busy as err:
+        return error_response(429, "busy", str(err), key="train_busy",
+                              args={"slots": POOL.size})
+    started = await stream.first(run, request)
+    if started is None or started[0] == "error":
+        return stream.json_response(started) if started else Response(status_code=499)
+    if streaming:
+        return stream.EventStream(run, started[1])
+    final = await stream.last(run, request)
+    return stream.json_response(final) if final else Response(status_code=499)
+
+
+@router.post("/api/train/{run_id}/cancel", response_class=StrictJSONResponse,
+             responses={200: {"model": TrainCancelled},
+                        404: {"model": ErrorResponse, "description": "no such run going"}},
+             summary="Stop a training run; its stream ends with the parameters it got to")
+def cancel_train(run_id: Annotated[str, Path(max_length=64)]) -> StrictJSONResponse:
+    if not POOL.cancel(run_id):
+        return error_response(404, "not_found", f"no training run {run_id!r} is going (it "
+                              "may have finished already)")
+    return StrictJSONResponse({"run_id": run_id, "cancelled": True})
+
+
+@router.get("/api/train/status", response_class=StrictJSONResponse,
+            responses={200: {"model": TrainStatus}},
+            summary="How many runs are going, how many the server takes, and their bounds")
+def train_status() -> StrictJSONResponse:
+    return StrictJSONResponse({
+        "running": POOL.busy, "slots": POOL.size,
+        "limits": {"passes": train_limits.MAX_PASSES, "points": train_limits.MAX_POINTS,
+                   "min_points": train_limits.MIN_POINTS, "noise": train_limits.MAX_NOISE,
+                   "lr": train_limits.MAX_LR, "l2": train_limits.MAX_L2,
+                   "seconds": POOL.time_limit}})
+
+
+@router.get("/api/datasets/{name}", response_class=StrictJSONResponse,
+            responses={200: {"model": DatasetResponse}, **ERRORS},
+            summary="The points of a data set, as training would use them")
+def get_dataset(
+    name: DatasetName,
+    n: Annotated[int, Query(ge=train_limits.MIN_POINTS, le=train_limits.MAX_POINTS)] = 200,
+    noise: Annotated[float | None, Query(ge=0, le=train_limits.MAX_NOISE)] = None,
+    seed: Annotated[int, Query(ge=0, le=train_limits.MAX_SEED)] = 0,
+) -> StrictJSONResponse:
+    X, y = datasets.make(name, n, noise, seed)
+    info = datasets.DATASETS[name]
+    return StrictJSONResponse(deep({
+        "name": name, "n": n, "noise": info.noise if noise is None else noise, "seed": seed,
+        "classes": info.classes, "X": X, "y": y.tolist()}))
 
 
 @router.get("/api/ops", response_class=StrictJSONResponse, summary="The op catalogue")

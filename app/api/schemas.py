@@ -6,6 +6,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
+from app.training import limits as train_limits
+from app.training.example import SEED_004_RUN
+
 CS231N = {"source": "f = (x + y) * z", "values": {"x": -2, "y": 5, "z": -4}}
 TEACHING = {"source": "f = sigmoid(x * w)", "values": {"x": 2, "w": -1}, "expand": True,
             "check": True, "code": True, "sweep": {"input": "x", "points": 11}}
@@ -330,3 +333,131 @@ class NetworkResponse(BaseModel):
         description="each scalar of the neuron form (by name) and its tensor element in the "
         "tensor form, to line their gradients up; empty when `neuron` is null")
     spec: NetworkSpec
+
+
+# ---------------------------------------------------------------- POST /api/train
+
+Seed32 = Annotated[StrictInt, Field(ge=0, le=train_limits.MAX_SEED)]
+DatasetName = Literal["moons", "circles", "xor", "spiral"]
+
+
+class TrainDataset(BaseModel):
+    """Which points to train on: generated here from the seed, never downloaded."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: DatasetName = Field(
+        default="moons", description="moons (scikit-learn's make_moons, exactly), circles "
+        "(make_circles, factor 0.5), xor (uniform in [-1, 1]², class 1 where the signs "
+        "differ), spiral (cs231n's, 3 classes)")
+    n: StrictInt = Field(default=200, ge=train_limits.MIN_POINTS, le=train_limits.MAX_POINTS,
+                         description="how many points")
+    noise: StrictFloat | None = Field(
+        default=None, ge=0, le=train_limits.MAX_NOISE, allow_inf_nan=False,
+        description="the noise (default: moons 0.2, circles 0.1, xor 0.1, spiral 0.2); "
+        "for the spiral it is on the angle")
+    seed: Seed32 = Field(default=0, description="the points are numpy's RandomState(seed)'s")
+
+
+class TrainRequest(BaseModel):
+    """A program whose output is a loss, the data it learns from, and how to learn.
+
+    The program reads the points as its input `X` and the labels as `y` (a default
+    written for them in the program is replaced); every other input is a parameter.
+    """
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [SEED_004_RUN]})
+
+    source: StrictStr = Field(description="the program, in the circuit language; its last "
+                              "line is the loss, a single number")
+    params: dict[str, Any] | None = Field(
+        default=None, description="starting values of some parameters by name (numbers or "
+        "nested lists), over what `init` gives them")
+    lr: StrictFloat = Field(default=0.01, gt=0, le=train_limits.MAX_LR, allow_inf_nan=False,
+                            description="the learning rate")
+    l2: StrictFloat = Field(default=0.0, ge=0, le=train_limits.MAX_L2, allow_inf_nan=False,
+                            description="the L2 strength λ, on parameters with two or more "
+                            "axes (the weight matrices) only, as seed 004")
+    mode: Literal["seed004", "mean"] = Field(
+        default="seed004", description="seed004: step lr·(N·∇loss + λW), the seed's gradient "
+        "of the summed loss, and the printed loss mean + λ/(2N)·Σ‖W‖²; mean: loss = mean + "
+        "λ/2·Σ‖W‖² and step lr·∇ of that")
+    init: Literal["seed004", "program"] = Field(
+        default="seed004", description="seed004: weight matrices randn(shape)/√shape[0] in "
+        "program order from RandomState(init_seed), biases zeros; program: the values "
+        "written in the program")
+    init_seed: Seed32 = Field(default=0, description="the seed of init seed004")
+    dataset: TrainDataset = Field(default_factory=TrainDataset)
+    passes: StrictInt = Field(default=20_000, ge=1, le=train_limits.MAX_PASSES,
+                              description="gradient-descent steps over the whole data set")
+    progress_every: StrictInt | None = Field(
+        default=None, ge=1, le=train_limits.MAX_PASSES,
+        description="with Accept: text/event-stream, a progress event every this many passes "
+        "(raised to passes/1,000 if lower); default: one every ~100 ms")
+
+
+class TrainHistory(BaseModel):
+    passes: list[int] = Field(description="updates done when the loss was taken: 0, s, 2s, … "
+                              "and the last, s = ⌈passes/1,000⌉")
+    loss: list[Any] = Field(description="the printed loss there (NaN and ∞ as strings)")
+
+
+class TrainData(BaseModel):
+    X: list[list[float]] = Field(description="the points, one [x0, x1] per row")
+    y: list[int] = Field(description="their class labels")
+    classes: int
+
+
+class TrainBoundary(BaseModel):
+    """The classifier's prediction at the centres of a size × size grid over the data's box
+    plus 0.5; row 0 is the bottom (y0), column 0 the left (x0)."""
+
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+    size: int
+    grid: list[list[int]] = Field(description="the predicted class of each cell")
+    confidence: list[list[Any]] = Field(description="its softmax probability, 3 decimals")
+
+
+class TrainResponse(BaseModel):
+    """The trained network (also the `done` event of the stream)."""
+
+    run_id: str
+    history: TrainHistory
+    loss: Any = Field(description="the printed loss after the last update")
+    params: dict[str, Any] = Field(description="the parameters after the last update")
+    accuracy: float | None = Field(description="share of points whose highest score is their "
+                                   "label; null if the program has no cross_entropy gate")
+    passes_done: int
+    passes: int = Field(description="as asked")
+    cancelled: bool
+    stopped: Literal["cancelled", "time_limit", "diverged"] | None = Field(
+        description="why the run ended before `passes`: cancelled, the time limit, or a loss "
+        "that became NaN or infinite; null if it did not")
+    seconds: float = Field(description="time spent training, compilation excluded")
+    data: TrainData
+    boundary: TrainBoundary | None = Field(description="null if the program is not a "
+                                           "classifier of 2-D points")
+
+
+class TrainCancelled(BaseModel):
+    run_id: str
+    cancelled: bool
+
+
+class TrainStatus(BaseModel):
+    running: int = Field(description="runs going now")
+    slots: int = Field(description="runs this server trains at once")
+    limits: dict[str, float] = Field(description="the bounds of a run")
+
+
+class DatasetResponse(BaseModel):
+    name: str
+    n: int
+    noise: float
+    seed: int
+    classes: int
+    X: list[list[float]]
+    y: list[int]

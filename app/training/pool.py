@@ -1,0 +1,254 @@
+"""The server's training workers: a few long-lived processes, started when first needed.
+
+Training is numpy in a loop: run in the server's process it would hold the GIL
+and make every /api/graph request wait. So each run goes to a worker process
+(app/training/worker.py, started with multiprocessing's "spawn", kept for the
+next run), at most `size` runs at once; one more is refused (`Busy`, a 429).
+
+The server's side of a run is a `Run`: `await run.next()` gives the worker's
+messages in order ("start", then "progress"…, then "done" or "error").
+A thread per worker reads its pipe and hands each message to the event loop
+of the request that started the run, so nothing here blocks the loop. The
+same thread frees the worker when the run's last message arrives, and is the
+watchdog: a run that outlives its time limit by GRACE_SECONDS (a worker stuck
+in one huge numpy call, or dead) has its process killed; a new one is started
+for the next run.
+
+`run.cancel()` (the cancel endpoint, a client that went away) writes the run's
+number into the worker's cancel flag; the worker's loop looks at it every
+20 ms, stops, and answers what it has, which frees the worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import multiprocessing
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import Any
+
+from app.training import limits as bounds
+from app.training.worker import encode, serve
+
+GRACE_SECONDS = 5.0  # past its time limit, a run's worker is killed
+MAX_PENDING = 16  # progress messages waiting for a slow client; older ones beyond are dropped
+Message = tuple[Any, ...]
+
+
+class Busy(Exception):
+    """Every worker is training already."""
+
+
+@dataclass(eq=False)
+class Worker:
+    process: Any
+    jobs: Connection
+    results: Connection
+    cancel: Any  # a shared integer: the number of the job to stop
+    run: Run | None = None
+    alive: bool = True
+
+
+@dataclass(eq=False)
+class Run:
+    """One training run as the server sees it: its messages in order, and a way to stop it."""
+
+    run_id: str
+    number: int
+    worker: Worker
+    loop: asyncio.AbstractEventLoop
+    deadline: float
+    queue: asyncio.Queue = field(default_factory=asyncio.Queue)
+    finished: bool = False
+    on_finish: Callable[[Run], None] | None = None
+
+    async def next(self) -> Message:
+        """The next message from the worker: ("start"|"progress"|"done", json) or
+        ("error", status, json)."""
+        return await self.queue.get()
+
+    def cancel(self) -> None:
+        """Ask the worker to stop this run (it answers "done" with cancelled: true)."""
+        if not self.finished:
+            self.worker.cancel.value = self.number
+
+    def post(self, message: Message) -> None:
+        """From the reader thread: queue a message on the run's event loop."""
+        try:
+            self.loop.call_soon_threadsafe(self._put, message)
+        except RuntimeError:  # that loop is closed: nobody is listening any more
+            pass
+
+    def _put(self, message: Message) -> None:
+        if message[0] == "progress" and self.queue.qsize() >= MAX_PENDING:
+            return  # a client that does not keep up skips progress, never the end
+        self.queue.put_nowait(message)
+
+
+class TrainingPool:
+    """At most `size` worker processes, started one by one as runs need them."""
+
+    def __init__(self, size: int = bounds.MAX_RUNS,
+                 time_limit: float = bounds.TIME_LIMIT_SECONDS) -> None:
+        self.size = size
+        self.time_limit = time_limit
+        self.workers: list[Worker] = []
+        self.runs: dict[str, Run] = {}
+        self._lock = threading.Lock()
+        self._numbers = itertools.count(1)
+        self._context = multiprocessing.get_context("spawn")
+
+    # -- runs ----------------------------------------------------------------------------
+
+    def submit(self, job: dict[str, Any], stream: bool) -> Run:
+        """Start a run on an idle worker (starting one if there is room); Busy if none.
+
+        Call from the event loop that will read the run's messages.
+        """
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            worker = next((w for w in self.workers if w.alive and w.run is None), None)
+            if worker is None:
+                self.workers = [w for w in self.workers if w.alive]
+                if len(self.workers) >= self.size:
+                    raise Busy(f"{self.size} networks are training already, as many as this "
+                               "server trains at once; try again when one has finished")
+                worker = self._start_worker()
+            number = next(self._numbers)
+            run = Run(secrets.token_hex(8), number, worker, loop,
+                      time.monotonic() + self.time_limit + GRACE_SECONDS)
+            worker.run = run
+            self.runs[run.run_id] = run
+        try:
+            worker.jobs.send({**job, "number": number, "run_id": run.run_id, "stream": stream,
+                              "time_limit": self.time_limit})
+        except (OSError, ValueError):  # the worker died, or its pipe was closed
+            self._kill(worker, run)
+        return run
+
+    def cancel(self, run_id: str) -> bool:
+        """Stop a run by id; False if there is no such run going."""
+        with self._lock:
+            run = self.runs.get(run_id)
+        if run is None or run.finished:
+            return False
+        run.cancel()
+        return True
+
+    @property
+    def busy(self) -> int:
+        """Runs going now."""
+        with self._lock:
+            return sum(1 for w in self.workers if w.alive and w.run is not None)
+
+    def idle(self) -> bool:
+        with self._lock:
+            return all(w.run is None for w in self.workers)
+
+    # -- workers -------------------------------------------------------------------------
+
+    def _start_worker(self) -> Worker:
+        ctx = self._context
+        jobs_out, jobs_in = ctx.Pipe(duplex=False)  # (receiving end, sending end)
+        results_out, results_in = ctx.Pipe(duplex=False)
+        cancel = ctx.RawValue("q", 0)
+        process = ctx.Process(target=serve, args=(jobs_out, results_in, cancel),
+                              name="backprop-lab-training", daemon=True)
+        process.start()
+        jobs_out.close()
+        results_in.close()
+        worker = Worker(process, jobs_in, results_out, cancel)
+        self.workers.append(worker)
+        threading.Thread(target=self._read, args=(worker,), name="training-reader",
+                         daemon=True).start()
+        return worker
+
+    def _read(self, worker: Worker) -> None:
+        """The worker's messages to their runs; the watchdog of its runs' deadlines.
+
+        This thread is the only one that closes the worker's pipes, when it ends.
+        """
+        conn = worker.results
+        try:
+            while worker.alive:
+                try:
+                    if not conn.poll(0.25):
+                        with self._lock:
+                            run = worker.run
+                        if run is not None and time.monotonic() > run.deadline:
+                            self._kill(worker, run)
+                        elif not worker.process.is_alive():
+                            self._kill(worker, run)
+                        continue
+                    message = conn.recv()
+                except (EOFError, OSError):
+                    with self._lock:
+                        run = worker.run
+                    self._kill(worker, run)
+                    return
+                with self._lock:
+                    run = worker.run
+                    if message[0] in ("done", "error") and run is not None:
+                        self._finish(worker, run)
+                if run is not None:
+                    run.post(message)
+        finally:
+            worker.results.close()
+            worker.jobs.close()
+
+    def _finish(self, worker: Worker, run: Run) -> None:
+        """Under the lock: the run is over, its worker free for the next."""
+        run.finished = True
+        worker.run = None
+        self.runs.pop(run.run_id, None)
+
+    def _kill(self, worker: Worker, run: Run | None) -> None:
+        """End a worker that is stuck or dead; its run, if any, ends with an error."""
+        with self._lock:
+            worker.alive = False
+            if run is not None and worker.run is run:
+                self._finish(worker, run)
+            else:
+                run = None
+        if worker.process.is_alive():
+            worker.process.kill()
+        worker.process.join(timeout=5)
+        if run is not None:
+            run.post(("error", 503, internal_timeout()))
+
+    def shutdown(self, timeout: float = 5.0) -> None:
+        """Stop every run and every worker (the app's lifespan calls this at exit)."""
+        with self._lock:
+            workers = list(self.workers)
+            self.workers = []
+            for w in workers:
+                if w.run is not None:
+                    w.cancel.value = w.run.number
+                w.alive = False
+        for w in workers:
+            try:
+                w.jobs.send(None)
+            except (OSError, ValueError):
+                pass
+        deadline = time.monotonic() + timeout
+        for w in workers:
+            w.process.join(timeout=max(0.0, deadline - time.monotonic()))
+            if w.process.is_alive():
+                w.process.kill()
+                w.process.join(timeout=1)
+
+
+def internal_timeout() -> bytes:
+    """The envelope of a run whose worker had to be killed (503: try again)."""
+    return encode({"error": {"type": "internal", "message": "the training worker stopped "
+                             "answering (it went past its time limit, or it crashed) and was "
+                             "replaced; please report it with the request that caused it",
+                             "line": None, "column": None}})
+
+
+POOL = TrainingPool()

@@ -1,0 +1,115 @@
+"""A training worker: a process of its own that runs one training run at a time.
+
+The server starts a few of these (app/training/pool.py) with multiprocessing's
+"spawn" and keeps them. Each waits for a job on its pipe, trains, and sends
+back messages already encoded as JSON, so the server only forwards bytes:
+
+    ("start", json)            compiled: {"run_id", "data", "passes", "progress_every"}
+    ("progress", json)         {"pass", "loss", "accuracy", "params", "boundary", "history"}
+    ("done", json)             the whole answer of POST /api/train
+    ("error", status, json)    the error envelope, before or while training
+
+Progress is sent only to a client that streams. Cancelling is a shared
+integer: the server writes a job's number there, and the loop, which looks
+at it every CHECK_SECONDS, stops that job and answers what it has. A job is
+stopped at its time limit too. The worker runs at a lower CPU priority than
+the server, so a busy worker leaves the server's requests their CPU.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from multiprocessing.connection import Connection
+from typing import Any
+
+import numpy as np
+
+from app.api.jsonify import deep, dumps
+from app.errors import LabError
+from app.training import limits as bounds
+from app.training.trainer import DataSpec, Training, TrainSpec
+
+NICENESS = 10  # added to the worker's nice value: the server's requests go first
+
+
+def spec_from(job: dict[str, Any]) -> TrainSpec:
+    """A TrainSpec from a job's plain dict (what crosses the pipe)."""
+    data = job.get("dataset") or {}
+    return TrainSpec(
+        source=job["source"],
+        data=DataSpec(name=data.get("name", "moons"), n=data.get("n", 200),
+                      noise=data.get("noise"), seed=data.get("seed", 0)),
+        lr=job.get("lr", 0.01), l2=job.get("l2", 0.0), mode=job.get("mode", "seed004"),
+        init=job.get("init", "seed004"), init_seed=job.get("init_seed", 0),
+        passes=job.get("passes", 20_000), params=job.get("params"),
+        progress_every=job.get("progress_every"))
+
+
+def encode(body: Any) -> bytes:
+    return dumps(deep(body)).encode("utf-8")
+
+
+def envelope(err: LabError) -> bytes:
+    return encode({"error": err.to_json()})
+
+
+def internal() -> bytes:
+    return encode({"error": {"type": "internal", "message": "an internal error while training; "
+                             "please report it with the request that caused it",
+                             "line": None, "column": None}})
+
+
+def run_job(job: dict[str, Any], out: Connection, cancel: Any) -> None:
+    """One run, from compiling the program to the final answer; every outcome is a message."""
+    number, run_id = job["number"], job["run_id"]
+    stream = job.get("stream", False)
+    time_limit = job.get("time_limit", bounds.TIME_LIMIT_SECONDS)
+    started = time.perf_counter()
+    try:
+        training = Training(spec_from(job))
+    except LabError as err:
+        out.send(("error", err.status, envelope(err)))
+        return
+    data = training.data()
+    spec = training.spec
+    out.send(("start", encode({"run_id": run_id, "data": data if stream else None,
+                               "passes": spec.passes, "progress_every": spec.progress_every})))
+
+    def progress(event: dict[str, Any]) -> None:
+        event["run_id"] = run_id
+        out.send(("progress", encode(event)))
+
+    def should_stop() -> bool:
+        return cancel.value == number
+
+    remaining = time_limit - (time.perf_counter() - started)
+    result = training.run(on_progress=progress if stream else None, should_stop=should_stop,
+                          time_limit=max(0.0, remaining))
+    result["run_id"] = run_id
+    out.send(("done", encode(result)))
+
+
+def serve(jobs: Connection, out: Connection, cancel: Any) -> None:
+    """The worker's life: jobs in, messages out, until it is sent None or its pipe closes."""
+    try:
+        os.nice(NICENESS)
+    except OSError:
+        pass
+    np.seterr(all="ignore")
+    while True:
+        try:
+            job = jobs.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        try:
+            run_job(job, out, cancel)
+        except (BrokenPipeError, EOFError, OSError):
+            return  # the server is gone
+        except Exception:  # a bug: say so, and stay alive for the next job
+            try:
+                out.send(("error", 500, internal()))
+            except OSError:
+                return
