@@ -462,3 +462,13 @@ def test_cli_train_error_as_json(capsys, monkeypatch) -> None:
 def test_example_request_is_seed_004() -> None:
     assert SEED_004_RUN["source"] == SEED_004_PROGRAM
     assert SEED_004_RUN["passes"] == 20_000 and SEED_004_RUN["l2"] == 0.01
+
+
+def test_progress_of_a_big_program_leaves_the_parameters_out() -> None:
+    events = []
+    big = TrainSpec("W = 0\nloss = mean(X @ W)", data=DataSpec("moons", 4),
+                    params={"W": [[0.01] * 5_001] * 2}, init="program", passes=3,
+                    progress_every=1)
+    result = Training(big).run(on_progress=events.append)
+    assert [e["params"] for e in events] == [None, None, None]
+    assert result["params"]["W"].shape == (2, 5_001)

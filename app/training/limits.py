@@ -22,3 +22,4 @@ HISTORY_POINTS = 1_000  # the loss history keeps about this many points, first a
 PROGRESS_SECONDS = 0.1  # a progress event this often, unless progress_every says otherwise
 MAX_PROGRESS_EVENTS = 1_000  # progress_every is raised to passes / 1,000 if lower
 BOUNDARY_SIZE = 64  # the decision boundary's grid is 64 × 64 cells
+PROGRESS_MAX_PARAMS = 10_000  # progress events carry the parameters up to this many numbers

@@ -178,6 +178,7 @@ class Training:
         self.scores, self.labels = self._classifier()
         self.n = len(self.X)
         self._scale = float(self.n) if spec.mode == "seed004" else 1.0
+        self._boundary_at = self._boundary_cost = 0.0
 
     # -- set up ------------------------------------------------------------------------
 
@@ -398,12 +399,23 @@ class Training:
         }
 
     def _progress(self, k: int, out: Any, passes: list[int], loss: list[float]) -> dict[str, Any]:
+        """A progress event. Its extras stay cheap next to training: the parameters only
+        when they are at most PROGRESS_MAX_PARAMS numbers, the decision boundary only when
+        the time since the last one is four times what that one took (else null: the page
+        keeps the last)."""
+        size = sum(u.value.size for u in self.updates)
+        boundary = None
+        now = time.perf_counter()
+        if now - self._boundary_at >= 4 * self._boundary_cost:
+            boundary = self.boundary()
+            self._boundary_at = time.perf_counter()
+            self._boundary_cost = self._boundary_at - now
         return {
             "pass": k,
             "loss": float(out) + self.regularisation(),
             "accuracy": self.accuracy(),
-            "params": self.parameters(),
-            "boundary": self.boundary(),
+            "params": self.parameters() if size <= bounds.PROGRESS_MAX_PARAMS else None,
+            "boundary": boundary,
             "history": {"passes": passes, "loss": loss},
         }
 

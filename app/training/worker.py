@@ -30,7 +30,7 @@ from app.errors import LabError
 from app.training import limits as bounds
 from app.training.trainer import DataSpec, Training, TrainSpec
 
-NICENESS = 10  # added to the worker's nice value: the server's requests go first
+NICENESS = 19  # added to the worker's nice value: the server's requests go first
 
 
 def spec_from(job: dict[str, Any]) -> TrainSpec:
