@@ -22,6 +22,14 @@ memory (VmRSS) before, during and after the load. Stops the server at the end.
 
   python -m bench.load                          # 50 clients, 60 s
   python -m bench.load --clients 10 --seconds 5
+  python -m bench.load --train 2                # and 2 training runs going all along
+
+With `--train K`, K more clients keep a training run going for the whole load:
+each sends seed 004's run (POST /api/train, 20,000 passes, JSON) and the next
+when it is answered; at the end a run still going is abandoned (its connection
+closed, which cancels it). The report adds the runs finished and their
+statuses beside the /api/graph figures: training goes to worker processes, so
+the preset p99 should stay where it is without training.
 
 Traffic goes only to 127.0.0.1; every loop is bounded in time and count.
 Goal: zero errors, flat memory, p99 of the preset requests under 100 ms.
@@ -78,6 +86,7 @@ class Tally:
     presets: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: Counter[str] = field(default_factory=Counter)
     examples: dict[str, str] = field(default_factory=dict)  # first error of each kind
+    train: list[tuple[int, float, str]] = field(default_factory=list)  # status, s, outcome
 
     def fail(self, req: Request, what: str) -> None:
         key = f"{req.kind}/{req.name}: {what}"
@@ -398,6 +407,37 @@ async def requests(connection: Connection, mix: list[tuple[float, list[Request]]
         judge(req, status, content, tally)
 
 
+async def training(connection: Connection, deadline: float, tally: Tally) -> None:
+    """Keep one training run going until the deadline; abandon the last one there."""
+    from app.training.example import SEED_004_RUN
+
+    body = json.dumps(SEED_004_RUN).encode()
+    while (remaining := deadline - time.perf_counter()) > 0:
+        start = time.perf_counter()
+        try:
+            status, content = await asyncio.wait_for(connection.post("/api/train", body),
+                                                     timeout=remaining)
+        except TimeoutError:
+            await connection.close()  # the client leaves: the server cancels the run
+            tally.train.append((0, time.perf_counter() - start, "abandoned at the end"))
+            return
+        except TransportError as exc:
+            tally.train.append((0, time.perf_counter() - start, f"transport error {exc}"))
+            await asyncio.sleep(0.1)
+            continue
+        took = time.perf_counter() - start
+        try:
+            answer = json.loads(content)
+        except ValueError:
+            answer = {}
+        if status == 200:
+            outcome = (f"{answer.get('passes_done', 0):,} passes, accuracy "
+                       f"{answer.get('accuracy')}, {answer.get('stopped') or 'complete'}")
+        else:
+            outcome = f"{answer.get('error', {}).get('type')}"
+        tally.train.append((status, took, outcome))
+
+
 async def sample_rss(pid: int, deadline: float, every: float, out: list[tuple[float, int]],
                      t0: float) -> None:
     while time.perf_counter() < deadline:
@@ -407,23 +447,25 @@ async def sample_rss(pid: int, deadline: float, every: float, out: list[tuple[fl
 
 
 async def load(base: str, pid: int, mix: list[tuple[float, list[Request]]], clients: int,
-               seconds: float, think: float, seed: int
+               seconds: float, think: float, seed: int, train: int = 0
                ) -> tuple[Tally, float, list[tuple[float, int]]]:
     tally = Tally()
     rss: list[tuple[float, int]] = []
     max_requests = int(seconds * MAX_REQUESTS_PER_SECOND_PER_CLIENT) + 1
     host, port = base.removeprefix("http://").rsplit(":", 1)
     users = [Connection(host, int(port)) for _ in range(clients)]  # one per user, kept alive
+    trainers = [Connection(host, int(port)) for _ in range(train)]
     try:
         t0 = time.perf_counter()
         deadline = t0 + seconds
         tasks = [requests(user, mix, seed * 1_000 + k, deadline, max_requests, think, tally)
                  for k, user in enumerate(users)]
+        tasks.extend(training(trainer, deadline, tally) for trainer in trainers)
         tasks.append(sample_rss(pid, deadline, max(1.0, seconds / 12), rss, t0))
         await asyncio.gather(*tasks)
         return tally, time.perf_counter() - t0, rss
     finally:
-        for user in users:
+        for user in users + trainers:
             await user.close()
 
 
@@ -467,7 +509,8 @@ def run(proc: subprocess.Popen[bytes], base: str, args: argparse.Namespace) -> O
     rss_start, cpu_start, load_start = rss_kib(proc.pid), cpu_seconds(proc.pid), loadavg()
     client_start = time.process_time()
     tally, elapsed, rss = asyncio.run(
-        load(base, proc.pid, mix, args.clients, args.seconds, args.think, args.seed))
+        load(base, proc.pid, mix, args.clients, args.seconds, args.think, args.seed,
+             args.train))
     return Outcome(mix, tally, elapsed, rss_start, rss_kib(proc.pid), rss,
                    cpu_seconds(proc.pid) - cpu_start, time.process_time() - client_start,
                    (load_start, loadavg()), proc.poll() is None)
@@ -510,6 +553,14 @@ def report(out: Outcome, args: argparse.Namespace, pid: int, port: int) -> None:
           f" {out.client_cpu:.1f} s; machine load average {out.load[0]} before,"
           f" {out.load[1]} after")
     print(f"server still alive at the end: {out.alive}")
+    if args.train:
+        finished = [t for t in tally.train if t[0] == 200]
+        print(f"training alongside: {args.train} runs going all along (seed 004's, 20,000 "
+              f"passes each): {len(finished)} answered 200 in "
+              + (f"{statistics.fmean(t[1] for t in finished):.1f} s on average"
+                 if finished else "—")
+              + "; outcomes: " + ", ".join(f"{n} × {o} ({s or 'none'})" for (s, o), n in
+                                           Counter((t[0], t[2]) for t in tally.train).items()))
     presets = [x * 1e3 for x in tally.latencies.get("preset", [])]
     if presets:
         p99 = percentile(presets, 99)
@@ -528,9 +579,13 @@ def main() -> None:
                         help="server processes: backprop-lab serve --workers (1)")
     parser.add_argument("--quiet", action="store_true",
                         help="run the server without its access log (backprop-lab serve --quiet)")
+    parser.add_argument("--train", type=int, default=0, metavar="K",
+                        help="keep K training runs going during the load (0; at most 2)")
     args = parser.parse_args()
     if args.clients < 1 or not 0 < args.seconds <= 3_600 or not 0 <= args.think <= 60:
         parser.error("--clients must be at least 1, --seconds in (0, 3600], --think in [0, 60]")
+    if not 0 <= args.train <= 2:
+        parser.error("--train is 0, 1 or 2 (the server trains at most 2 networks at once)")
 
     port = free_port()
     with tempfile.TemporaryFile() as log:

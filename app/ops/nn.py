@@ -161,7 +161,7 @@ def class_index(labels: Any, classes: int) -> Array:
 def _gather(x: Array, index: Array) -> Array:
     """x[..., index]: each row's entry at its own index (numpy's take_along_axis)."""
     if x.ndim == 2:  # the common case, without take_along_axis's index building
-        return x[np.arange(len(x)), index]
+        return x.reshape(-1)[index + np.arange(0, x.size, x.shape[1])]
     return np.take_along_axis(x, index[..., None], axis=-1)[..., 0]
 
 
@@ -223,8 +223,9 @@ def _cross_entropy_vjp(g: Any, y: Array, x: Array, labels: Array) -> tuple[Array
     rows = max(index.size, 1)
     g = np.asarray(g, dtype=float)
     d = softmax(x)
-    if d.ndim == 2:  # softmax − one-hot, subtracting 1 where the one is
-        d[np.arange(len(d)), index] -= 1.0
+    if d.ndim == 2:  # softmax − one-hot, subtracting 1 where the one is (d is new, so
+        # its flat view is d itself)
+        d.reshape(-1)[index + np.arange(0, d.size, d.shape[1])] -= 1.0
     else:
         d = d - _one_hot(index, x.shape[-1])
     return d * (g / rows), np.zeros(np.shape(labels))
