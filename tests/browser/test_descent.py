@@ -12,8 +12,8 @@ def test_mazurs_update_step_by_step_and_the_loss_falling(page: Page, shot) -> No
     page.get_by_role("combobox", name="Examples").select_option("mazur-network")
     expect(page.locator("#circuit .node.input")).to_have_count(14)
     page.get_by_label("Update: one step of gradient descent").check()
-    page.get_by_label("learning rate").fill("0.5")
-    page.get_by_label("learning rate").dispatch_event("change")
+    page.locator(".descent-bar").get_by_label("learning rate").fill("0.5")
+    page.locator(".descent-bar").get_by_label("learning rate").dispatch_event("change")
     # 10 parameters (w1…w8, b1, b2) after the backward pass; the data is kept
     expect(page.locator("#param-summary")).to_have_text("Parameters it moves: 10 of 14 inputs")
     forward = page.get_by_role("button", name="Step forward")
