@@ -4,7 +4,7 @@ The run: 200 moons points (noise 0.2, seed 0), a 2-3-2 tanh network with softmax
 cross-entropy, L2 0.01, learning rate 0.01, 20,000 passes, the seed's
 initialisation.
 
-(a) the hand-written numpy loop exactly as seed 004 writes it (its
+(a) the hand-written numpy loop as seed 004 writes it, line for line (its
     `build_model(3, print_loss=True)`: the loss computed every 1,000 passes);
 (b) Backprop Lab's trainer (`app/training`): the program compiled to a tape over
     the op registry, the loss recorded every 20 passes, the final accuracy and
@@ -40,10 +40,9 @@ PASSES = 20_000
 
 
 def seed_004(X: np.ndarray, y: np.ndarray, num_passes: int = PASSES) -> dict[str, np.ndarray]:
-    """Seed 004's `build_model(3, print_loss=True)`, line for line (Python 3's range)."""
+    """Seed 004's `build_model(3, print_loss=True)`: its loop, and its loss every 1,000
+    passes (computed as it prints it, not printed)."""
     num_examples = len(X)
-    nn_input_dim, nn_hdim, nn_output_dim = 2, 3, 2
-    epsilon = 0.01
     reg_lambda = 0.01
 
     def calculate_loss(model: dict[str, np.ndarray]) -> float:
@@ -58,48 +57,28 @@ def seed_004(X: np.ndarray, y: np.ndarray, num_passes: int = PASSES) -> dict[str
         data_loss += reg_lambda / 2 * (np.sum(np.square(W1)) + np.sum(np.square(W2)))
         return 1. / num_examples * data_loss
 
+    loop = seed_004_slices(X, y)
+    model = next(loop)
+    for i in range(0, num_passes, 1000):
+        model = loop.send(min(1000, num_passes - i))
+        calculate_loss(model)  # the seed prints it
+    return model
+
+
+def seed_004_slices(X: np.ndarray, y: np.ndarray):
+    """The seed's initialisation and loop body, line for line, as a generator: `send(n)`
+    runs n more passes and answers the model."""
+    num_examples = len(X)
+    nn_input_dim, nn_hdim, nn_output_dim = 2, 3, 2
+    epsilon = 0.01
+    reg_lambda = 0.01
     np.random.seed(0)
     W1 = np.random.randn(nn_input_dim, nn_hdim) / np.sqrt(nn_input_dim)
     b1 = np.zeros((1, nn_hdim))
     W2 = np.random.randn(nn_hdim, nn_output_dim) / np.sqrt(nn_hdim)
     b2 = np.zeros((1, nn_output_dim))
-    model: dict[str, np.ndarray] = {}
-    for i in range(0, num_passes):
-        z1 = X.dot(W1) + b1
-        a1 = np.tanh(z1)
-        z2 = a1.dot(W2) + b2
-        exp_scores = np.exp(z2)
-        probs = exp_scores / np.sum(exp_scores, axis=1, keepdims=True)
-        delta3 = probs
-        delta3[range(num_examples), y] -= 1
-        dW2 = (a1.T).dot(delta3)
-        db2 = np.sum(delta3, axis=0, keepdims=True)
-        delta2 = delta3.dot(W2.T) * (1 - np.power(a1, 2))
-        dW1 = np.dot(X.T, delta2)
-        db1 = np.sum(delta2, axis=0)
-        dW2 += reg_lambda * W2
-        dW1 += reg_lambda * W1
-        W1 += -epsilon * dW1
-        b1 += -epsilon * db1
-        W2 += -epsilon * dW2
-        b2 += -epsilon * db2
-        model = {'W1': W1, 'b1': b1, 'W2': W2, 'b2': b2}
-        if i % 1000 == 0:
-            calculate_loss(model)  # the seed prints it
-    return model
-
-
-def seed_004_slices(X: np.ndarray, y: np.ndarray):
-    """The seed's loop body as a generator: `send(n)` runs n more passes of it."""
-    num_examples = len(X)
-    epsilon, reg_lambda = 0.01, 0.01
-    np.random.seed(0)
-    W1 = np.random.randn(2, 3) / np.sqrt(2)
-    b1 = np.zeros((1, 3))
-    W2 = np.random.randn(3, 2) / np.sqrt(3)
-    b2 = np.zeros((1, 2))
     while True:
-        n = yield
+        n = yield {'W1': W1, 'b1': b1, 'W2': W2, 'b2': b2}
         for _ in range(n):
             z1 = X.dot(W1) + b1
             a1 = np.tanh(z1)

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.errors import replay_body
+
 CACHED_PATHS = frozenset({"/api/graph"})
 
 
@@ -111,11 +113,10 @@ class ResponseCache:
             self.seen[key] = None
             if len(self.seen) > self.max_seen:
                 self.seen.popitem(last=False)
-            await self.app(scope, self._replay(body, receive), send)
+            await self.app(scope, replay_body(body, receive), send)
             return
         del self.seen[key]
 
-        replay = self._replay(body, receive)
         start: Message | None = None
         parts: list[bytes] = []
         size = 0
@@ -138,17 +139,4 @@ class ResponseCache:
                     self.lru.put(key, Answer(start["status"], headers, b"".join(parts)))
             await send(message)
 
-        await self.app(scope, replay, record)
-
-    @staticmethod
-    def _replay(body: bytes, receive: Receive) -> Receive:
-        """A receive that hands the app the body already read, then the client's own."""
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-        return replay
+        await self.app(scope, replay_body(body, receive), record)

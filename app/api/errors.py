@@ -64,6 +64,20 @@ def install(app: FastAPI) -> None:
                               "program that caused it")
 
 
+def replay_body(body: bytes, receive: Receive) -> Receive:
+    """A receive that hands the app a body already read whole, then the client's own
+    messages (a disconnect)."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+    return replay
+
+
 class BodyLimit:
     """Refuse a request body over the cap with 413 before anything parses it."""
 
@@ -93,17 +107,7 @@ class BodyLimit:
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
-        body = b"".join(chunks)
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replay_body(b"".join(chunks), receive), send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = error_response(413, "too_large", f"the request body is over the limit of "

@@ -151,17 +151,23 @@ def cmd_eval(args: argparse.Namespace) -> int:
     try:
         body = graph_response(source, values, seed, options=options)
     except LabError as err:
-        if args.json:
-            print(dumps({"error": err.to_json()}))
-        else:
-            print(f"error ({err.type}): {err.message}", file=sys.stderr)
-        return 2
+        return report(err, args.json)
     if args.json:
         print(dumps(body))
         return 0
     extra = teaching_text(body)
     print(table(body) + (f"\n\n{extra}" if extra else ""))
     return 0
+
+
+def report(err: LabError, as_json: bool) -> int:
+    """A user's mistake: the API's error envelope on stdout with --json, else one line on
+    stderr; the exit status 2."""
+    if as_json:
+        print(dumps({"error": err.to_json()}))
+    else:
+        print(f"error ({err.type}): {err.message}", file=sys.stderr)
+    return 2
 
 
 def parse_sizes(text: str) -> list[int]:
@@ -202,11 +208,7 @@ def cmd_network(args: argparse.Namespace) -> int:
     try:
         net = network(**spec)
     except LabError as err:
-        if args.json:
-            print(dumps({"error": err.to_json()}))
-        else:
-            print(f"error ({err.type}): {err.message}", file=sys.stderr)
-        return 2
+        return report(err, args.json)
     if args.json:
         print(dumps(net.to_json()))
         return 0
@@ -270,11 +272,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     try:
         training = Training(spec)
     except LabError as err:
-        if args.json:
-            print(dumps({"error": err.to_json()}))
-        else:
-            print(f"error ({err.type}): {err.message}", file=sys.stderr)
-        return 2
+        return report(err, args.json)
     start = time.perf_counter()
     shown = [start]
 

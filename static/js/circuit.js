@@ -7,8 +7,8 @@
 import { full, label, shapeText } from "./format.js";
 import { drawTensor } from "./tensorview.js";
 import { edgeKey } from "./timeline.js";
+import { el } from "./svg.js";
 
-const SVG = "http://www.w3.org/2000/svg";
 const R = 22;
 const STUB = 70;
 const MIN_READABLE = 0.7; // the smallest scale at which labels can still be read
@@ -17,13 +17,6 @@ const MIN_READABLE = 0.7; // the smallest scale at which labels can still be rea
 // source's only one (so wires converging on one gate do).
 const LABEL_FAN_OUT = 0.64;
 const LABEL_SINGLE = 0.4;
-
-function el(name, attrs = {}, parent = null) {
-  const node = document.createElementNS(SVG, name);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  if (parent) parent.appendChild(node);
-  return node;
-}
 
 function setText(node, text) {
   if (node.textContent !== text) node.textContent = text;

@@ -4,15 +4,7 @@
 // numbers change.
 
 import { num } from "./format.js";
-
-const SVG = "http://www.w3.org/2000/svg";
-
-function el(name, attrs, parent) {
-  const node = document.createElementNS(SVG, name);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  if (parent) parent.appendChild(node);
-  return node;
-}
+import { el } from "./svg.js";
 
 function finite(x) {
   return typeof x === "number" && Number.isFinite(x);

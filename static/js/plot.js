@@ -1,17 +1,11 @@
 // The nudge plot: the output against one input, with the tangent at the current value.
 // Its slope is the gradient: how much a small nudge here moves the result there.
 
-const SVG = "http://www.w3.org/2000/svg";
+import { el } from "./svg.js";
+
 const W = 520;
 const H = 260;
 const PAD = { left: 56, right: 16, top: 14, bottom: 34 };
-
-function el(name, attrs, parent) {
-  const node = document.createElementNS(SVG, name);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  parent.appendChild(node);
-  return node;
-}
 
 function finite(v) {
   return typeof v === "number" && Number.isFinite(v);

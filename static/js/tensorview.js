@@ -5,15 +5,7 @@
 // (`layout.nodes[id].view`, app/layout/views.py), and left room for it.
 
 import { full, num } from "./format.js";
-
-const SVG = "http://www.w3.org/2000/svg";
-
-function el(name, attrs, parent) {
-  const node = document.createElementNS(SVG, name);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  if (parent) parent.appendChild(node);
-  return node;
-}
+import { el } from "./svg.js";
 
 // A tensor as the matrix it is drawn as: a vector one row, leading axes flattened.
 export function matrixOf(value) {
