@@ -121,8 +121,8 @@ def _run_chunk(ev: Evaluation, names: list[str], ids: dict[str, int],
     for k in involved:
         node = ids[names[k]]
         value = ev.value(node)
-        stack = np.broadcast_to(value, (n_rows, *value.shape)).copy()
-        flat = stack.reshape(n_rows, -1)
+        stack = np.array(np.broadcast_to(value, (n_rows, *value.shape)), order="C")
+        flat = stack.reshape(n_rows, -1)  # a view of stack (C order), so writes land in it
         for j, (kk, idx) in enumerate(chunk):
             if kk != k:
                 continue

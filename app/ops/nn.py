@@ -222,10 +222,11 @@ def _cross_entropy_vjp(g: Any, y: Array, x: Array, labels: Array) -> tuple[Array
     index = class_index(labels, x.shape[-1])
     rows = max(index.size, 1)
     g = np.asarray(g, dtype=float)
-    d = softmax(x)
-    if d.ndim == 2:  # softmax − one-hot, subtracting 1 where the one is (d is new, so
-        # its flat view is d itself)
-        d.reshape(-1)[index + np.arange(0, d.size, d.shape[1])] -= 1.0
+    d = softmax(x)  # a new array, but in x's memory order: transposed logits give a
+    # Fortran-ordered d, whose reshape(-1) is a copy, so the one-hot is subtracted by
+    # indexing d itself, never through a flat view
+    if d.ndim == 2:
+        d[np.arange(d.shape[0]), index] -= 1.0
     else:
         d = d - _one_hot(index, x.shape[-1])
     return d * (g / rows), np.zeros(np.shape(labels))
