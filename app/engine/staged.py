@@ -35,10 +35,23 @@ becomes `dx_1`). `grads` maps each input to its gradient's variable.
 
 Limits: at most `MAX_CODE_NODES` (5,000) nodes and `MAX_CODE_NUMBERS`
 (10,000) numbers written out as literals; past them, a 400 `too_large`.
+
+The program is code a learner copies and runs, so nothing a user typed may
+change what it does. It is built from tokens: names (Python identifiers,
+checked), numbers written by `number`, and the registry's templates; the
+only user text in it is in comments (a folded constant's expression, rebuilt
+from its tokens, so a comment of the user's never travels), and every
+comment passes through `inert`, which cannot end a line. Python ends a line
+at CR as well as LF, so a lone CR in a copied comment once made the rest of
+it a statement. Before it is returned, `check_program` parses the program
+and refuses anything but the imports, the helper, and assignments of
+arithmetic to the program's own variables.
 """
 
 from __future__ import annotations
 
+import ast
+import builtins
 import keyword
 import math
 import unicodedata
@@ -49,15 +62,17 @@ from typing import Any
 import numpy as np
 
 from app.engine.run import Evaluation
-from app.errors import LabError, span_text
+from app.errors import LabError, Span
+from app.lang.tokens import tokenize
 from app.ops import REGISTRY
 from app.ops.registry import Site
 
 MAX_CODE_NODES = 5_000
 MAX_CODE_NUMBERS = 10_000
 MATH_RANGE = 700.0
-RESERVED = frozenset({"math", "np", "numpy", "unbroadcast", "abs", "max", "min",
-                      *keyword.kwlist})
+# Names the program must not take for a variable: its modules and helper, Python's keywords
+# and builtins (the helper calls len and enumerate; a variable `len` would break it).
+RESERVED = frozenset({"math", "np", "numpy", "unbroadcast", *keyword.kwlist, *dir(builtins)})
 
 UNBROADCAST = '''
 def unbroadcast(g, shape):
@@ -173,54 +188,78 @@ class _Writer:
                     [self.literal(i) for i in node.inputs], self.number)
 
     # -- the program -----------------------------------------------------------
-    def emit(self, text: str, node: int | None = None, phase: str | None = None) -> None:
-        self.lines.append(text)
+    def emit(self, code: str, node: int | None = None, phase: str | None = None,
+             comment: str | None = None) -> None:
+        """One line: code built from names, numbers and templates, and a comment made inert."""
+        if comment is not None:
+            code = f"{code}  # {inert(comment)}" if code else f"# {inert(comment)}"
+        self.lines.append(code)
         self.tags.append(None if node is None else {"node": f"n{node}", "phase": phase})
+
+    def expression(self, span: Span | None) -> str:
+        """The source of a span rebuilt from its tokens: comments and line breaks dropped."""
+        if span is None:
+            return ""
+        if not hasattr(self, "_tokens"):
+            self._tokens = [t for t in tokenize(self.graph.source) if t.kind in TEXT_TOKENS]
+        start, end = (span.line, span.column), (span.end_line, span.end_column)
+        parts: list[str] = []
+        last: Span | None = None
+        for t in self._tokens:
+            at = (t.span.line, t.span.column)
+            if at < start or (t.span.end_line, t.span.end_column) > end:
+                continue
+            touching = last is not None and last.line == t.span.line and \
+                last.end_column == t.span.column
+            parts.append(t.text if last is None or touching else " " + t.text)
+            last = t.span
+        return "".join(parts)
 
     def write(self) -> Staged:
         self.assign_names()
-        ev, nodes, graph = self.ev, self.nodes, self.graph
+        ev, nodes = self.ev, self.nodes
         self.lines: list[str] = []
         self.tags: list[dict[str, str] | None] = []
         self.emit("import math" if self.lib == "math" else "import numpy as np")
         self.emit("")
         helper = len(self.lines)
-        self.emit("# inputs")
+        self.emit("", comment="inputs")
         for node in nodes:
             if node.op == "input":
-                note = f"  # the input {node.name}" if self.var[node.id] != node.name else ""
+                note = f"the input {node.name}" if self.var[node.id] != node.name else None
                 value = self.value(ev.values[node.id], True)
-                self.emit(f"{self.var[node.id]} = {value}{note}", node.id, "forward")
+                self.emit(f"{self.var[node.id]} = {value}", node.id, "forward", note)
         self.emit("")
-        self.emit("# forward pass")
+        self.emit("", comment="forward pass")
         forward: dict[int, str] = {}
         for node in nodes:
             o = node.id
             if not node.inputs or self.var[o] is None:
                 continue
             if self.folded[o]:
-                text = span_text(graph.source, node.span)
                 stmt = f"{self.var[o]} = {self.value(ev.values[o], True)}"
-                self.emit(f"{stmt}  # {text}: constants only, so no gradient", o, "forward")
+                self.emit(stmt, o, "forward",
+                          f"{self.expression(node.span)}: constants only, so no gradient")
                 continue
             code = REGISTRY[node.op].code
             template = code.math if self.lib == "math" else code.numpy
             stmt = f"{self.var[o]} = {self.site(o).fill(template)}"
             forward[o] = stmt
-            where = f"  # line {node.span.line}" if node.span else ""
-            self.emit(stmt + where, o, "forward")
+            self.emit(stmt, o, "forward", f"line {node.span.line}" if node.span else None)
         self.emit("")
-        self.emit("# backward pass")
+        self.emit("", comment="backward pass")
         self.backward(forward)
-        self.emit("# done!")
+        self.emit("", comment="done!")
         if any("unbroadcast(" in line for line in self.lines):
             block = ["", *UNBROADCAST.strip("\n").splitlines(), "", ""]
             self.lines[helper:helper] = block
             self.tags[helper:helper] = [None] * len(block)
         names = {node.name: self.var[node.id] for node in nodes if node.op == "input"}
         grads = {node.name: self.dvar[node.id] for node in nodes if node.op == "input"}
-        return Staged("\n".join(self.lines) + "\n", "math" if self.lib == "math" else "numpy",
-                      grads, names, self.tags)
+        python = "\n".join(self.lines) + "\n"
+        declared = {v for v in self.var if v} | {d for d in self.dvar if d}
+        check_program(python, declared)
+        return Staged(python, "math" if self.lib == "math" else "numpy", grads, names, self.tags)
 
     def backward(self, forward: dict[int, str]) -> None:
         ev, nodes, plan = self.ev, self.nodes, self.plan
@@ -234,8 +273,8 @@ class _Writer:
         assigned = [False] * len(nodes)
         if live[out]:
             seed = np.asarray(ev.grads[out], dtype=float)
-            self.emit(f"{self.dvar[out]} = {self.seed(seed)}  # the seed: "
-                      f"∂{self.var[out]}/∂{self.var[out]}", out, "backward")
+            self.emit(f"{self.dvar[out]} = {self.seed(seed)}", out, "backward",
+                      f"the seed: ∂{self.var[out]}/∂{self.var[out]}")
             assigned[out] = True
         for node in reversed(nodes):
             o = node.id
@@ -243,7 +282,7 @@ class _Writer:
                 continue
             op = REGISTRY[node.op]
             site = self.site(o)
-            self.emit(f"# backprop {forward[o]}", o, "backward")
+            self.emit("", o, "backward", f"backprop {forward[o]}")
             for j, i in enumerate(node.inputs):
                 if not live[i]:
                     continue
@@ -258,13 +297,13 @@ class _Writer:
                 if assigned[i]:
                     comment += f"; += : {self.var[i]} is used {uses[i]} times"
                 sign = "+=" if assigned[i] else "="
-                self.emit(f"{self.dvar[i]} {sign} {expr}  # {comment}", o, "backward")
+                self.emit(f"{self.dvar[i]} {sign} {expr}", o, "backward", comment)
                 assigned[i] = True
         for node in nodes:
             if node.op == "input" and not assigned[node.id]:
                 zero = self.seed(np.zeros(ev.shapes[node.id]))
-                self.emit(f"{self.dvar[node.id]} = {zero}  # the output does not depend on "
-                          f"{self.var[node.id]}", node.id, "backward")
+                self.emit(f"{self.dvar[node.id]} = {zero}", node.id, "backward",
+                          f"the output does not depend on {self.var[node.id]}")
 
     def seed(self, arr: np.ndarray) -> str:
         if arr.shape == ():
@@ -308,6 +347,94 @@ def _identifier(name: str) -> str | None:
     if name.isidentifier() and unicodedata.normalize("NFKC", name) == name:
         return name
     return None
+
+
+TEXT_TOKENS = ("num", "name", "op")
+
+
+def inert(text: str) -> str:
+    """Text that is safe in a `#` comment: it cannot end the line, or the program.
+
+    Every character that Python, an editor or a terminal may take as the end of a
+    line or as a control (CR, LF, VT, FF, NEL, U+2028/2029, NUL and every other
+    control or format character, bidi overrides included) is written as a visible
+    escape such as `\\r` or `\\u202e`.
+    """
+    out = []
+    for ch in text:
+        if unicodedata.category(ch) in UNSAFE_CATEGORIES:
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else
+                       f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+# Control, format, line and paragraph separators, surrogates, private use, unassigned.
+UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
+
+# What the staged program may call and read: the templates' vocabulary, nothing else.
+ATTRIBUTES = frozenset({
+    "T", "abs", "arange", "argmax", "array", "asarray", "astype", "copy", "cos", "exp",
+    "expand_dims", "float64", "inf", "kron", "log", "max", "maximum", "mean", "minimum",
+    "nan", "ones", "ones_like", "outer", "reshape", "shape", "sign", "sin", "size", "sqrt",
+    "sum", "swapaxes", "take_along_axis", "tanh", "transpose", "where", "zeros"})
+FUNCTIONS = frozenset({"abs", "max", "min", "unbroadcast"})
+KEYWORDS = frozenset({"axis", "keepdims"})
+NODES = (ast.Expression, ast.Name, ast.Load, ast.BinOp, ast.UnaryOp, ast.Call, ast.Attribute,
+         ast.keyword, ast.List, ast.Tuple, ast.Subscript, ast.Slice, ast.Compare, ast.IfExp,
+         ast.Constant, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.MatMult, ast.USub,
+         ast.UAdd, ast.Eq, ast.Gt, ast.Lt, ast.GtE, ast.LtE)
+HELPER = ast.dump(ast.parse(UNBROADCAST))
+
+
+def check_program(python: str, declared: set[str]) -> None:
+    """Refuse a staged program that does anything but compute its own variables.
+
+    Allowed: `import math` or `import numpy as np`, the `unbroadcast` helper exactly
+    as written above, and `name = expression` / `name += expression` where the name
+    is one of `declared` and the expression is arithmetic over names, numbers and
+    the templates' functions. Anything else is a bug in the writer: RuntimeError.
+    """
+    tree = ast.parse(python)
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Import):
+            if [(a.name, a.asname) for a in stmt.names] not in ([("math", None)],
+                                                                 [("numpy", "np")]):
+                raise RuntimeError(f"staged code imports {ast.unparse(stmt)}")
+            continue
+        if isinstance(stmt, ast.FunctionDef):
+            if ast.dump(ast.Module([stmt], [])) != HELPER:
+                raise RuntimeError("staged code defines a function of its own")
+            continue
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target, value = stmt.targets[0], stmt.value
+        elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.op, ast.Add):
+            target, value = stmt.target, stmt.value
+        else:
+            raise RuntimeError(f"staged code has a statement of its own: {ast.unparse(stmt)}")
+        if not (isinstance(target, ast.Name) and target.id in declared):
+            raise RuntimeError(f"staged code assigns {ast.unparse(target)}")
+        _check_expression(value)
+
+
+def _check_expression(expr: ast.expr) -> None:
+    for node in ast.walk(expr):
+        if not isinstance(node, NODES):
+            raise RuntimeError(f"staged code holds a {type(node).__name__}")
+        if isinstance(node, ast.Constant) and not (
+                node.value is None or node.value is Ellipsis
+                or type(node.value) in (int, float, bool)):
+            raise RuntimeError("staged code holds a constant that is not a number")
+        if isinstance(node, ast.Attribute) and node.attr not in ATTRIBUTES:
+            raise RuntimeError(f"staged code reads .{node.attr}")
+        if isinstance(node, ast.keyword) and node.arg not in KEYWORDS:
+            raise RuntimeError(f"staged code passes {node.arg}=")
+        if isinstance(node, ast.Call) and not (
+                isinstance(node.func, ast.Attribute)
+                or (isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS)):
+            raise RuntimeError(f"staged code calls {ast.unparse(node.func)}")
 
 
 def staged(ev: Evaluation) -> Staged:
