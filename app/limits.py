@@ -1,6 +1,9 @@
 """The documented limits that keep one request cheap to refuse.
 
 Every limit answers 400 `too_large` when crossed (the body cap answers 413).
+A 5 KB program can ask for a huge answer (nineteen 316×316 products, each with its
+value and gradient), so besides what a request may contain, `max_response_numbers`
+bounds what its answer may contain.
 Tests and the benchmark pass their own `Limits` where they need bigger graphs.
 """
 
@@ -17,6 +20,10 @@ class Limits:
     max_tensor_elements: int = 100_000
     max_total_elements: int = 2_000_000
     max_body_bytes: int = 1_000_000
+    # The numbers an answer may hold (each node's value and gradient, the backward steps'
+    # numbers), counted from the shapes before anything is computed: it bounds what is
+    # written, the memory a request takes and the time it takes to write it.
+    max_response_numbers: int = 1_000_000
 
     def __post_init__(self) -> None:
         # The parser recurses a few frames per nesting level; stay far from Python's limit.

@@ -245,7 +245,8 @@ def free_numbers(client: httpx.Client, body: dict[str, Any],
     return out
 
 
-def build_mix(client: httpx.Client, rng: random.Random) -> list[tuple[float, list[Request]]]:
+def build_mix(client: httpx.Client, rng: random.Random, amplify: float = 0.0
+              ) -> list[tuple[float, list[Request]]]:
     """(weight, requests) groups; each request of a group is equally likely."""
     examples = client.get("/api/examples").json()["examples"]
     presets, edits, teach = [], [], []
@@ -285,7 +286,32 @@ def build_mix(client: httpx.Client, rng: random.Random) -> list[tuple[float, lis
         Request("error", "422-check-type", {"source": "f = 1", "check": "yes"}, 422, "request"),
         Request("error", "422-not-json", b'{"source": "f = 1"', 422, "request"),
     ]
-    return [(0.60, presets), (0.15, edits), (0.15, teach), (0.10, errors)]
+    mix = [(0.60, presets), (0.15, edits), (0.15, teach), (0.10, errors)]
+    if amplify:
+        mix.append((amplify, amplifiers()))
+    return mix
+
+
+# Issue 19's programs: a few KB that once asked for answers of hundreds of megabytes, now
+# refused before any work; and the largest answer still allowed (three 316×316 tensors,
+# about 950,000 numbers, ~5 MB of JSON), with new numbers every time so never cached.
+def amplifiers() -> list[Request]:
+    a = [round(0.001 * k, 3) for k in range(316)]
+    head = "W = reshape(a, 316, 1) * reshape(a, 1, 316)\n"
+    chain = head + "A1 = W * W\n" + "".join(f"A{k} = A{k - 1} * W\n" for k in range(2, 19))
+    products = head + "M1 = W @ W\n" + "".join(f"M{k} = M{k - 1} @ W\n" for k in range(2, 9))
+    sigmoids = "x = reshape(a, 1, -1) * reshape(a, -1, 1)\nf = sum(" + "sigmoid(" * 15 + "x" \
+        + ")" * 15 + ")"
+    largest = head + "A1 = W * W\nf = sum(A1)"
+
+    def fresh_largest(rng: random.Random) -> dict[str, Any]:
+        return {"source": largest, "values": {"a": [round(rng.uniform(-1, 1), 3)
+                                                    for _ in range(316)]}}
+    refused = [(chain + "f = sum(A18)", "eighteen products"), (products + "f = sum(M8)",
+               "8 matrix products"), (sigmoids, "15 nested sigmoids")]
+    return [Request("amplify", name, {"source": src, "values": {"a": a}}, 400, "too_large")
+            for src, name in refused] + [
+        Request("amplify", "largest allowed answer", None, fresh=fresh_largest)]
 
 
 def pick(mix: list[tuple[float, list[Request]]], rng: random.Random) -> Request:
@@ -505,7 +531,7 @@ class Outcome:
 def run(proc: subprocess.Popen[bytes], base: str, args: argparse.Namespace) -> Outcome:
     wait_ready(proc, base)
     with httpx.Client(base_url=base, timeout=30.0) as client:
-        mix = build_mix(client, random.Random(args.seed))
+        mix = build_mix(client, random.Random(args.seed), args.amplify)
     rss_start, cpu_start, load_start = rss_kib(proc.pid), cpu_seconds(proc.pid), loadavg()
     client_start = time.process_time()
     tally, elapsed, rss = asyncio.run(
@@ -521,7 +547,7 @@ def report(out: Outcome, args: argparse.Namespace, pid: int, port: int) -> None:
     everything = [x for xs in tally.latencies.values() for x in xs]
     transport = sum(n for k, n in tally.errors.items() if "transport error" in k)
     total = len(everything) + transport
-    kinds = ("preset", "edit", "teach", "error")
+    kinds = ("preset", "edit", "teach", "error") + (("amplify",) if args.amplify else ())
     sizes = {kind: len(group) for (_, group), kind in zip(out.mix, kinds, strict=True)}
     think = f", {args.think * 1e3:.0f} ms think time" if args.think else ", no think time"
     print(f"Backprop Lab under load: {args.clients} clients{think}, {elapsed:.1f} s on"
@@ -581,7 +607,12 @@ def main() -> None:
                         help="run the server without its access log (backprop-lab serve --quiet)")
     parser.add_argument("--train", type=int, default=0, metavar="K",
                         help="keep K training runs going during the load (0; at most 2)")
+    parser.add_argument("--amplify", type=float, default=0.0, metavar="SHARE",
+                        help="add this share of issue 19's answer-amplifying programs and of "
+                        "the largest allowed answer (0; e.g. 0.02)")
     args = parser.parse_args()
+    if not 0 <= args.amplify <= 0.5:
+        parser.error("--amplify is a share between 0 and 0.5")
     if args.clients < 1 or not 0 < args.seconds <= 3_600 or not 0 <= args.think <= 60:
         parser.error("--clients must be at least 1, --seconds in (0, 3600], --think in [0, 60]")
     if not 0 <= args.train <= 2:

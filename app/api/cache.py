@@ -11,7 +11,8 @@ recently used first out; an answer bigger than `max_entry` is never kept, so
 one huge circuit cannot push out a class's presets. An answer is kept only
 the second time its body is seen (the first time only the body's hash is
 remembered, in a bounded set), so a stream of one-off edits neither fills the
-memory nor pushes the presets out. 5xx answers are never kept. Nothing else
+memory nor pushes the presets out. Only answers that depend on the body alone
+(200, 400, 413, 422) are kept. Nothing else
 about a request (headers, client) changes an answer, so nothing else is in
 the key.
 """
@@ -27,6 +28,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.api.errors import replay_body
 
 CACHED_PATHS = frozenset({"/api/graph"})
+# Answers that are a function of the body alone: not a 5xx, not a 499 (a client gone).
+KEPT_STATUSES = frozenset({200, 400, 413, 422})
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +129,7 @@ class ResponseCache:
             nonlocal start, size, keep
             if message["type"] == "http.response.start":
                 start = message
-                keep = message["status"] < 500
+                keep = message["status"] in KEPT_STATUSES
             elif message["type"] == "http.response.body" and keep:
                 size += len(message.get("body", b""))
                 if size > self.max_entry:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from functools import partial
+from typing import Annotated, Any, TypeVar
 
+import anyio
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from app.api import stream
 from app.api.errors import StrictJSONResponse, error_response
-from app.api.jsonify import deep
+from app.api.jsonify import deep, encode
 from app.api.schemas import (
     DatasetName,
     DatasetResponse,
@@ -23,7 +26,8 @@ from app.api.schemas import (
     TrainResponse,
     TrainStatus,
 )
-from app.api.service import Options, Sweep, graph_response
+from app.api.service import LargeAnswer, Options, Sweep, graph_response
+from app.engine.run import Cancel, Cancelled
 from app.examples import EXAMPLES
 from app.networks import network
 from app.ops import REGISTRY
@@ -31,7 +35,46 @@ from app.training import datasets
 from app.training import limits as train_limits
 from app.training.pool import POOL, Busy
 
+T = TypeVar("T")
 router = APIRouter()
+
+CLIENT_GONE = 499  # nginx's status for a client that closed the connection: nobody reads it
+
+
+_LARGE: anyio.CapacityLimiter | None = None
+
+
+def large_answers() -> anyio.CapacityLimiter:
+    """The one thread that computes large answers (made on first use, in the event loop)."""
+    global _LARGE
+    if _LARGE is None:
+        _LARGE = anyio.CapacityLimiter(1)
+    return _LARGE
+
+
+async def unless_gone(request: Request, work: Callable[[], T], cancel: Cancel,
+                      limiter: anyio.CapacityLimiter | None = None) -> T:
+    """`work()` in a worker thread, while watching the connection: a client that goes away
+    raises `cancel`, which the work looks at between gates, and Cancelled is raised here."""
+    async def watch() -> None:
+        while True:
+            message = await request.receive()
+            if message["type"] == "http.disconnect":
+                cancel.set()
+                return
+
+    failed: Exception | None = None
+    async with anyio.create_task_group() as group:
+        group.start_soon(watch)
+        try:
+            result = await anyio.to_thread.run_sync(work, limiter=limiter)
+        except Exception as err:  # raised after the group, not wrapped in an ExceptionGroup
+            failed = err
+        finally:
+            group.cancel_scope.cancel()
+    if failed is not None:
+        raise failed
+    return result
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "the program or its values have a problem "
@@ -44,14 +87,27 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 @router.post("/api/graph", response_class=StrictJSONResponse,
              responses={200: {"model": GraphResponse}, **ERRORS},
              summary="Evaluate a program: every node's value and gradient, and the step trace")
-def post_graph(request: GraphRequest) -> StrictJSONResponse:
-    plot = request.sweep
+async def post_graph(body: GraphRequest, request: Request) -> Response:
+    """Computed and written in a worker thread; a client that goes away stops the work."""
+    plot = body.sweep
     options = Options(
-        expand=request.expand, check=request.check, code=request.code,
+        expand=body.expand, check=body.check, code=body.code,
         sweep=None if plot is None else Sweep(plot.input, plot.from_, plot.to, plot.points),
-        lr=request.lr, params=request.params)
-    body = graph_response(request.source, request.values, request.seed, options=options)
-    return StrictJSONResponse(body)
+        lr=body.lr, params=body.params, full_trace=body.full_trace)
+    cancel = Cancel()
+
+    def work(large: bool) -> bytes:
+        cancel.check()  # the client left while this waited for a thread
+        return encode(graph_response(body.source, body.values, body.seed, options=options,
+                                     cancel=cancel, large=large))
+    try:
+        try:
+            content = await unless_gone(request, partial(work, False), cancel)
+        except LargeAnswer:  # again, in the one thread for large answers
+            content = await unless_gone(request, partial(work, True), cancel, large_answers())
+    except Cancelled:
+        return Response(status_code=CLIENT_GONE)
+    return Response(content, media_type="application/json")
 
 
 @router.post("/api/network", response_class=StrictJSONResponse,

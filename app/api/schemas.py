@@ -69,6 +69,12 @@ class GraphRequest(BaseModel):
         default=None, max_length=10_000, description="the inputs `lr` updates (default: the "
         "inputs named like weights and biases — w1, W2, b, bias, theta — if any, else all; "
         "class labels never)")
+    full_trace: StrictBool = Field(
+        default=False, description="write every tensor of the step trace out in full; by "
+        "default one of more than 64 numbers is written as {\"shape\", \"same_as\"}: a "
+        "reference to the node field holding the same numbers, or null (a partial sum, a "
+        "local derivative). Either way the answer holds at most 1,000,000 numbers, else a "
+        "400 too_large before anything is computed")
 
 
 class Span(BaseModel):
@@ -79,11 +85,14 @@ class Span(BaseModel):
 
 
 class Edge(BaseModel):
+    """A tensor field of more than 64 numbers is, unless `full_trace` was asked for,
+    {"shape": [...], "same_as": {"node": "n3", "field": "grad"} or null}."""
+
     input: str
     position: int
-    upstream: Any
+    upstream: Any = Field(description="the gate's gradient (∂out/∂gate)")
     local: Any = Field(description="the local derivative; null where it is a matrix (vjp)")
-    product: Any
+    product: Any = Field(description="upstream · local: what this edge adds to its input")
     sum: Any = Field(description="the receiving node's gradient so far")
     accumulate: bool = Field(description="true for a += (the value fans out)")
     formula: str

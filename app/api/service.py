@@ -14,14 +14,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from app.api.jsonify import deep, tensor
 from app.engine import Evaluation, evaluate
 from app.engine.diagnose import node_warnings
 from app.engine.gradcheck import gradcheck
+from app.engine.run import CHECK_EVERY, Budget, Cancel
 from app.engine.staged import staged
 from app.engine.sweep import sweep
-from app.engine.trace import steps
+from app.engine.trace import TRACE_INLINE, answer_numbers, steps
 from app.engine.update import update
+from app.errors import LabError
 from app.graph import Graph, build
 from app.graph.expand import Expanded, expand, resolve
 from app.lang import parse
@@ -50,6 +54,7 @@ class Options:
     sweep: Sweep | None = None
     lr: float | None = None  # a learning rate: add one step of gradient descent
     params: list[str] | None = None  # the inputs it updates (None: weights and biases)
+    full_trace: bool = False  # every tensor of the step trace written out
 
     @property
     def plain(self) -> bool:
@@ -62,6 +67,36 @@ def run(source: str, values: dict[str, Any] | None = None, seed: Any = None,
     """Parse, build and evaluate a program; raises LabError for anything the user can fix."""
     graph = build(parse(source, limits), limits)
     return evaluate(graph, values, seed, limits)
+
+
+# An answer of more numbers than this is large: the server computes one such at a time,
+# in a thread of its own, so that large answers neither crowd out small ones nor add up.
+LARGE_ANSWER = 50_000
+
+
+class LargeAnswer(Exception):
+    """Raised instead of computing a large answer where the caller did not allow one."""
+
+
+def answer_budget(limits: Limits, full_trace: bool = False, large: bool = True) -> Budget:
+    """Refuse, before anything is computed, a circuit whose answer would hold more than
+    `limits.max_response_numbers` numbers (a 400 too_large where the count passes the limit);
+    with `large` false, raise LargeAnswer for one of more than LARGE_ANSWER numbers."""
+    def check(graph: Graph, shapes: list[tuple[int, ...]]) -> None:
+        count, over = answer_numbers(graph, shapes, full_trace, limits.max_response_numbers)
+        if over is None and count > LARGE_ANSWER and not large:
+            raise LargeAnswer()
+        if over is not None:
+            more = "" if full_trace else (" (tensors of the step trace count up to "
+                                          f"{TRACE_INLINE} numbers each)")
+            raise LabError(
+                "too_large", f"the answer would hold {count:,} numbers — every node's value and "
+                f"gradient and the backward steps' numbers{more} — over the limit of "
+                f"{limits.max_response_numbers:,}: use smaller tensors or fewer of them",
+                graph.nodes[over].at, key="answer_too_large",
+                info={"numbers": count, "limit": limits.max_response_numbers},
+                source=graph.source)
+    return check
 
 
 def _node_json(ev: Evaluation, node_id: int, warnings: list[str],
@@ -93,31 +128,61 @@ def _node_json(ev: Evaluation, node_id: int, warnings: list[str],
     return body
 
 
-def _steps_json(ev: Evaluation) -> list[dict[str, Any]]:
-    out = []
-    for step in steps(ev):
-        if step["phase"] == "backward":
-            step["grad"] = tensor(step["grad"])
-            for edge in step["edges"]:
-                for key in ("upstream", "local", "product", "sum"):
-                    edge[key] = tensor(edge[key])
-        out.append(step)
-    return out
+def _steps_json(ev: Evaluation, full: bool = False, cancel: Cancel | None = None
+                ) -> list[dict[str, Any]]:
+    """The trace as JSON. A tensor of more than TRACE_INLINE numbers is written as
+    {"shape", "same_as"} unless `full`: same_as names the node field holding the same
+    numbers (the gate's gradient for `upstream`, the input's gradient for a `sum` that is
+    complete or a `product` that is its only part), or is null (a local derivative, a
+    partial sum), so a big tensor is written once, on its node, not again on every edge."""
+    trace = steps(ev)
+    remaining: dict[str, int] = {}
+    for step in trace:
+        for edge in step.get("edges", ()):
+            remaining[edge["input"]] = remaining.get(edge["input"], 0) + 1
+    total = dict(remaining)
+
+    def write(x: Any, same_as: str | None, field: str = "grad") -> Any:
+        if full or x is None or np.size(x) <= TRACE_INLINE:
+            return tensor(x)
+        ref = None if same_as is None else {"node": same_as, "field": field}
+        return {"shape": list(np.shape(x)), "same_as": ref}
+
+    for k, step in enumerate(trace):
+        if cancel is not None and not k % CHECK_EVERY:
+            cancel.check()
+        if step["phase"] != "backward":
+            continue
+        gate = step["node"]
+        step["grad"] = write(step["grad"], gate)
+        for edge in step["edges"]:
+            source = edge["input"]
+            remaining[source] -= 1
+            complete = remaining[source] == 0
+            edge["upstream"] = write(edge["upstream"], gate)
+            edge["local"] = write(edge["local"], None)
+            edge["product"] = write(edge["product"], source if total[source] == 1 else None)
+            edge["sum"] = write(edge["sum"], source if complete else None)
+    return trace
 
 
-def graph_json(ev: Evaluation, expanded: Expanded | None = None) -> dict[str, Any]:
+def graph_json(ev: Evaluation, expanded: Expanded | None = None, full_trace: bool = False,
+               cancel: Cancel | None = None) -> dict[str, Any]:
     """The JSON contract of POST /api/graph for an evaluated program."""
     warnings = node_warnings(ev)
     nodes = [_node_json(ev, n.id, warnings.get(n.id, []), expanded) for n in ev.graph.nodes]
+    if cancel is not None:
+        cancel.check()
     messages = list(ev.warnings)
     for node_id, texts in sorted(warnings.items()):
         node = ev.graph.nodes[node_id]
         who = node.name or node.label
         messages.extend(f"{who}: {t}" for t in texts)
+    trace = _steps_json(ev, full_trace, cancel)
     return {
         "output": ev.graph.nodes[ev.graph.output].key,
         "nodes": nodes,
-        "steps": _steps_json(ev),
+        "steps": trace,
         "inputs": list(ev.graph.input_ids),
         "warnings": messages,
         "layout": layout(ev.graph, ev.shapes),
@@ -125,19 +190,24 @@ def graph_json(ev: Evaluation, expanded: Expanded | None = None) -> dict[str, An
 
 
 def graph_response(source: str, values: dict[str, Any] | None = None, seed: Any = None,
-                   limits: Limits = DEFAULT_LIMITS, options: Options | None = None
-                   ) -> dict[str, Any]:
-    """The body of POST /api/graph (and `eval --json`); raises LabError for user mistakes."""
-    if options is None or options.plain:
-        return graph_json(run(source, values, seed, limits))
+                   limits: Limits = DEFAULT_LIMITS, options: Options | None = None,
+                   cancel: Cancel | None = None, large: bool = True) -> dict[str, Any]:
+    """The body of POST /api/graph (and `eval --json`); raises LabError for user mistakes,
+    Cancelled when `cancel` is raised (the client went away), and with `large` false
+    LargeAnswer before computing an answer of more than LARGE_ANSWER numbers."""
+    options = options or Options()
+    budget = answer_budget(limits, options.full_trace, large)
     graph = build(parse(source, limits), limits)
+    if options.plain:
+        ev = evaluate(graph, values, seed, limits, budget, cancel)
+        return graph_json(ev, full_trace=options.full_trace, cancel=cancel)
     expanded = None
     if options.expand is not False:
         which = None if options.expand is True else resolve(graph, options.expand)
         expanded = expand(graph, which, limits)
         graph = expanded.graph
-    ev = evaluate(graph, values, seed, limits)
-    body = graph_json(ev, expanded)
+    ev = evaluate(graph, values, seed, limits, budget, cancel)
+    body = graph_json(ev, expanded, options.full_trace, cancel)
     if options.check:
         body["gradcheck"] = deep(gradcheck(ev))
     if options.code:

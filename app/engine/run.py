@@ -17,6 +17,8 @@ for the step trace.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
@@ -208,17 +210,50 @@ def _batches(fast_ids: np.ndarray, names: list[str], inputs: list[tuple[int, ...
     return batches
 
 
+class Cancelled(Exception):
+    """The request was given up (its client went away): stop computing for it."""
+
+
+class Cancel:
+    """A flag another thread may raise; long loops look at it every CHECK_EVERY gates."""
+
+    __slots__ = ("_event",)
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def set(self) -> None:
+        self._event.set()
+
+    @property
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    def check(self) -> None:
+        if self._event.is_set():
+            raise Cancelled()
+
+
+CHECK_EVERY = 512
+# Called with the graph and every node's shape once they are known, before any number is
+# computed: where a caller refuses a circuit whose answer would be too large.
+Budget = Callable[[Graph, list[Shape]], None]
+
+
 def evaluate(graph: Graph, values: dict[str, Any] | None = None, seed: Any = None,
-             limits: Limits = DEFAULT_LIMITS) -> Evaluation:
+             limits: Limits = DEFAULT_LIMITS, budget: Budget | None = None,
+             cancel: Cancel | None = None) -> Evaluation:
     """Run the forward pass, then the backward pass from the output, seeded with ones."""
     bound, warnings = bind(graph, values, limits)
     shapes = infer_shapes(graph, bound, limits)
+    if budget is not None:
+        budget(graph, shapes)
     plan = schedule(graph, shapes)
     n = len(graph)
     ev = Evaluation(graph, shapes, plan, [ZERO] * n, [ZERO] * n, warnings)
     with np.errstate(all="ignore"):
-        _forward(ev, bound)
-        _backward(ev, _seed(graph, shapes, seed, limits))
+        _forward(ev, bound, cancel)
+        _backward(ev, _seed(graph, shapes, seed, limits), cancel)
     return ev
 
 
@@ -238,7 +273,7 @@ def _gather(values: list[Any], ids: np.ndarray) -> np.ndarray:
     return np.fromiter(map(values.__getitem__, ids.tolist()), dtype=float, count=len(ids))
 
 
-def _forward(ev: Evaluation, bound: dict[int, np.ndarray]) -> None:
+def _forward(ev: Evaluation, bound: dict[int, np.ndarray], cancel: Cancel | None = None) -> None:
     graph = ev.graph
     plan = ev.plan
     scalar, fast = plan.scalar, plan.fast
@@ -250,7 +285,9 @@ def _forward(ev: Evaluation, bound: dict[int, np.ndarray]) -> None:
             values[i] = np.float64(value) if scalar[i] else value
     forward = {name: op.forward for name, op in REGISTRY.items()}
     batches = plan.batches
-    for t in plan.tasks:
+    for k, t in enumerate(plan.tasks):
+        if cancel is not None and not k % CHECK_EVERY:
+            cancel.check()
         if t < 0:
             b = batches[~t]
             out = forward[b.op](*(_gather(values, ix) for ix in b.ins))
@@ -271,7 +308,7 @@ def _forward(ev: Evaluation, bound: dict[int, np.ndarray]) -> None:
         values[t] = np.float64(out) if scalar[t] else np.asarray(out, dtype=float)
 
 
-def _backward(ev: Evaluation, seed: Any) -> None:
+def _backward(ev: Evaluation, seed: Any, cancel: Cancel | None = None) -> None:
     ops, inputs = ev.graph.ops, ev.graph.inputs
     plan = ev.plan
     fast, requires, reached = plan.fast, plan.requires, plan.reached
@@ -285,7 +322,9 @@ def _backward(ev: Evaluation, seed: Any) -> None:
     # Vectorised groups add into `pending` with np.add.at; single gates add into `grads`.
     # A node's gradient is the sum of both, merged at the end.
     pending = np.zeros(len(grads)) if batches else None
-    for t in reversed(plan.tasks):
+    for k, t in enumerate(reversed(plan.tasks)):
+        if cancel is not None and not k % CHECK_EVERY:
+            cancel.check()
         if t < 0:
             b = batches[~t].restrict()
             parts = partials[b.op]

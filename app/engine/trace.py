@@ -8,11 +8,13 @@ sum on the receiving node, marking a `+=` where a value fans out.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from app.engine.run import Evaluation
+from app.graph import Graph
 from app.ops import REGISTRY
 
 
@@ -60,6 +62,32 @@ def backward_steps(ev: Evaluation) -> list[dict[str, Any]]:
         step["edges"] = edges
         steps.append(step)
     return steps
+
+
+# A tensor of the step trace is written out in full up to this many numbers (what the page
+# draws as a grid, 8×8); a larger one is a reference to the node holding the same numbers,
+# or only its shape, unless the request asks for the full trace.
+TRACE_INLINE = 64
+
+
+def answer_numbers(graph: Graph, shapes: list[tuple[int, ...]], full_trace: bool = False,
+                   limit: int | None = None) -> tuple[int, int | None]:
+    """An upper bound, from the shapes alone, on the numbers an answer holds — every node's
+    value and gradient, and per backward edge its upstream gradient, local derivative
+    (elementwise gates), product and running sum — and the first node, in program order,
+    at which the count passes `limit` (None if it never does)."""
+    sizes = [math.prod(s) for s in shapes]
+    written = sizes if full_trace else [n if n <= TRACE_INLINE else 0 for n in sizes]
+    elementwise = {name: op.partials is not None for name, op in REGISTRY.items()}
+    count, over = 0, None
+    for o, ins in enumerate(graph.inputs):
+        count += 2 * sizes[o]
+        if ins:
+            gate = written[o] * (2 if elementwise[graph.ops[o]] else 1) + written[o]
+            count += sum(gate + 2 * written[i] for i in ins)
+        if over is None and limit is not None and count > limit:
+            over = o
+    return count, over
 
 
 def steps(ev: Evaluation) -> list[dict[str, Any]]:

@@ -68,7 +68,9 @@ export function explain(timeline, state, lang, source) {
   const gate = nodes.get(item.gate);
   const params = edgeParams(timeline, item, source);
   let math;
-  if (item.edge.local === null) math = t(lang, "edgeTensor", params);
+  if (item.edge.local === null || item.edge.local === undefined) {
+    math = t(lang, "edgeTensor", params);  // a vjp, or a local derivative too big to send
+  }
   else math = t(lang, item.edge.accumulate ? "edgeAdd" : "edgeFirst", params);
   const notes = [t(lang, "localRule", params)];
   const pattern = gatePattern(gate.op);
@@ -108,7 +110,7 @@ export function edgeParams(timeline, item, source) {
     input: displayName(input, source),
     label: gate.label,
     upstream: term(item.edge.upstream, gate.shape),
-    local: item.edge.local === null ? "" : term(item.edge.local, gate.shape),
+    local: item.edge.local == null ? "" : term(item.edge.local, gate.shape),
     product: inline(item.edge.product, input.shape),
     sum: inline(item.edge.sum, input.shape),
     formula: item.edge.formula,

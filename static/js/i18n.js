@@ -382,6 +382,7 @@ const STRINGS = {
     "err.source_too_long": "程序超过 {limit} 个字符",
     "err.tensor_too_large": "张量超过 {limit} 个数",
     "err.total_too_large": "整个电路超过 {limit} 个数",
+    "err.answer_too_large": "结果将包含 {numbers} 个数（每个节点的值和梯度，以及反向传播各步的数），超过上限 {limit}：请用更小或更少的张量",
     "err.shape": "形状不匹配：{summary}",
     "err.seed_shape": "种子梯度的形状 ({seed}) 与输出的形状 ({output}) 不同",
     "err.value_type": "'{name}' 的值必须是数字或数字列表",

@@ -11,10 +11,22 @@ export function edgeKey(from, to, position) {
   return `${from}>${to}:${position}`;
 }
 
+// A tensor of more than a few dozen numbers comes in the trace as {shape, same_as}: the
+// numbers of the node field it names, or none at all (a partial sum, a local derivative),
+// which the page leaves undefined, as it does a gradient not reached yet.
+export function resolveTensor(value, nodes) {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+  if (!("same_as" in value)) return value;
+  if (!value.same_as) return undefined;
+  const node = nodes.get(value.same_as.node);
+  return node ? node[value.same_as.field] : undefined;
+}
+
 export function buildTimeline(body) {
   const nodes = new Map(body.nodes.map((n) => [n.id, n]));
   const items = [];
   let seeded = false;
+  const resolve = (value) => resolveTensor(value, nodes);
   for (const step of body.steps) {
     if (step.phase === "forward") {
       items.push({ kind: "forward", node: step.node });
@@ -24,8 +36,10 @@ export function buildTimeline(body) {
       items.push({ kind: "seed", node: body.output, grad: nodes.get(body.output).grad });
       seeded = true;
     }
-    step.edges.forEach((edge, index) => {
-      items.push({ kind: "edge", gate: step.node, grad: step.grad, edge, index,
+    step.edges.forEach((raw, index) => {
+      const edge = { ...raw, upstream: resolve(raw.upstream), local: resolve(raw.local),
+                     product: resolve(raw.product), sum: resolve(raw.sum) };
+      items.push({ kind: "edge", gate: step.node, grad: resolve(step.grad), edge, index,
                    key: edgeKey(edge.input, step.node, edge.position) });
     });
   }
@@ -52,8 +66,8 @@ export function stateAt(timeline, k) {
     else if (item.kind === "seed") grads.set(item.node, item.grad);
     else if (item.kind === "update") updated.set(item.node, item.param.new);
     else {
-      edgeGrads.set(item.key, item.edge.product);
-      grads.set(item.edge.input, item.edge.sum);
+      if (item.edge.product !== undefined) edgeGrads.set(item.key, item.edge.product);
+      if (item.edge.sum !== undefined) grads.set(item.edge.input, item.edge.sum);
     }
   }
   const current = n > 0 ? timeline.items[n - 1] : null;
