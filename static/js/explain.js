@@ -1,6 +1,6 @@
 // What the explanation panel says for a step: plain words and the chain-rule product.
 
-import { inline, label, num, term } from "./format.js";
+import { inline, label, num, shapeText, term } from "./format.js";
 import { t } from "./i18n.js";
 import { gatePattern } from "./lessons.js";
 import { tensorNotes } from "./tensorsteps.js";
@@ -109,13 +109,19 @@ export function edgeParams(timeline, item, source) {
     gate: displayName(gate, source),
     input: displayName(input, source),
     label: gate.label,
-    upstream: term(item.edge.upstream, gate.shape),
+    upstream: term(sent(item.edge.upstream, gate.shape), gate.shape),
     local: item.edge.local == null ? "" : term(item.edge.local, gate.shape),
-    product: inline(item.edge.product, input.shape),
-    sum: inline(item.edge.sum, input.shape),
+    product: inline(sent(item.edge.product, input.shape), input.shape),
+    sum: inline(sent(item.edge.sum, input.shape), input.shape),
     formula: item.edge.formula,
     op: item.edge.accumulate ? "+=" : "=",
   };
+}
+
+// A big tensor the answer did not send again (a partial sum, one part of a sum) is
+// written as its shape, like any tensor too big to write out.
+function sent(value, shape) {
+  return value === undefined && shape.length ? `[${shapeText(shape)}]` : value;
 }
 
 function warnings(node, lang) {
