@@ -8,6 +8,7 @@ import { exportPng, exportSvg } from "./exporter.js";
 import { full, num } from "./format.js";
 import { detectLang, errorText, t } from "./i18n.js";
 import { InputsPanel } from "./inputs.js";
+import { firstUses, usesName } from "./names.js";
 import { forgetPlusEquals, isRight, loadScore, parseAnswer, saveScore } from "./lessons.js";
 import { Player } from "./player.js";
 import { NudgePlot } from "./plot.js";
@@ -333,10 +334,8 @@ function translatePage(lang) {
 function inputList(result, values, error, program) {
   if (error && error.key === "missing_value" && error.args && error.args.names) {
     const names = [...new Set([...Object.keys(values), ...error.args.names])];
-    const at = (name) => {
-      const i = program.search(new RegExp(`(^|[^\\w])${name}([^\\w]|$)`, "u"));
-      return i < 0 ? Infinity : i;
-    };
+    const first = firstUses(program);
+    const at = (name) => first.get(name) ?? Infinity;
     names.sort((a, b) => at(a) - at(b));
     return names.map((name) => ({
       name, tensor: Array.isArray(values[name]), value: name in values ? values[name] : null,
@@ -553,7 +552,7 @@ const MAX_HISTORY = 2000;  // points of the live loss curve kept on the page
 // The inputs the program reads its data from: X and y, where its text uses them (the
 // answer on show may still be the last program's).
 function dataInputs(state) {
-  return ["X", "y"].filter((name) => new RegExp(`(^|[^\\w])${name}([^\\w]|$)`, "u").test(state.program));
+  return ["X", "y"].filter((name) => usesName(state.program, name));
 }
 
 async function loadData(spec) {

@@ -5,6 +5,8 @@
 // the server, so a long program makes no request line too long for it; links written
 // with a query (?p=…) are read too.
 
+import { isName } from "./names.js";
+
 export const DEFAULT_PROGRAM = "x = -2\ny = 5\nz = -4\nq = x + y\nf = q * z\n";
 
 export function initialState() {
@@ -70,24 +72,80 @@ export function toLink(state) {
   return `#${params.toString()}`;
 }
 
+// What a link may carry, one reader per key of the URL. A reader turns the key's text
+// into a patch of the state, or null to drop it: a link is anyone's text, so whatever
+// does not fit is left out silently and the rest (above all the program) still loads.
+// Nothing here throws, and nothing read becomes a pattern or markup.
+export const LINK_LIMITS = {
+  programChars: 100_000, // the server's max_source_chars
+  names: 1_000, // entries of v
+  nameChars: 64,
+  depth: 32, // nesting of a value's lists
+  items: 100_000, // numbers and lists in all of v together
+  stepDigits: 9,
+  expanded: 20_000, // ids in x (the server's max_nodes)
+};
+
+const DIGITS = /^[0-9]+$/;
+const NODE_ID = /^n[0-9]{1,9}$/;
+const NON_FINITE = new Set(["NaN", "Infinity", "-Infinity"]);
+
+const LINK_SCHEMA = {
+  p: (text) => (text.length <= LINK_LIMITS.programChars ? { program: text } : null),
+  v: (text) => {
+    const values = readValues(text);
+    return values ? { values } : null;
+  },
+  s: (text) => (text.length <= LINK_LIMITS.stepDigits && DIGITS.test(text)
+    ? { step: Number(text) } : null),
+  x: (text) => {
+    if (text === "1") return { expandAll: true, expanded: [] };
+    const ids = text.split(",", LINK_LIMITS.expanded).filter((id) => NODE_ID.test(id));
+    return { expandAll: false, expanded: ids };
+  },
+  lang: (text) => (text === "en" || text === "zh" ? { lang: text } : null),
+};
+
+// v: JSON of input values by name. Each entry whose name is a name of the language and
+// whose value is a number, "NaN"/"Infinity"/"-Infinity" or nested lists of those is kept.
+function readValues(text) {
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) return null;
+  let items = LINK_LIMITS.items;
+  const kept = [];
+  for (const [name, value] of Object.entries(parsed)) {
+    if (kept.length >= LINK_LIMITS.names) break;
+    if (name.length > 2 * LINK_LIMITS.nameChars || !isName(name)
+        || [...name].length > LINK_LIMITS.nameChars) continue;
+    const budget = { items }; // a value dropped for its size leaves the budget to the rest
+    if (isValue(value, 0, budget)) {
+      kept.push([name, value]);
+      items = budget.items;
+    }
+  }
+  return Object.fromEntries(kept); // own properties, even one named __proto__
+}
+
+function isValue(value, depth, budget) {
+  if (--budget.items < 0) return false;
+  if (typeof value === "number") return Number.isFinite(value);
+  if (typeof value === "string") return NON_FINITE.has(value);
+  if (!Array.isArray(value) || depth >= LINK_LIMITS.depth) return false;
+  return value.every((item) => isValue(item, depth + 1, budget));
+}
+
 export function fromLink(location) {
   const hash = location.hash.replace(/^#/, "");
   const params = new URLSearchParams(hash.includes("p=") ? hash : location.search);
-  const out = {};
-  if (params.has("p")) out.program = params.get("p");
-  if (params.has("v")) {
-    try {
-      const values = JSON.parse(params.get("v"));
-      if (values && typeof values === "object" && !Array.isArray(values)) out.values = values;
-    } catch {
-      // a hand-edited link with broken values: keep the program, drop the values
-    }
+  const out = { step: 0, expandAll: false, expanded: [] };
+  for (const [key, read] of Object.entries(LINK_SCHEMA)) {
+    const text = params.get(key);
+    if (text !== null) Object.assign(out, read(text));
   }
-  const expand = params.get("x") || "";
-  out.expandAll = expand === "1";
-  out.expanded = expand && expand !== "1" ? expand.split(",").filter((id) => /^n\d+$/.test(id)) : [];
-  const step = Number.parseInt(params.get("s") || "0", 10);
-  out.step = Number.isFinite(step) && step > 0 ? step : 0;
-  if (params.get("lang") === "en" || params.get("lang") === "zh") out.lang = params.get("lang");
   return out;
 }
