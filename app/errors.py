@@ -7,6 +7,7 @@ characters (not bytes), so they point into exactly what the user typed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,6 +80,14 @@ class LabError(Exception):
     @property
     def context(self) -> str:
         """The offending source line and a caret under the column, as lark's get_context."""
+        return self.caret_context()
+
+    def caret_context(self, show: Callable[[str], str] = str) -> str:
+        """The context, its line passed through `show`, the caret moved to match.
+
+        The CLI's `show` writes control characters as escapes (`\\x1b`), which widens
+        the line; the caret stays under the character the span names.
+        """
         if self.span is None or self.source is None:
             return ""
         lines = self.source.split("\n")  # as the tokenizer counts lines: \f is a blank
@@ -88,14 +97,21 @@ class LabError(Exception):
         width = 1
         if self.span.end_line == self.span.line:
             width = max(1, self.span.end_column - self.span.column)
-        return f"{text}\n{' ' * (self.span.column - 1)}{'^' * width}"
+        start = self.span.column - 1
+        before, marked = text[:start], text[start:start + width]
+        width += len(show(marked)) - len(marked)
+        return f"{show(text)}\n{' ' * len(show(before))}{'^' * width}"
 
     @property
     def message(self) -> str:
         """The summary, then the line it is about with a caret, when there is one."""
+        return self.render()
+
+    def render(self, show: Callable[[str], str] = str) -> str:
+        """The message with every piece of it passed through `show` (see caret_context)."""
         where = f" (line {self.span.line}, column {self.span.column})" if self.span else ""
-        ctx = self.context
-        text = self.summary + where
+        ctx = self.caret_context(show)
+        text = show(self.summary + where)
         return f"{text}\n{ctx}" if ctx else text
 
     def with_source(self, source: str) -> LabError:

@@ -11,7 +11,11 @@ from fastapi.staticfiles import StaticFiles
 
 from app.api import errors, pages
 from app.api.cache import ResponseCache
+from app.api.connections import BodyDeadline
+from app.api.hosts import HostCheck
+from app.api.ratelimit import RateLimit, TokenBuckets
 from app.api.routes import router
+from app.api.serving import Serving
 from app.limits import DEFAULT_LIMITS
 from app.training.pool import POOL
 
@@ -32,6 +36,7 @@ EVALUATION_THREADS = 4
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     anyio.to_thread.current_default_thread_limiter().total_tokens = EVALUATION_THREADS
+    POOL.attach()  # runs shared across --workers; SIGTERM stops them; see app/training/pool.py
     try:
         yield
     finally:
@@ -39,7 +44,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await anyio.to_thread.run_sync(POOL.shutdown)
 
 
-def create_app() -> FastAPI:
+def create_app(serving: Serving | None = None) -> FastAPI:
+    """The app; `serving` (hosts, timeouts, rate limit) defaults to the environment's."""
+    serving = Serving.from_env() if serving is None else serving
     app = FastAPI(title="Backprop Lab", version="0.1.0", description=DESCRIPTION,
                   docs_url=None, redoc_url=None, lifespan=lifespan)
     errors.install(app)
@@ -47,8 +54,16 @@ def create_app() -> FastAPI:
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     app.mount("/docs-static", StaticFiles(directory=pages.swagger_dir()), name="docs-static")
+    app.state.serving = serving
+    # The last added is the outermost: security headers, Host, body deadline, size cap,
+    # cache, then the rate limit, which a cached answer never reaches (app/api/ratelimit.py).
+    if serving.rate_limit is not None:
+        app.add_middleware(RateLimit, buckets=TokenBuckets(
+            *serving.rate_limit, max_clients=serving.max_clients_tracked))
     app.add_middleware(ResponseCache)  # inside the size cap: it sees only bounded bodies
     app.add_middleware(errors.BodyLimit, max_bytes=DEFAULT_LIMITS.max_body_bytes)
+    app.add_middleware(BodyDeadline, seconds=serving.body_timeout)
+    app.add_middleware(HostCheck, allowed=serving.allowed_hosts)
     app.add_middleware(pages.SecurityHeaders)
     return app
 

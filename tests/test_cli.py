@@ -146,3 +146,110 @@ def test_eval_takes_one_step_of_gradient_descent(capsys) -> None:
     with pytest.raises(SystemExit):
         main(["eval", source, "--lr", "nan"])
     assert "finite number" in capsys.readouterr().err
+
+
+# -- terminal escapes from the user's text are shown, not obeyed (issue 19) -------------
+
+TITLE = "\x1b]0;pwned\x07"  # OSC 0: set the window title, ended by BEL
+CLEAR = "\x1b[2J"           # CSI 2 J: clear the screen
+HOSTILE = f"x = 3  # {TITLE} retitle\nf = x * 2  # {CLEAR} clear\n"
+RAW = ("\x1b", "\x07", "\x9b", "\u202e", "\u2028")
+
+
+def assert_no_raw_controls(*texts: str) -> None:
+    for text in texts:
+        found = [f"U+{ord(c):04X}" for c in RAW if c in text]
+        assert not found, (found, text)
+
+
+def test_eval_table_and_code_print_no_escape_from_comments(capsys) -> None:
+    assert main(["eval", HOSTILE]) == 0
+    out, err = capsys.readouterr()
+    assert_no_raw_controls(out, err)
+    assert "f*" in out and "6" in out
+    assert main(["eval", HOSTILE, "--code"]) == 0
+    out, err = capsys.readouterr()
+    assert_no_raw_controls(out, err)
+    assert "dx = " in out
+
+
+def test_eval_error_caret_shows_escapes_and_points_at_the_column(capsys) -> None:
+    source = f"x = 3  # {TITLE}\nf = sigmod(x)  # {CLEAR} \u202e"
+    assert main(["eval", source]) == 2
+    out, err = capsys.readouterr()
+    assert_no_raw_controls(out, err)
+    text, caret = err.splitlines()[-2:]
+    assert text == "f = sigmod(x)  # \\x1b[2J \\u202e"
+    assert caret == "    ^^^^^^"
+
+
+def test_the_caret_moves_past_escapes_before_the_column(capsys) -> None:
+    assert main(["eval", f"f = 1 + {CLEAR} $"]) == 2
+    text, caret = capsys.readouterr().err.splitlines()[-2:]
+    assert text == "f = 1 + \\x1b[2J $"
+    assert caret == "        ^^^^"  # under the escape of the ESC the error names
+    assert main(["eval", f"f = {CLEAR}x $"]) == 2
+    text, caret = capsys.readouterr().err.splitlines()[-2:]
+    assert text.index("\\x1b") == caret.index("^")
+
+
+def test_staged_code_is_escaped_whatever_the_engine_gives(capsys, monkeypatch) -> None:
+    """Defence in depth: even a staged program carrying user text raw prints escaped."""
+    import app.cli.main as cli
+
+    real = cli.graph_response
+
+    def with_hostile_code(*args, **kwargs):
+        body = real(*args, **kwargs)
+        body["code"]["python"] += f"# {TITLE} {CLEAR}\u2028\u202e\x9b\n"
+        return body
+
+    monkeypatch.setattr(cli, "graph_response", with_hostile_code)
+    assert main(["eval", "f = x * 2", "x=1", "--code"]) == 0
+    out = capsys.readouterr().out
+    assert_no_raw_controls(out)
+    assert "# \\x1b]0;pwned\\x07 \\x1b[2J\\u2028\\u202e\\x9b" in out
+
+
+def test_value_names_and_arguments_are_escaped(capsys) -> None:
+    assert main(["eval", "f = x * 2", "x=1", f"{CLEAR}=1"]) == 0
+    out, err = capsys.readouterr()
+    assert_no_raw_controls(out, err)
+    assert "warning: '\\x1b[2J' in values is not an input" in out
+    with pytest.raises(SystemExit):
+        main(["ops", CLEAR])
+    out, err = capsys.readouterr()
+    assert_no_raw_controls(out, err)
+    assert "\\x1b[2J" in err
+
+
+def test_no_raw_escape_byte_leaves_the_process(tmp_path) -> None:
+    program = tmp_path / "hostile.txt"
+    program.write_text(HOSTILE.replace("x * 2", "sigmod(x)"), encoding="utf-8")
+    runs = {"caret": ["eval", "-f", str(program)], "code": ["eval", HOSTILE, "--code"],
+            "table": ["eval", HOSTILE]}
+    streams = {}
+    for what, argv in runs.items():
+        result = subprocess.run([sys.executable, "-m", "app", *argv], capture_output=True,
+                                timeout=60)
+        assert result.returncode == (2 if what == "caret" else 0), result.stderr
+        streams[what] = result.stdout + result.stderr
+        assert b"\x1b" not in streams[what] and b"\x07" not in streams[what], what
+    assert b"f = sigmod(x)  # \\x1b[2J clear" in streams["caret"]
+
+
+def test_visible_escapes_controls_and_keeps_text() -> None:
+    from app.cli.terminal import visible
+
+    assert visible("损失 = θ * x  # ∂f/∂x\n") == "损失 = θ * x  # ∂f/∂x\n"
+    assert visible(f"{TITLE}\t\r\x7f\x85\u2028\u2029\u202e\u2066\ufeff\U000e0041") == (
+        "\\x1b]0;pwned\\x07\\x09\\x0d\\x7f\\x85\\u2028\\u2029\\u202e\\u2066\\ufeff\\U000e0041")
+    assert visible("a\nb", newlines=False) == "a\\x0ab"
+    assert visible(visible(TITLE)) == visible(TITLE)
+
+
+def test_a_file_with_a_byte_order_mark_is_read(tmp_path, capsys) -> None:
+    program = tmp_path / "notepad.txt"
+    program.write_bytes("\ufeffx = 3\nf = x * 2\n".encode())
+    assert main(["eval", "-f", str(program)]) == 0
+    assert "6" in capsys.readouterr().out

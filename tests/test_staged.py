@@ -132,7 +132,7 @@ def test_an_output_of_constants_only() -> None:
     "ddx = x * 3\ndx = ddx + x\nf = dx * x",
     "unbroadcast = x * 2\nf = sum(unbroadcast * [1, 2])",
     "损失 = (y - t)^2\nf = 损失 * 2",  # unicode names are Python names too
-    "ﬁ = x * 2\nfi = ﬁ + 1\nf = fi * ﬁ",  # NFKC: Python reads ﬁ as fi
+    "ﬁ = x * 2\nf = fi * ﬁ + 1",  # NFKC: ﬁ is fi, in the language as in Python
 ])
 def test_names_never_collide(source) -> None:
     values = {"x": 1.5, "y": 0.5, "t": 2.0}

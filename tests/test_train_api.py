@@ -24,9 +24,10 @@ import uvicorn
 from app.main import app
 from app.training import datasets
 from app.training.example import SEED_004_PROGRAM, SEED_004_RUN
-from app.training.pool import POOL
+from app.training.pool import GRACE_SECONDS, POOL
 from app.training.trainer import DataSpec, Training, TrainSpec
 from tests.helpers import assert_error, strict_json
+from tests.slow_programs import deep_classifier
 
 SMALL = {**SEED_004_RUN, "passes": 300}
 LONG = {**SEED_004_RUN, "passes": 100_000}  # stopped by the tests long before its end
@@ -170,7 +171,7 @@ def test_program_mistakes_are_400_envelopes(client, change: dict, type_: str, ke
 
 def test_status_cancel_unknown_and_datasets(client) -> None:
     status = client.get("/api/train/status").json()
-    assert status["slots"] == 2 and status["running"] == 0
+    assert status["slots"] == 2 and status["running"] == 0 and status["processes"] == 1
     assert status["limits"]["passes"] == 100_000 and status["limits"]["points"] == 2_000
     assert_error(client.post("/api/train/nope/cancel"), 404, "not_found")
     body = client.get("/api/datasets/moons", params={"n": 10, "seed": 3}).json()
@@ -295,3 +296,70 @@ def test_non_finite_losses_are_strings(client) -> None:
     assert body["history"]["loss"][-1] == body["loss"]
     assert body["accuracy"] is None and body["boundary"] is None
     assert np.isfinite(body["history"]["loss"][0])
+
+
+# ---------------------------------------------------------------- every phase stops (issue 19)
+# A classifier of ~19,000 nodes on 4 points: its decision boundary alone is 1,024 forward
+# passes of the network, ~20 s. Each wait below is a hang guard far under that.
+
+def test_a_deep_classifier_answers_its_time_limit(server: str, monkeypatch) -> None:
+    """The run answers time_limit with its results, not a 503 from the watchdog (which
+    kills a worker GRACE_SECONDS past the limit)."""
+    monkeypatch.setattr(POOL, "time_limit", 4.0)
+    began = time.monotonic()
+    response = httpx.post(f"{server}/api/train", json=deep_classifier(), timeout=120)
+    took = time.monotonic() - began
+    assert response.status_code == 200, response.text
+    body = strict_json(response.text)
+    assert body["stopped"] == "time_limit" and not body["cancelled"]
+    assert 0 < body["passes_done"] < 100_000
+    assert body["history"]["passes"][-1] == body["passes_done"]
+    assert set(body["params"]) == {"A", "W", "V"} and body["accuracy"] is not None
+    assert took < POOL.time_limit + GRACE_SECONDS  # hang guard: before any watchdog
+
+
+def test_cancel_stops_a_deep_classifier_at_once(server: str) -> None:
+    """No event for 10 s would be a read timeout: the done event comes first."""
+    with httpx.Client(base_url=server, timeout=httpx.Timeout(120, read=10.0)) as http:
+        with http.stream("POST", "/api/train", json=deep_classifier(),
+                         headers=SSE) as response:
+            stream = events(response.iter_lines())
+            name, start = next(stream)
+            assert name == "start"
+            cancelled = http.post(f"/api/train/{start['run_id']}/cancel")
+            assert cancelled.status_code == 200
+            rest = list(stream)
+    assert rest[-1][0] == "done"
+    assert rest[-1][1]["stopped"] == "cancelled" and rest[-1][1]["cancelled"]
+    assert wait_for(POOL.idle, 5.0)
+
+
+def test_a_closed_stream_frees_a_deep_classifiers_worker(server: str) -> None:
+    with httpx.Client(base_url=server, timeout=120) as http:
+        with http.stream("POST", "/api/train", json=deep_classifier(),
+                         headers=SSE) as response:
+            assert next(events(response.iter_lines()))[0] == "start"
+            assert not POOL.idle()
+        assert wait_for(POOL.idle, 10.0)
+        assert http.get("/api/train/status").json()["running"] == 0
+
+
+def test_closing_ends_open_streams_with_their_results(server: str) -> None:
+    """What SIGTERM does first (app/training/lifecycle.py): every run stops with
+    "shutdown", its stream ends with done, and new runs are refused with a 503."""
+    with httpx.Client(base_url=server, timeout=httpx.Timeout(60, read=10.0)) as http:
+        with http.stream("POST", "/api/train", json=LONG, headers=SSE) as response:
+            stream = events(response.iter_lines())
+            assert next(stream)[0] == "start"
+            try:
+                POOL.close()
+                refused = http.post("/api/train", json=SMALL)
+                rest = list(stream)
+            finally:
+                POOL.closing = False
+    error = assert_error(refused, 503, "busy")
+    assert error["key"] == "train_shutdown"
+    done = rest[-1]
+    assert done[0] == "done" and done[1]["stopped"] == "shutdown" and not done[1]["cancelled"]
+    assert done[1]["history"]["passes"][-1] == done[1]["passes_done"]
+    assert wait_for(POOL.idle)

@@ -11,6 +11,7 @@ so the full run is checked by its accuracy. No test here times anything.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -21,8 +22,9 @@ from app.errors import LabError
 from app.graph import build
 from app.lang import parse
 from app.ops.nn import class_index, log_softmax, softmax
-from app.training import datasets
+from app.training import datasets, trainer
 from app.training.example import SEED_004_PROGRAM, SEED_004_RUN
+from app.training.guard import Guard, Stop
 from app.training.tape import Tape
 from app.training.trainer import DataSpec, Training, TrainSpec, history_stride
 from tests.helpers import strict_json
@@ -361,6 +363,110 @@ def test_cancel_time_limit_and_divergence_stop_the_run() -> None:
     assert diverged["stopped"] == "diverged" and diverged["passes_done"] < 5_000
     assert not np.isfinite(diverged["loss"])
     assert diverged["accuracy"] is None and diverged["boundary"] is None
+
+
+@pytest.mark.parametrize("at", [2, 5, 9, 14, 20, 27, 33, 41])
+def test_a_pass_stopped_half_way_is_undone(monkeypatch, at: int) -> None:
+    """Long passes are checked between their steps (here every pass counts as long, and
+    every check asks the flag): wherever the stop lands, in a backward or a forward pass,
+    the answer is the parameters after whole passes and their loss, bit for bit those of
+    a run of exactly that many passes."""
+    monkeypatch.setattr(trainer, "SLOW_PASS_SECONDS", 0.0)
+    calls = iter(range(10**6))
+    ticks = iter(range(10**7))
+    stopped = Training(spec(passes=50)).run(should_stop=lambda: next(calls) >= at,
+                                            clock=lambda: float(next(ticks)))
+    assert stopped["stopped"] == "cancelled"
+    k = stopped["passes_done"]
+    assert 0 <= k < 50 and stopped["history"]["passes"][-1] == k
+    whole = Training(spec(passes=max(k, 1))).run()
+    if k == 0:  # stopped in the first pass: the starting point
+        start = Training(spec(passes=1))
+        whole = {**whole, "params": start.parameters(), "accuracy": None,
+                 "history": {key: v[:1] for key, v in whole["history"].items()}}
+        whole["loss"] = whole["history"]["loss"][0]
+        stopped["accuracy"] = None  # (a fresh Training has no accuracy before a pass)
+    assert stopped["history"] == whole["history"] and stopped["loss"] == whole["loss"]
+    for name, value in whole["params"].items():
+        np.testing.assert_array_equal(stopped["params"][name], value)
+    assert stopped["accuracy"] == whole["accuracy"]
+
+
+def test_stops_land_in_every_phase_of_a_long_pass(monkeypatch) -> None:
+    """The parametrised stops above fall in forward passes and in backward passes."""
+    monkeypatch.setattr(trainer, "SLOW_PASS_SECONDS", 0.0)
+    seen = set()
+    training = Training(spec(passes=50))
+    tape = training.tape
+    real_forward, real_backward = tape.forward, tape.backward
+
+    def forward(check=None):
+        phase[0] = "forward"
+        return real_forward(check)
+
+    def backward(check=None):
+        phase[0] = "backward"
+        return real_backward(check)
+
+    phase = [""]
+    tape.forward, tape.backward = forward, backward
+    for at in (2, 5, 9, 14, 20, 27, 33, 41):
+        calls = iter(range(10**6))
+
+        def ask(at: int = at, calls: Iterator[int] = calls) -> bool:
+            if next(calls) >= at:
+                seen.add(phase[0])
+                return True
+            return False
+        ticks = iter(range(10**7))
+        Training.run(training, should_stop=ask, clock=lambda ticks=ticks: float(next(ticks)))
+    assert {"forward", "backward"} <= seen
+
+
+def test_compiling_can_be_stopped() -> None:
+    with pytest.raises(Stop) as caught:
+        Training(spec(), stop=Guard(lambda: "shutdown").check)
+    assert caught.value.reason == "shutdown"
+    with pytest.raises(Stop) as caught:
+        Training(spec(), stop=Guard(deadline=0.0, clock=lambda: 1.0).check)
+    assert caught.value.reason == "time_limit"
+
+
+def test_a_boundary_that_cannot_finish_in_its_time_is_given_up() -> None:
+    training = Training(spec(passes=10))
+    training.run()
+    full = training.boundary()
+    chunks = []
+    evaluate = training.tape.evaluate
+
+    def counted(*args, **kwargs):
+        chunks.append(1)
+        return evaluate(*args, **kwargs)
+
+    training.tape.evaluate = counted
+    ticks = iter(range(10**7))
+    # each chunk "takes" a second on this clock: 21 chunks do not fit in 5
+    assert training.boundary(guard=Guard(deadline=5.0, clock=lambda: float(next(ticks)))) is None
+    assert len(chunks) == 1  # given up after the first chunk, not after the twenty-first
+    assert training.boundary(guard=Guard(lambda: "cancelled")) is None
+    unhurried = training.boundary(guard=Guard(lambda: None, deadline=float("inf")))
+    assert unhurried["grid"] == full["grid"]
+    np.testing.assert_array_equal(unhurried["confidence"], full["confidence"])
+
+
+def test_a_guard_asks_the_flag_at_most_every_check_seconds() -> None:
+    asked = []
+    now = [0.0]
+    guard = Guard(lambda: asked.append(now[0]), deadline=1.0, clock=lambda: now[0])
+    for step in range(100):
+        now[0] = step * 0.001
+        guard.check()
+    assert len(asked) == 5  # 0.1 s of checks, one look every 0.02 s
+    now[0] = 1.0
+    with pytest.raises(Stop) as caught:
+        guard.check()
+    assert caught.value.reason == "time_limit"
+    assert Guard(lambda: True).reason() == "cancelled"
 
 
 def test_same_seed_same_result() -> None:

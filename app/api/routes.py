@@ -139,7 +139,8 @@ def post_network(request: NetworkRequest) -> StrictJSONResponse:
                         429: {"model": ErrorResponse, "description": "the server is training "
                               "as many networks as it trains at once (type busy)"},
                         503: {"model": ErrorResponse, "description": "the run's worker "
-                              "stopped answering and was replaced (type internal)"}},
+                              "stopped answering and was replaced (type internal), or the "
+                              "server is shutting down (type busy)"}},
              summary="Train a program's parameters by gradient descent on a generated data "
                      "set")
 async def post_train(body: TrainRequest, request: Request) -> Response:
@@ -149,8 +150,8 @@ async def post_train(body: TrainRequest, request: Request) -> Response:
     streaming = "text/event-stream" in request.headers.get("accept", "")
     try:
         run = POOL.submit(body.model_dump(), streaming)
-    except Busy as err:
-        return error_response(429, "busy", str(err), key="train_busy",
+    except Busy as err:  # 429; 503 when the server is shutting down
+        return error_response(err.status, "busy", str(err), key=err.key,
                               args={"slots": POOL.size})
     started = await stream.first(run, request)
     if started is None or started[0] == "error":
@@ -176,8 +177,9 @@ def cancel_train(run_id: Annotated[str, Path(max_length=64)]) -> StrictJSONRespo
             responses={200: {"model": TrainStatus}},
             summary="How many runs are going, how many the server takes, and their bounds")
 def train_status() -> StrictJSONResponse:
+    """Over every server process of `serve --workers N` (app/training/registry.py)."""
     return StrictJSONResponse({
-        "running": POOL.busy, "slots": POOL.size,
+        **POOL.status(),
         "limits": {"passes": train_limits.MAX_PASSES, "points": train_limits.MAX_POINTS,
                    "min_points": train_limits.MIN_POINTS, "noise": train_limits.MAX_NOISE,
                    "lr": train_limits.MAX_LR, "l2": train_limits.MAX_L2,

@@ -442,13 +442,15 @@ class TrainResponse(BaseModel):
     passes_done: int
     passes: int = Field(description="as asked")
     cancelled: bool
-    stopped: Literal["cancelled", "time_limit", "diverged"] | None = Field(
-        description="why the run ended before `passes`: cancelled, the time limit, or a loss "
-        "that became NaN or infinite; null if it did not")
+    stopped: Literal["cancelled", "shutdown", "time_limit", "diverged"] | None = Field(
+        description="why the run ended before `passes`: cancelled, the server shutting down, "
+        "the time limit, or a loss that became NaN or infinite; null if it did not")
     seconds: float = Field(description="time spent training, compilation excluded")
     data: TrainData
     boundary: TrainBoundary | None = Field(description="null if the program is not a "
-                                           "classifier of 2-D points")
+                                           "classifier of 2-D points, or if drawing it "
+                                           "would not fit in the run's time (after a stop: "
+                                           "half a second)")
 
 
 class TrainCancelled(BaseModel):
@@ -457,8 +459,12 @@ class TrainCancelled(BaseModel):
 
 
 class TrainStatus(BaseModel):
-    running: int = Field(description="runs going now")
-    slots: int = Field(description="runs this server trains at once")
+    """Counted over every server process (`backprop-lab serve --workers N`)."""
+
+    running: int = Field(description="runs going now, in every server process")
+    slots: int = Field(description="runs the server trains at once: 2 per server process, "
+                       "each process taking at most its own 2")
+    processes: int = Field(description="server processes serving now")
     limits: dict[str, float] = Field(description="the bounds of a run")
 
 

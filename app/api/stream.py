@@ -25,6 +25,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from app.api.backpressure import Paced
+from app.api.connections import limit_send_buffer
 from app.training.pool import Message, Run
 
 FINAL = ("done", "error")
@@ -94,6 +96,8 @@ class EventStream(Response):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         run = self.run
+        limit_send_buffer(scope)  # back-pressure after ~64 KiB, not the kernel's megabytes
+        paced = Paced(run)  # what waits for a slow client: a few progress events, the end
         gone = asyncio.ensure_future(_disconnect(receive))
         try:
             await send({"type": "http.response.start", "status": self.status_code,
@@ -101,7 +105,7 @@ class EventStream(Response):
             await send({"type": "http.response.body", "body": event("start", self.start),
                         "more_body": True})
             while True:
-                getter = asyncio.ensure_future(run.next())
+                getter = asyncio.ensure_future(paced.next())
                 done, _ = await asyncio.wait({getter, gone},
                                              return_when=asyncio.FIRST_COMPLETED)
                 if getter not in done:
@@ -116,6 +120,7 @@ class EventStream(Response):
         except OSError:  # the client went away while we wrote to it
             pass
         finally:
+            paced.close()
             gone.cancel()
             with contextlib.suppress(Exception):
                 run.cancel()

@@ -8,6 +8,10 @@ so scripts can use either interchangeably. The teaching tools are flags of
 `network` prints a small fully-connected network as a program (app/networks.py),
 in its tensor or neuron form, ready to pipe into `eval -`; `network --json`
 prints the body POST /api/network answers.
+
+Everything printed that came from the user (names, labels, the source line under
+an error's caret, the staged code, argparse's echo of arguments) goes through
+app/cli/terminal.py, so escape sequences in a program are shown, not obeyed.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ import numpy as np
 
 from app.api.jsonify import dumps
 from app.api.service import Options, Sweep, graph_response
+from app.api.serving import add_arguments as add_serving_arguments
+from app.cli.terminal import emit, visible
 from app.errors import LabError
 from app.networks import ACTIVATIONS, LOSSES, MAZUR, OUTPUTS, network
 from app.ops import REGISTRY
@@ -58,13 +64,13 @@ def table(body: dict[str, Any]) -> str:
     rows = [("node", "op", "value", "gradient")]
     for node in body["nodes"]:
         mark = "*" if node["id"] == body["output"] else ""
-        rows.append((f"{node['name'] or node['label']}{mark}", node["op"],
+        rows.append((visible(f"{node['name'] or node['label']}{mark}"), node["op"],
                      format_value(_decode(node["value"])), format_value(_decode(node["grad"]))))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
              for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    lines.extend(f"warning: {w}" for w in body["warnings"])
+    lines.extend(f"warning: {visible(w)}" for w in body["warnings"])
     return "\n".join(lines)
 
 
@@ -120,11 +126,12 @@ def teaching_text(body: dict[str, Any]) -> str:
                   format_value(_decode(p["new"]))) for p in step["params"]]
         parts.append(_columns(rows))
     if "code" in body:
-        parts.append(body["code"]["python"].rstrip("\n"))
+        parts.append(visible(body["code"]["python"].rstrip("\n")))
     return "\n\n".join(parts)
 
 
 def _columns(rows: list[tuple[str, ...]]) -> str:
+    rows = [tuple(visible(cell) for cell in row) for row in rows]  # widths of what is shown
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
              for r in rows]
@@ -134,10 +141,11 @@ def _columns(rows: list[tuple[str, ...]]) -> str:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     if args.file:
-        with open(args.file, encoding="utf-8") as handle:
+        # utf-8-sig: a byte-order mark marks the file, it is not part of the program
+        with open(args.file, encoding="utf-8-sig") as handle:
             source = handle.read()
     elif args.source == "-":
-        source = sys.stdin.read()
+        source = sys.stdin.read().removeprefix("\ufeff")
     elif args.source is not None:
         source = args.source
     else:
@@ -156,7 +164,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(dumps(body))
         return 0
     extra = teaching_text(body)
-    print(table(body) + (f"\n\n{extra}" if extra else ""))
+    emit(table(body) + (f"\n\n{extra}" if extra else ""))
     return 0
 
 
@@ -166,7 +174,7 @@ def report(err: LabError, as_json: bool) -> int:
     if as_json:
         print(dumps({"error": err.to_json()}))
     else:
-        print(f"error ({err.type}): {err.message}", file=sys.stderr)
+        emit(f"error ({err.type}): {err.render(visible)}", file=sys.stderr)
     return 2
 
 
@@ -214,11 +222,11 @@ def cmd_network(args: argparse.Namespace) -> int:
         return 0
     if args.form == "neuron":
         if net.neuron is None:
-            print(f"backprop-lab network: no neuron form: {net.neuron_reason}", file=sys.stderr)
+            emit(f"backprop-lab network: no neuron form: {net.neuron_reason}", file=sys.stderr)
             return 2
-        print(net.neuron, end="")
+        emit(net.neuron, end="")
         return 0
-    print(net.tensor, end="")
+    emit(net.tensor, end="")
     return 0
 
 
@@ -260,9 +268,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     from app.training.trainer import DataSpec, Training, TrainSpec
 
     if args.program == "-":
-        source = sys.stdin.read()
+        source = sys.stdin.read().removeprefix("\ufeff")
     elif args.program:
-        with open(args.program, encoding="utf-8") as handle:
+        with open(args.program, encoding="utf-8-sig") as handle:
             source = handle.read()
     else:
         source = SEED_004_PROGRAM
@@ -313,19 +321,45 @@ def positive_int(text: str) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    import os
+
     import uvicorn
 
+    from app.api import serving
+
+    try:
+        settings = serving.from_args(args)
+    except ValueError as err:  # a bad BACKPROP_LAB_* variable
+        emit(f"backprop-lab serve: {err}", file=sys.stderr)
+        return 2
+    settings.to_env(os.environ)  # read by app.main:app, in this process and in --workers
     url = f"http://{args.host}:{args.port}/"
     if args.open:
         threading.Timer(1.0, webbrowser.open, (url,)).start()
-    print(f"Backprop Lab on {url}  (API docs: {url}docs)", file=sys.stderr)
-    uvicorn.run("app.main:app", host=args.host, port=args.port, log_level="info",
-                workers=args.workers, access_log=not args.quiet)
+    emit(f"Backprop Lab on {url}  (API docs: {url}docs)", file=sys.stderr)
+    if args.host in serving.WILDCARD_BINDS and settings.allowed_hosts == serving.LOOPBACK_HOSTS:
+        print("serving every interface, but answering only Host localhost, 127.0.0.1 and "
+              "[::1]: add --allowed-host NAME for the name or address clients use",
+              file=sys.stderr)
+    from app.training.registry import shared_runs
+
+    with shared_runs(args.workers):  # training cancel and status across --workers processes
+        uvicorn.run("app.main:app", host=args.host, port=args.port, log_level="info",
+                    workers=args.workers, access_log=not args.quiet,
+                    **settings.uvicorn_options())
     return 0
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, its messages escaped: "unrecognized arguments" echoes argv as typed."""
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        if message:
+            emit(message, file=file or sys.stderr, end="")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="backprop-lab", description="See backpropagation happen, gate by gate.")
     sub = parser.add_subparsers(dest="command")
     serve = sub.add_parser("serve", help="run the web app and the JSON API")
@@ -335,6 +369,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=positive_int, default=1,
                        help="server processes (1)")
     serve.add_argument("--quiet", action="store_true", help="no access log line per request")
+    add_serving_arguments(serve)
     serve.set_defaults(func=cmd_serve)
     ev = sub.add_parser("eval", help="print every node's value and gradient",
                         description="Example: backprop-lab eval 'f = (x + y) * z' x=-2 y=5 z=-4")

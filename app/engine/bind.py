@@ -3,6 +3,10 @@
 Request values arrive as decoded JSON; anything but a number, a list of
 numbers (rectangular, any depth) or one of the strings "NaN", "Infinity",
 "-Infinity" is a `value` error naming the input.
+
+A key of `values` is a name, normalised as the language normalises names
+(NFKC): `{"ｘ": 1}` binds the input `x`, which the response calls `x`. Two
+keys that normalise to one name are an error, since either value could win.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import numpy as np
 
 from app.errors import LabError
 from app.graph import Graph
+from app.lang.names import normalize
 from app.limits import DEFAULT_LIMITS, Limits
 
 NON_FINITE = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
@@ -64,10 +69,28 @@ def _replace_strings(raw: Any) -> Any:
     return raw
 
 
+def normalize_keys(values: dict[str, Any]) -> dict[str, Any]:
+    """`values` keyed by the names as the program knows them (NFKC, as names are).
+
+    Raises LabError(`value`) when two keys are spellings of one name (`x` and `ｘ`).
+    """
+    out: dict[str, Any] = {}
+    spelt: dict[str, str] = {}
+    for key, value in values.items():
+        name = normalize(key)
+        if name in out:
+            raise LabError("value", f"values gives '{name}' twice, as '{spelt[name]}' and as "
+                           f"'{key}': these are one name; give it once",
+                           key="value_twice", info={"name": name, "first": spelt[name],
+                                                    "second": key})
+        out[name], spelt[name] = value, key
+    return out
+
+
 def bind(graph: Graph, values: dict[str, Any] | None,
          limits: Limits = DEFAULT_LIMITS) -> tuple[dict[int, np.ndarray], list[str]]:
     """Each input node's value, and warnings about `values` entries that are not inputs."""
-    values = values or {}
+    values = normalize_keys(values or {})
     leaves = [i for i, op in enumerate(graph.ops) if op == "input"]
     if not values and all(graph.defaults[i] is not None for i in leaves):
         return {i: graph.defaults[i] for i in leaves}, []

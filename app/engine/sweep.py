@@ -24,6 +24,7 @@ import numpy as np
 from app.engine.batch import cost, forward_rows
 from app.engine.run import Evaluation, discrete, evaluate
 from app.errors import LabError
+from app.lang.names import normalize
 
 MAX_POINTS = 1_001
 DEFAULT_POINTS = 101
@@ -49,7 +50,11 @@ def _plain(x: float) -> float | str:
 
 def sweep(ev: Evaluation, name: str, lo: float | None = None, hi: float | None = None,
           points: int | None = None) -> dict[str, Any]:
-    """xs, ys = output(xs), and the value, output and gradient at the current x."""
+    """xs, ys = output(xs), and the value, output and gradient at the current x.
+
+    `name` is normalised as the language normalises names (NFKC): `ｘ` sweeps `x`.
+    """
+    name = normalize(name)
     graph = ev.graph
     ids = graph.input_ids
     source = graph.source

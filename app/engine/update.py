@@ -18,6 +18,7 @@ import numpy as np
 
 from app.engine.run import Evaluation, discrete
 from app.errors import LabError
+from app.lang.names import normalize
 
 PARAMETER_NAME = re.compile(r"(?:[wWbB]|theta|weights?|bias(?:es)?)(?:[_0-9].*)?")
 
@@ -40,7 +41,9 @@ def update(ev: Evaluation, lr: float, params: list[str] | None = None) -> dict[s
     if not math.isfinite(lr):
         raise LabError("value", f"the learning rate must be a finite number, not {lr}",
                        key="update_lr", info={"lr": str(lr)})
-    chosen = default_params(ev) if params is None else list(dict.fromkeys(params))
+    # Names as the language knows them (NFKC): `ｗ` is the parameter `w`.
+    chosen = (default_params(ev) if params is None
+              else list(dict.fromkeys(normalize(p) for p in params)))
     unknown = [name for name in chosen if name not in ids]
     if unknown:
         listed = ", ".join(f"'{n}'" for n in ids) or "none"

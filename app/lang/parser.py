@@ -19,6 +19,7 @@ import difflib
 import keyword
 
 from app.errors import LabError, Span
+from app.lang.names import char_name, code_point, confusable_error, confusable_function
 from app.lang.syntax import (
     Assign,
     Binary,
@@ -50,6 +51,8 @@ class _Parser:
         self.pos = 0
         self.depth = 0
         self.limits = limits
+        # Each variable name's first use, in source order: for the look-alike check.
+        self.first_use: dict[str, Span] = {}
 
     # -- token helpers -------------------------------------------------
     @property
@@ -111,12 +114,16 @@ class _Parser:
             if isinstance(stmt, ExprStmt):
                 raise LabError("syntax", "only the last statement may be a bare expression; "
                                "give this one a name (q = ...)", stmt.span, key="bare_expr")
+        lookalike = confusable_error(self.first_use)
+        if lookalike is not None:
+            raise lookalike
         return Program(tuple(statements), source)
 
     def statement(self) -> Statement:
         tok = self.tok
         if tok.kind == "name" and self.peek().kind == "op" and self.peek().text == "=":
             self.check_name(tok)
+            self.first_use.setdefault(tok.text, tok.span)
             self.advance()
             self.advance()
             if self.tok.kind in ("newline", "end") or self.is_op(";"):
@@ -186,6 +193,7 @@ class _Parser:
                 raise LabError("syntax", f"indexing ('{tok.text}[...]') is not part of the "
                                "language", self.tok.span, key="subscript",
                                info={"name": tok.text})
+            self.first_use.setdefault(tok.text, tok.span)
             return Name(tok.text, tok.span)
         if self.is_op("("):
             open_tok = self.advance()
@@ -298,6 +306,15 @@ def _resolve_call(name_tok: Token, args: list[Expr], span: Span) -> Call:
             summary = f"'{name}' is not a function here: write it as {written}"
             raise LabError("unknown_function", summary, name_tok.span, key="operator_function",
                            info={"name": name, "written": written})
+        meant = confusable_function(name, list(table))
+        if meant is not None:
+            char = next(a for a, b in zip(name, meant, strict=True) if a != b)
+            raise LabError(
+                "unknown_function",
+                f"unknown function '{name}': it is spelt with look-alike letters ('{char}' is "
+                f"{code_point(char)} {char_name(char)}); type '{meant}' in Latin letters",
+                name_tok.span, key="confusable_function",
+                info={"name": name, "meant": meant, "char": char, "code": code_point(char)})
         close = difflib.get_close_matches(name, list(table), n=1, cutoff=0.6)
         hint = f" — did you mean '{close[0]}'?" if close else ""
         raise LabError("unknown_function", f"unknown function '{name}'{hint}", name_tok.span,

@@ -3,7 +3,10 @@
 The tokenizer is where most hostile or mistyped input is refused: strings,
 attribute dots, full-width punctuation from a Chinese input method and any
 character the language does not use are syntax errors pointing at the
-character, with a hint when we can guess what was meant.
+character, with a hint when we can guess what was meant. Names are normalised
+and checked here too (app/lang/names.py): a name's text is its NFKC form, its
+span what was typed, and invisible characters anywhere outside comments are
+refused, as is a name that mixes scripts.
 """
 
 from __future__ import annotations
@@ -12,6 +15,13 @@ import re
 from dataclasses import dataclass
 
 from app.errors import LabError, Span
+from app.lang.names import (
+    char_name,
+    code_point,
+    is_invisible,
+    mixed_script_error,
+    normalize,
+)
 
 NUMBER = re.compile(
     r"(?:[0-9](?:_?[0-9])*(?:\.(?:[0-9](?:_?[0-9])*)?)?|\.[0-9](?:_?[0-9])*)"
@@ -62,13 +72,43 @@ class Token:
 
 def identifier_end(text: str, pos: int) -> int:
     """Where a name starting at `pos` ends (`pos` if none starts there), by Python's own
-    rules: any Unicode letter or _ first, then letters, digits, combining marks."""
-    if pos >= len(text) or not (text[pos] == "_" or text[pos].isidentifier()):
+    rules: any Unicode letter or _ first, then letters, digits, combining marks. An
+    invisible character ends a name (Python would take a variation selector into it),
+    so that the tokenizer can refuse it by name."""
+    if pos >= len(text) or not (text[pos] == "_" or text[pos].isidentifier()) \
+            or is_invisible(text[pos]):
         return pos
     end = pos + 1
-    while end < len(text) and ("a" + text[end]).isidentifier():
+    while end < len(text) and ("a" + text[end]).isidentifier() and not is_invisible(text[end]):
         end += 1
     return end
+
+
+def _invisible(text: str, pos: int, line: int, tokens: list[Token]) -> LabError:
+    """The error for an invisible character at `pos`, naming it and the token it touches."""
+    ch = text[pos]
+    col = pos + 1
+    prev = tokens[-1] if tokens else None
+    near, side = "", ""
+    if prev is not None and prev.kind in ("name", "num", "op") and prev.span.line == line \
+            and prev.span.end_column == col:
+        near, side = prev.text, "after"
+    else:
+        end = identifier_end(text, pos + 1)
+        number = NUMBER.match(text, pos + 1)
+        if end > pos + 1:
+            near, side = normalize(text[pos + 1:end]), "before"
+        elif number and number.end() > pos + 1:
+            near, side = number.group(), "before"
+    what = f"invisible character {code_point(ch)} ({char_name(ch)})"
+    args = {"code": code_point(ch), "char_name": char_name(ch)}
+    if side == "after":
+        return _error(f"{what} after '{near}': delete it", line, col, key="invisible_after",
+                      near=near, **args)
+    if side == "before":
+        return _error(f"{what} before '{near}': delete it", line, col, key="invisible_before",
+                      near=near, **args)
+    return _error(f"{what}: delete it", line, col, key="invisible_char", **args)
 
 
 def _error(message: str, line: int, col: int, width: int = 1, key: str = "syntax",
@@ -93,10 +133,13 @@ def tokenize(source: str) -> list[Token]:
                 continue
             if ch == "#":
                 break
+            if is_invisible(ch):
+                raise _invisible(text, pos, line, tokens)
             m = NUMBER.match(text, pos)
             if m and (ch != "." or m.end() > pos + 1):
                 end = m.end()
-                if end < n and (text[end].isalnum() or text[end] == "_"):
+                if end < n and (text[end].isalnum() or text[end] == "_") \
+                        and not is_invisible(text[end]):
                     tail = identifier_end(text, end)
                     if tail > end:
                         name = text[end:tail]
@@ -112,7 +155,13 @@ def tokenize(source: str) -> list[Token]:
                 continue
             end = identifier_end(text, pos)
             if end > pos:
-                tokens.append(Token("name", text[pos:end], Span(line, col, line, end + 1)))
+                name = text[pos:end]
+                if not name.isascii():  # ASCII is its own NFKC form, and all Latin
+                    name = normalize(name)
+                    mixed = mixed_script_error(text[pos:end], name, line, col)
+                    if mixed is not None:
+                        raise mixed
+                tokens.append(Token("name", name, Span(line, col, line, end + 1)))
                 pos = end
                 continue
             op = next((o for o in OPERATORS if text.startswith(o, pos)), None)

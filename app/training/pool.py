@@ -15,8 +15,16 @@ in one huge numpy call, or dead) has its process killed; a new one is started
 for the next run.
 
 `run.cancel()` (the cancel endpoint, a client that went away) writes the run's
-number into the worker's cancel flag; the worker's loop looks at it every
-20 ms, stops, and answers what it has, which frees the worker.
+number and the reason into the worker's stop flag; the worker looks at it every
+20 ms, in every phase of the run (app/training/guard.py), stops, and answers
+what it has, which frees the worker.
+
+Several server processes (`serve --workers N`) each have a pool; they share a
+registry (app/training/registry.py), so a cancel that lands on another process
+reaches the run (the owner's reader thread looks for cancel files), and the
+status counts every process's runs. On SIGTERM or SIGINT every run stops with
+"shutdown", so open event streams end with their results at once; workers end
+when their server process is gone, however it ended (app/training/lifecycle.py).
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import multiprocessing
+import os
 import secrets
 import threading
 import time
@@ -33,7 +42,9 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from app.training import limits as bounds
-from app.training.worker import encode, serve
+from app.training.lifecycle import on_shutdown_signals, watch_supervisor
+from app.training.registry import POLL_SECONDS, Registry
+from app.training.worker import STOP_CODES, encode, serve
 
 GRACE_SECONDS = 5.0  # past its time limit, a run's worker is killed
 MAX_PENDING = 16  # progress messages waiting for a slow client; older ones beyond are dropped
@@ -41,7 +52,17 @@ Message = tuple[Any, ...]
 
 
 class Busy(Exception):
-    """Every worker is training already."""
+    """Every worker is training already (429)."""
+
+    status = 429
+    key = "train_busy"
+
+
+class Closing(Busy):
+    """The server is shutting down: no new runs (503)."""
+
+    status = 503
+    key = "train_shutdown"
 
 
 @dataclass(eq=False)
@@ -49,9 +70,13 @@ class Worker:
     process: Any
     jobs: Connection
     results: Connection
-    cancel: Any  # a shared integer: the number of the job to stop
+    stop: Any  # two shared integers: the number of the job to stop, and why (STOP_CODES)
     run: Run | None = None
     alive: bool = True
+
+    def stop_job(self, number: int, reason: str) -> None:
+        self.stop[1] = STOP_CODES[reason]  # the reason first: the worker reads the number first
+        self.stop[0] = number
 
 
 @dataclass(eq=False)
@@ -72,10 +97,11 @@ class Run:
         ("error", status, json)."""
         return await self.queue.get()
 
-    def cancel(self) -> None:
-        """Ask the worker to stop this run (it answers "done" with cancelled: true)."""
+    def cancel(self, reason: str = "cancelled") -> None:
+        """Ask the worker to stop this run (it answers "done" with cancelled: true, or
+        stopped: "shutdown")."""
         if not self.finished:
-            self.worker.cancel.value = self.number
+            self.worker.stop_job(self.number, reason)
 
     def post(self, message: Message) -> None:
         """From the reader thread: queue a message on the run's event loop."""
@@ -99,9 +125,23 @@ class TrainingPool:
         self.time_limit = time_limit
         self.workers: list[Worker] = []
         self.runs: dict[str, Run] = {}
+        self.registry = Registry(None)  # this process alone, until attach()
+        self.closing = False
         self._lock = threading.Lock()
         self._numbers = itertools.count(1)
+        # spawn: a fresh interpreter (forking a threaded server is unsafe), and no
+        # forkserver process to outlive the server
         self._context = multiprocessing.get_context("spawn")
+
+    def attach(self) -> None:
+        """The server starts serving (the app's lifespan): join the registry the server
+        processes share, stop the runs first on SIGTERM/SIGINT, and shut down if the
+        supervisor of `serve --workers N` is gone."""
+        self.closing = False
+        self.registry = Registry.from_env()
+        self.registry.join()
+        on_shutdown_signals(self.close)
+        watch_supervisor()
 
     # -- runs ----------------------------------------------------------------------------
 
@@ -111,6 +151,8 @@ class TrainingPool:
         Call from the event loop that will read the run's messages.
         """
         loop = asyncio.get_running_loop()
+        if self.closing:
+            raise Closing("the server is shutting down; try again in a moment")
         with self._lock:
             worker = next((w for w in self.workers if w.alive and w.run is None), None)
             if worker is None:
@@ -124,6 +166,7 @@ class TrainingPool:
                       time.monotonic() + self.time_limit + GRACE_SECONDS)
             worker.run = run
             self.runs[run.run_id] = run
+        self.registry.started(run.run_id)
         try:
             worker.jobs.send({**job, "number": number, "run_id": run.run_id, "stream": stream,
                               "time_limit": self.time_limit})
@@ -132,19 +175,34 @@ class TrainingPool:
         return run
 
     def cancel(self, run_id: str) -> bool:
-        """Stop a run by id; False if there is no such run going."""
+        """Stop a run by id, this process's or another's; False if there is no such run going."""
         with self._lock:
             run = self.runs.get(run_id)
         if run is None or run.finished:
-            return False
+            return self.registry.request_cancel(run_id)
         run.cancel()
         return True
 
+    def close(self, reason: str = "shutdown") -> None:
+        """Take no more runs and stop every run going (SIGTERM: their streams end now)."""
+        self.closing = True
+        with self._lock:
+            runs = [w.run for w in self.workers if w.run is not None]
+        for run in runs:
+            run.cancel(reason)
+
     @property
     def busy(self) -> int:
-        """Runs going now."""
+        """Runs going now in this process."""
         with self._lock:
             return sum(1 for w in self.workers if w.alive and w.run is not None)
+
+    def status(self) -> dict[str, int]:
+        """Runs going and runs taken at once, over every server process sharing the registry."""
+        running = self.registry.running()
+        processes = self.registry.processes()
+        return {"running": self.busy if running is None else running,
+                "slots": self.size * processes, "processes": processes}
 
     def idle(self) -> bool:
         with self._lock:
@@ -156,28 +214,36 @@ class TrainingPool:
         ctx = self._context
         jobs_out, jobs_in = ctx.Pipe(duplex=False)  # (receiving end, sending end)
         results_out, results_in = ctx.Pipe(duplex=False)
-        cancel = ctx.RawValue("q", 0)
-        process = ctx.Process(target=serve, args=(jobs_out, results_in, cancel),
+        stop = ctx.RawArray("q", 2)
+        process = ctx.Process(target=serve, args=(jobs_out, results_in, stop, os.getpid()),
                               name="backprop-lab-training", daemon=True)
         process.start()
         jobs_out.close()
         results_in.close()
-        worker = Worker(process, jobs_in, results_out, cancel)
+        worker = Worker(process, jobs_in, results_out, stop)
         self.workers.append(worker)
         threading.Thread(target=self._read, args=(worker,), name="training-reader",
                          daemon=True).start()
         return worker
 
     def _read(self, worker: Worker) -> None:
-        """The worker's messages to their runs; the watchdog of its runs' deadlines.
+        """The worker's messages to their runs; the watchdog of its runs' deadlines; the
+        eye on the registry for cancels of its runs asked for in other server processes.
 
         This thread is the only one that closes the worker's pipes, when it ends.
         """
         conn = worker.results
+        looked = 0.0
         try:
             while worker.alive:
+                if time.monotonic() - looked >= POLL_SECONDS:
+                    looked = time.monotonic()
+                    with self._lock:
+                        run = worker.run
+                    if run is not None and self.registry.cancel_requested(run.run_id):
+                        run.cancel()  # asked for in another server process
                 try:
-                    if not conn.poll(0.25):
+                    if not conn.poll(POLL_SECONDS):
                         with self._lock:
                             run = worker.run
                         if run is not None and time.monotonic() > run.deadline:
@@ -206,6 +272,7 @@ class TrainingPool:
         run.finished = True
         worker.run = None
         self.runs.pop(run.run_id, None)
+        self.registry.finished(run.run_id)
 
     def _kill(self, worker: Worker, run: Run | None) -> None:
         """End a worker that is stuck or dead; its run, if any, ends with an error."""
@@ -228,7 +295,7 @@ class TrainingPool:
             self.workers = []
             for w in workers:
                 if w.run is not None:
-                    w.cancel.value = w.run.number
+                    w.stop_job(w.run.number, "shutdown")
                 w.alive = False
         for w in workers:
             try:
@@ -241,6 +308,8 @@ class TrainingPool:
             if w.process.is_alive():
                 w.process.kill()
                 w.process.join(timeout=1)
+        self.registry.leave()
+        self.closing = False  # the pool can start again (the tests' servers share it)
 
 
 def internal_timeout() -> bytes:

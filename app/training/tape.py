@@ -25,10 +25,16 @@ keeps only the ones it needs.
 `Tape.evaluate(node, {input: value})` runs the forward pass of one node on
 other input values (the decision boundary's grid instead of the data),
 without touching the training values.
+
+Compiling, both passes and `evaluate` take an optional `check`, called before
+every step: a run's guard (app/training/guard.py) raises there to stop a long
+one in the middle. `forward_seconds` is what the first forward pass took, for
+the trainer to decide whether a pass is long enough to need it.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
@@ -42,6 +48,7 @@ from app.ops.registry import OpValueError, unbroadcast
 
 # A forward step: (node, function, first input, second input or -1).
 Forward = tuple[int, Callable[..., Any], int, int]
+Check = Callable[[], None] | None  # called before each step; raises to stop
 
 
 class Tape:
@@ -60,16 +67,18 @@ class Tape:
         self._needs = needs
         self._varying = {o for o, *_ in forward}
         self._plans: dict[tuple[int, frozenset[int]], list[Forward]] = {}
+        self.forward_seconds = 0.0  # the first forward pass's time (compile measures it)
 
     @classmethod
     def compile(cls, graph: Graph, shapes: Sequence[Shape], inputs: dict[int, np.ndarray],
-                params: Sequence[int], data: Sequence[int] = ()) -> Tape:
+                params: Sequence[int], data: Sequence[int] = (), check: Check = None) -> Tape:
         """The tape of `graph` for input values `inputs` (by node id, every input node).
 
         `params` are the inputs that get gradients and change between passes;
         `data` are inputs that may change between passes but get no gradient.
         The parameters' arrays are copied: the tape owns them and the trainer
-        updates them in place.
+        updates them in place. `check` is called between the steps of the work done
+        here (constants folded, the first forward pass).
         """
         n = len(graph)
         ops, ins_of, defaults = graph.ops, graph.inputs, graph.defaults
@@ -112,29 +121,38 @@ class Tape:
             if varying[o]:
                 forward.append(step)
             else:
-                _run([step], values, graph)  # fed by constants only: once is enough
+                _run([step], values, graph, check)  # fed by constants only: once is enough
         tape = cls(graph, shapes, values, list(params), forward, [], needs)
-        tape.forward()  # the values the backward steps are specialised with
+        began = time.perf_counter()
+        tape.forward(check)  # the values the backward steps are specialised with
+        tape.forward_seconds = time.perf_counter() - began
         tape._backward = _backward_steps(graph, shapes, values, needs)
         return tape
 
     # -- the passes --------------------------------------------------------------------
 
-    def forward(self) -> Any:
+    def forward(self, check: Check = None) -> Any:
         """Run every forward step; the output's value."""
         values = self.values
         try:
-            for o, fn, a, b in self._forward:
-                values[o] = fn(values[a]) if b < 0 else fn(values[a], values[b])
+            if check is None:
+                for o, fn, a, b in self._forward:
+                    values[o] = fn(values[a]) if b < 0 else fn(values[a], values[b])
+            else:
+                for o, fn, a, b in self._forward:
+                    check()
+                    values[o] = fn(values[a]) if b < 0 else fn(values[a], values[b])
         except OpValueError as err:
             raise value_error(self.graph, self.graph.nodes[o], err) from None
         return values[self.graph.output]
 
-    def backward(self) -> list[Any]:
+    def backward(self, check: Check = None) -> list[Any]:
         """Every needed gradient from the output (seeded with 1) back; `self.grads`."""
         values, grads = self.values, self.grads
         grads[self.graph.output] = np.float64(1.0)
         for step in self._backward:
+            if check is not None:
+                check()
             if step[0]:  # a vjp: (True, node, function, inputs, [(position, input, add)])
                 _, o, fn, ins, targets = step
                 contribs = fn(grads[o], values[o], *[values[i] for i in ins])
@@ -161,7 +179,7 @@ class Tape:
 
     # -- other inputs --------------------------------------------------------------------
 
-    def evaluate(self, node: int, inputs: dict[int, np.ndarray]) -> Any:
+    def evaluate(self, node: int, inputs: dict[int, np.ndarray], check: Check = None) -> Any:
         """The value of `node` with some inputs replaced, the training values untouched."""
         key = (node, frozenset(inputs))
         plan = self._plans.get(key)
@@ -171,7 +189,7 @@ class Tape:
         values = list(self.values)
         for i, v in inputs.items():
             values[i] = v
-        _run(plan, values, self.graph)
+        _run(plan, values, self.graph, check)
         return values[node]
 
     def _plan(self, node: int, changed: set[int]) -> list[Forward]:
@@ -200,10 +218,12 @@ def _bound(graph: Graph, o: int, what: str) -> Callable[..., Any]:
     return partial(fn, **node_params) if node_params else fn
 
 
-def _run(steps: list[Forward], values: list[Any], graph: Graph) -> None:
+def _run(steps: list[Forward], values: list[Any], graph: Graph, check: Check = None) -> None:
     try:
         with np.errstate(all="ignore"):
             for o, fn, a, b in steps:
+                if check is not None:
+                    check()
                 values[o] = fn(values[a]) if b < 0 else fn(values[a], values[b])
     except OpValueError as err:
         raise value_error(graph, graph.nodes[o], err) from None

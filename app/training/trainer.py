@@ -27,6 +27,13 @@ A classifier (a program with a cross_entropy gate) also gets its accuracy,
 the argmax of that gate's scores against the labels, and the decision
 boundary: the predicted class and its probability on a 64 × 64 grid over the
 data's bounding box plus 0.5.
+
+Every long phase can be stopped (app/training/guard.py): compiling, a pass
+(checked between its steps once passes take SLOW_PASS_SECONDS or more; a pass
+stopped half-way is undone, so the answer is always the parameters after
+whole passes with their loss), and the decision boundary (checked between
+chunks, and given up at once when its first chunk shows it cannot finish in
+its time: null, the page keeps the last one).
 """
 
 from __future__ import annotations
@@ -48,12 +55,16 @@ from app.limits import DEFAULT_LIMITS, Limits
 from app.ops.nn import softmax
 from app.training import datasets
 from app.training import limits as bounds
-from app.training.tape import Tape
+from app.training.guard import CHECK_SECONDS, Guard, ShouldStop, Stop
+from app.training.tape import Check, Tape
 
 MODES = ("seed004", "mean")
 INITS = ("seed004", "program")
 DATA_NAMES = ("X", "y")
-CHECK_SECONDS = 0.02  # how often the loop looks at the clock's deadlines and the cancel flag
+STOPPED = ("cancelled", "shutdown", "time_limit", "diverged")
+SLOW_PASS_SECONDS = 0.2  # passes this long are checked between steps, not only between passes
+FINISH_SECONDS = 0.5  # after a stop, the final decision boundary's time; else it is null
+PROGRESS_BOUNDARY_SECONDS = 1.0  # a progress event's boundary that would take longer is null
 
 
 @dataclass(frozen=True)
@@ -138,7 +149,10 @@ class Update:
 class Training:
     """One network being trained: the compiled tape, the data, the parameters and the rule."""
 
-    def __init__(self, spec: TrainSpec, limits: Limits = DEFAULT_LIMITS) -> None:
+    def __init__(self, spec: TrainSpec, limits: Limits = DEFAULT_LIMITS,
+                 stop: Check = None) -> None:
+        """Compile `spec`; `stop` is called between the steps of the compiled work (a guard's
+        check) and may raise to stop it."""
         check(spec)
         self.spec = spec
         d = spec.data
@@ -171,14 +185,16 @@ class Training:
         data_ids = [ids[name] for name in DATA_NAMES if name in ids]
         param_ids = [ids[name] for name in names]
         with np.errstate(all="ignore"):
-            self.tape = Tape.compile(graph, shapes, bound, param_ids, data_ids)
+            self.tape = Tape.compile(graph, shapes, bound, param_ids, data_ids, check=stop)
         self.x_node = ids["X"]
         self.updates = [Update(name, ids[name], self.tape.values[ids[name]],
                                np.ndim(self.tape.values[ids[name]]) >= 2) for name in names]
         self.scores, self.labels = self._classifier()
         self.n = len(self.X)
         self._scale = float(self.n) if spec.mode == "seed004" else 1.0
-        self._boundary_at = self._boundary_cost = 0.0
+        self._boundary_at = self._boundary_cost = self._boundary_estimate = 0.0
+        self._guard: Guard | None = None  # the run's, while it runs
+        self._drawn: tuple[int, dict[str, Any] | None] = (-1, None)  # progress's last boundary
 
     # -- set up ------------------------------------------------------------------------
 
@@ -227,27 +243,30 @@ class Training:
         self.tape.backward()
         self._update()
 
-    def _update(self) -> None:
+    def _update(self, fresh: bool = False) -> None:
         """p ← p − lr·(s·∇ + λp) for weight matrices, p ← p − lr·(s·∇) for the rest, with
         s = N (seed004: the summed loss's gradient) or 1 (mean).
 
         Written in the seed's order of operations (its `dW += reg * W; W += -eps * dW`):
         seed 004's run amplifies differences in the last bit a hundred-billion-fold
         between passes 1,000 and 2,000 before it settles, so the order decides whether
-        the two runs end in the same place.
+        the two runs end in the same place. In place, or with `fresh` into new arrays
+        (the same bits), so that the old ones can be put back.
         """
         lr, l2, scale = self.spec.lr, self.spec.l2, self._scale
         grads = self.tape.grads
+        values = self.tape.values
         for u in self.updates:
             g = grads[u.node]
             if g is None:  # a parameter the loss does not depend on
                 continue
             if scale != 1.0:
                 g = scale * g
-            if u.weight and l2:
-                u.value -= lr * (g + l2 * u.value)
+            step = lr * (g + l2 * u.value) if u.weight and l2 else lr * g
+            if fresh:
+                u.value = values[u.node] = np.subtract(u.value, step, out=np.empty_like(u.value))
             else:
-                u.value -= lr * g
+                u.value -= step
 
     def regularisation(self) -> float:
         """The L2 term of the printed loss: λ/(2N)·Σ‖W‖² (seed004) or λ/2·Σ‖W‖² (mean)."""
@@ -277,13 +296,15 @@ class Training:
         """Copies of the current parameters, by name."""
         return {u.name: np.array(u.value) for u in self.updates}
 
-    def boundary(self, size: int = bounds.BOUNDARY_SIZE) -> dict[str, Any] | None:
+    def boundary(self, size: int = bounds.BOUNDARY_SIZE,
+                 guard: Guard | None = None) -> dict[str, Any] | None:
         """The classifier's prediction over the data's bounding box + 0.5, on size × size cells.
 
         `grid[r][c]` is the class predicted at the centre of cell (r, c), x growing with
         c from x0 to x1 and y with r from y0 to y1 (row 0 at the bottom); `confidence`
         the softmax probability of that class. None for a program that is not a classifier
-        (or whose scores need the labels).
+        (or whose scores need the labels), and None when `guard` stops it: its flag, or
+        its deadline, which the first chunk shows will come before the last.
         """
         if self.scores is None or self.X.shape[1] != 2:
             return None
@@ -294,8 +315,8 @@ class Training:
         gx, gy = np.meshgrid(xs, ys)
         points = np.c_[gx.ravel(), gy.ravel()]
         try:
-            scores = self._predict(points)
-        except (LabError, ValueError, IndexError):
+            scores = self._predict(points, guard)
+        except (LabError, ValueError, IndexError, Stop):
             return None
         if scores is None:
             return None
@@ -307,9 +328,17 @@ class Training:
                 "grid": classes.reshape(size, size).tolist(),
                 "confidence": confidence.reshape(size, size)}
 
-    def _predict(self, points: np.ndarray) -> np.ndarray | None:
-        """The scores at other points, in chunks the size of the data (the shapes trained on)."""
+    def _predict(self, points: np.ndarray, guard: Guard | None = None) -> np.ndarray | None:
+        """The scores at other points, in chunks the size of the data (the shapes trained on).
+
+        With a guard: checked between chunks (and between the steps of a chunk when a
+        forward pass is long), and given up (Stop) as soon as the time the first chunk
+        took says the rest would not fit before the guard's deadline.
+        """
         n = self.n
+        chunks = -(-len(points) // n)
+        inner = guard.check if guard is not None and self._slow() else None
+        began = guard.clock() if guard is not None else 0.0
         out = []
         with np.errstate(all="ignore"):
             for start in range(0, len(points), n):
@@ -317,22 +346,34 @@ class Training:
                 rows = len(chunk)
                 if rows < n:  # pad the last chunk: every shape as in training
                     chunk = np.concatenate([chunk, np.repeat(chunk[:1], n - rows, axis=0)])
-                scores = np.asarray(self.tape.evaluate(self.scores, {self.x_node: chunk}))
+                scores = np.asarray(self.tape.evaluate(self.scores, {self.x_node: chunk}, inner))
                 if scores.ndim != 2 or len(scores) != n:
                     return None
                 out.append(scores[:rows])
+                if guard is not None:
+                    if len(out) == 1:
+                        self._boundary_estimate = (guard.clock() - began) * chunks
+                        if self._boundary_estimate > guard.left() + (guard.clock() - began):
+                            raise Stop("time_limit")
+                    guard.check()
         return np.concatenate(out)
 
+    def _slow(self) -> bool:
+        """Whether a pass is long enough to be checked between its steps."""
+        return 3 * self.tape.forward_seconds >= SLOW_PASS_SECONDS
+
     def run(self, on_progress: Callable[[dict[str, Any]], None] | None = None,
-            should_stop: Callable[[], bool] | None = None,
+            should_stop: ShouldStop | None = None,
             time_limit: float | None = None,
             clock: Callable[[], float] = time.perf_counter) -> dict[str, Any]:
         """Train for spec.passes passes, or until stopped; the result (numpy values inside).
 
         `on_progress(event)` gets a progress event every spec.progress_every passes
         (at least passes / 1,000), or every PROGRESS_SECONDS without it; `should_stop()`
-        is asked every CHECK_SECONDS; past `time_limit` seconds the run stops. A stopped
-        run still answers: its history, parameters and accuracy where it got to.
+        (True, or a reason: "cancelled", "shutdown") is asked every CHECK_SECONDS, inside
+        long passes and long boundaries too; past `time_limit` seconds the run stops. A
+        stopped run still answers: its history, parameters and accuracy where it got to,
+        the boundary if it can be drawn within FINISH_SECONDS.
         """
         spec = self.spec
         passes = spec.passes
@@ -343,19 +384,32 @@ class Training:
         hist_passes: list[int] = []
         hist_loss: list[float] = []
         sent = 0  # history points already sent in progress events
-        forward, backward, update = self.tape.forward, self.tape.backward, self._update
+        tape = self.tape
+        values, output = tape.values, self.graph.output
+        forward, backward, update = tape.forward, tape.backward, self._update
         regularisation = self.regularisation
         start = clock()
+        guard = Guard(should_stop, None if time_limit is None else start + time_limit, clock)
+        self._guard = guard
+        self._drawn = (-1, None)
+        slow = self._slow()
+        stepwise = guard.check if slow else None  # long passes: checked step by step
         next_check = start + CHECK_SECONDS
         next_progress = start + bounds.PROGRESS_SECONDS
         stopped: str | None = None
         due = False
         k = 0
+        now = start
         with np.errstate(all="ignore"):
+            before = list(values)
+            try:
+                out = forward(stepwise)
+            except Stop as stop:  # back to the values before it, whole
+                values[:] = before
+                out, stopped = values[output], stop.reason
             while True:
-                out = forward()
                 last = k == passes or stopped is not None
-                if k % stride == 0 or last:
+                if (k % stride == 0 or last) and (not hist_passes or hist_passes[-1] != k):
                     loss = float(out) + regularisation()
                     hist_passes.append(k)
                     hist_loss.append(loss)
@@ -368,22 +422,49 @@ class Training:
                     due = False
                 if last:
                     break
-                backward()
-                update()
-                k += 1
+                if stepwise is None:
+                    backward()
+                    update()
+                    k += 1
+                else:  # a long pass: stoppable inside, and undone if stopped half-way
+                    try:
+                        backward(stepwise)
+                    except Stop as stop:
+                        stopped = stop.reason  # the forward pass of pass k is whole
+                        continue
+                    before = list(values)
+                    update(fresh=True)
+                    k += 1
+                    try:
+                        out = forward(stepwise)
+                    except Stop as stop:
+                        values[:] = before
+                        for u in self.updates:
+                            u.value = values[u.node]
+                        k -= 1
+                        out, stopped = values[output], stop.reason
+                        continue
                 if every is not None and k % every == 0:
                     due = True
-                now = clock()
+                began, now = now, clock()
                 if now >= next_check:
                     next_check = now + CHECK_SECONDS
-                    if should_stop is not None and should_stop():
-                        stopped = "cancelled"
-                    elif time_limit is not None and now - start >= time_limit:
-                        stopped = "time_limit"
+                    stopped = guard.reason(now)
                     if every is None and now >= next_progress:
                         due = True
                         next_progress = now + bounds.PROGRESS_SECONDS
+                if stepwise is None:
+                    if now - began >= SLOW_PASS_SECONDS:
+                        stepwise = guard.check  # passes got long (a busy machine): from the next
+                    out = forward()
         seconds = clock() - start
+        if stopped is None or stopped == "diverged":
+            final = Guard(should_stop, guard.deadline, clock)
+        else:  # stopped: a boundary only if it is quick
+            final = Guard(None, clock() + FINISH_SECONDS, clock)
+        drawn, boundary = self._drawn
+        if drawn != k or boundary is None:  # (the last progress event's, if it drew this one)
+            boundary = self.boundary(guard=final)
         return {
             "history": {"passes": hist_passes, "loss": hist_loss},
             "loss": hist_loss[-1],
@@ -395,21 +476,29 @@ class Training:
             "stopped": stopped,
             "seconds": seconds,
             "data": self.data(),
-            "boundary": self.boundary(),
+            "boundary": boundary,
         }
 
     def _progress(self, k: int, out: Any, passes: list[int], loss: list[float]) -> dict[str, Any]:
         """A progress event. Its extras stay cheap next to training: the parameters only
         when they are at most PROGRESS_MAX_PARAMS numbers, the decision boundary only when
-        the time since the last one is four times what that one took (else null: the page
-        keeps the last)."""
+        the time since the last one is four times what that one took, and only if it takes
+        at most PROGRESS_BOUNDARY_SECONDS (else null: the page keeps the last)."""
         size = sum(u.value.size for u in self.updates)
         boundary = None
         now = time.perf_counter()
         if now - self._boundary_at >= 4 * self._boundary_cost:
-            boundary = self.boundary()
+            run = self._guard
+            limit = PROGRESS_BOUNDARY_SECONDS
+            if run is not None:
+                limit = min(limit, run.left())
+            guard = Guard(None if run is None else run.should_stop,
+                          time.perf_counter() + limit)
+            self._boundary_estimate = 0.0
+            boundary = self.boundary(guard=guard)
+            self._drawn = (k, boundary)
             self._boundary_at = time.perf_counter()
-            self._boundary_cost = self._boundary_at - now
+            self._boundary_cost = max(self._boundary_at - now, self._boundary_estimate)
         return {
             "pass": k,
             "loss": float(out) + self.regularisation(),

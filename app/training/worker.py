@@ -9,11 +9,15 @@ back messages already encoded as JSON, so the server only forwards bytes:
     ("done", json)             the whole answer of POST /api/train
     ("error", status, json)    the error envelope, before or while training
 
-Progress is sent only to a client that streams. Cancelling is a shared
-integer: the server writes a job's number there, and the loop, which looks
-at it every CHECK_SECONDS, stops that job and answers what it has. A job is
-stopped at its time limit too. The worker runs at a lower CPU priority than
-the server, so a busy worker leaves the server's requests their CPU.
+Progress is sent only to a client that streams. Stopping is two shared
+integers: the server writes a job's number and the reason there (cancelled,
+or shutdown), and the job, which looks at them every CHECK_SECONDS in every
+phase — compiling, passes, the decision boundary (app/training/guard.py) —
+stops and answers what it has. A job is stopped at its time limit the same
+way, so its answer comes within a fraction of a second of the limit, not
+from the server's watchdog. The worker runs at a lower CPU priority than the
+server, so a busy worker leaves the server's requests their CPU, and it ends
+as soon as the server process that started it is gone (app/training/lifecycle.py).
 """
 
 from __future__ import annotations
@@ -28,9 +32,13 @@ import numpy as np
 from app.api.jsonify import deep, dumps
 from app.errors import LabError
 from app.training import limits as bounds
+from app.training.guard import Guard, Stop
+from app.training.lifecycle import exit_now, watch_parent
 from app.training.trainer import DataSpec, Training, TrainSpec
 
 NICENESS = 19  # added to the worker's nice value: the server's requests go first
+STOP_CODES = {"cancelled": 1, "shutdown": 2}  # the reasons, as the stop flag holds them
+STOP_REASONS = {code: reason for reason, code in STOP_CODES.items()}
 
 
 def spec_from(job: dict[str, Any]) -> TrainSpec:
@@ -60,16 +68,34 @@ def internal() -> bytes:
                              "line": None, "column": None}})
 
 
-def run_job(job: dict[str, Any], out: Connection, cancel: Any) -> None:
+def interrupted(reason: str) -> tuple[int, bytes]:
+    """The answer of a run stopped before it could start training."""
+    if reason == "time_limit":
+        err = LabError("too_large", "compiling this program took longer than a training run "
+                       "may take; make it smaller", key="train_compile_time")
+        return err.status, envelope(err)
+    err = LabError("busy", "the run was stopped before it started (cancelled, or the server "
+                   "is shutting down); try again in a moment", key="train_shutdown", status=503)
+    return err.status, envelope(err)
+
+
+def run_job(job: dict[str, Any], out: Connection, stop: Any) -> None:
     """One run, from compiling the program to the final answer; every outcome is a message."""
     number, run_id = job["number"], job["run_id"]
     stream = job.get("stream", False)
     time_limit = job.get("time_limit", bounds.TIME_LIMIT_SECONDS)
     started = time.perf_counter()
+
+    def should_stop() -> str | None:
+        return STOP_REASONS.get(stop[1], "cancelled") if stop[0] == number else None
+
     try:
-        training = Training(spec_from(job))
+        training = Training(spec_from(job), stop=Guard(should_stop, started + time_limit).check)
     except LabError as err:
         out.send(("error", err.status, envelope(err)))
+        return
+    except Stop as stopped:
+        out.send(("error", *interrupted(stopped.reason)))
         return
     data = training.data()
     spec = training.spec
@@ -80,9 +106,6 @@ def run_job(job: dict[str, Any], out: Connection, cancel: Any) -> None:
         event["run_id"] = run_id
         out.send(("progress", encode(event)))
 
-    def should_stop() -> bool:
-        return cancel.value == number
-
     remaining = time_limit - (time.perf_counter() - started)
     result = training.run(on_progress=progress if stream else None, should_stop=should_stop,
                           time_limit=max(0.0, remaining))
@@ -90,8 +113,11 @@ def run_job(job: dict[str, Any], out: Connection, cancel: Any) -> None:
     out.send(("done", encode(result)))
 
 
-def serve(jobs: Connection, out: Connection, cancel: Any) -> None:
-    """The worker's life: jobs in, messages out, until it is sent None or its pipe closes."""
+def serve(jobs: Connection, out: Connection, stop: Any, parent: int | None = None) -> None:
+    """The worker's life: jobs in, messages out, until it is sent None, its pipe closes, or
+    its server process (`parent`) is gone."""
+    if parent is not None:
+        watch_parent(parent, exit_now)
     try:
         os.nice(NICENESS)
     except OSError:
@@ -105,7 +131,7 @@ def serve(jobs: Connection, out: Connection, cancel: Any) -> None:
         if job is None:
             return
         try:
-            run_job(job, out, cancel)
+            run_job(job, out, stop)
         except (BrokenPipeError, EOFError, OSError):
             return  # the server is gone
         except Exception:  # a bug: say so, and stay alive for the next job
