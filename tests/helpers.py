@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import time
 from typing import Any
+
+import httpx
 
 ERROR_KEYS = {"type", "message", "line", "column"}
 
@@ -29,3 +33,18 @@ def assert_error(response: Any, status: int, type_: str) -> dict[str, Any]:
     for key in ("line", "column"):
         assert error[key] is None or (isinstance(error[key], int) and error[key] >= 1)
     return error
+
+
+def wait_until_serving(base: str, server: subprocess.Popen | None = None,
+                       timeout: float = 30.0) -> None:
+    """Poll GET /healthz until the served app answers 200 (a hang guard, not a timing)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        assert server is None or server.poll() is None, "the server exited"
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.1)

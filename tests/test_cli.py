@@ -62,9 +62,10 @@ def test_python_dash_m_app_help() -> None:
 
 def test_serve_answers_on_the_chosen_port() -> None:
     import socket
-    import time
 
     import httpx
+
+    from tests.helpers import wait_until_serving
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -73,15 +74,7 @@ def test_serve_answers_on_the_chosen_port() -> None:
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
+        wait_until_serving(base, server)
         response = httpx.post(f"{base}/api/graph", json={
             "source": "f = (x + y) * z", "values": {"x": -2, "y": 5, "z": -4}})
         assert response.json()["nodes"][-1]["value"] == -12

@@ -35,7 +35,7 @@ from app.api.ratelimit import TokenBuckets, client_key
 from app.api.serving import LOOPBACK_HOSTS, Serving, add_arguments, from_args, parse_rate
 from app.main import create_app
 from app.training.example import SEED_004_RUN
-from tests.helpers import assert_error
+from tests.helpers import assert_error, wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 GUARD = 30.0  # the hang guard: far beyond every configured timeout
@@ -61,16 +61,7 @@ def served(*flags: str) -> Iterator[int]:
         cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + GUARD
-        while True:
-            assert server.poll() is None, "the server exited"
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.1)
+        wait_until_serving(f"http://127.0.0.1:{port}", server, GUARD)
         yield port
     finally:
         server.terminate()
