@@ -11,6 +11,7 @@ from typing import NamedTuple
 import numpy as np
 
 from app.graph import Graph
+from app.layout.simplex import network_simplex
 
 # Dummy nodes allowed per real node (plus a floor for small graphs). Beyond it the
 # longest edges get none: they are drawn straight and crossing reduction ignores them,
@@ -36,10 +37,15 @@ class Layered(NamedTuple):
 
 
 def assign_layers(graph: Graph) -> np.ndarray:
-    """Longest-path layers; each constant moved to just before its first user.
+    """Layers that keep wires short: longest path, then every node pulled towards its users.
 
-    Inputs are in layer 0, every gate one layer right of its latest input (a constant
-    counts as layer 0 there), and the output, when nothing uses it, in the last layer.
+    First every gate sits one layer right of its latest input, inputs and constants in
+    layer 0, and the output, when nothing uses it, in the last layer. Then, from the
+    output back, a node with more wires out than in moves right to just before its
+    first user (the moves that shorten the wires in all, as Graphviz's network simplex
+    would): an input or a constant comes to sit beside the gate that first uses it, so
+    a weight of a network written neuron by neuron sits beside its wire, not in a
+    column of every weight on the far left.
     """
     ops, inputs = graph.ops, graph.inputs
     n = len(ops)
@@ -47,23 +53,83 @@ def assign_layers(graph: Graph) -> np.ndarray:
     for i, ins in enumerate(inputs):
         if ins:
             layer[i] = 1 + max([layer[j] for j in ins])
-    used = [False] * n
-    for ins in inputs:
-        for j in ins:
-            used[j] = True
-    if n and not used[graph.output]:
-        layer[graph.output] = max(layer)
-    first_use = [-1] * n
+    users: list[list[int]] = [[] for _ in range(n)]
     for i, ins in enumerate(inputs):
         for j in ins:
-            if ops[j] == "const" and (first_use[j] < 0 or layer[i] < first_use[j]):
-                first_use[j] = layer[i]
-    for j in range(n):
-        if first_use[j] > 0:
-            layer[j] = first_use[j] - 1
+            users[j].append(i)
+    if n <= SIMPLEX_NODES:
+        counts = np.fromiter(map(len, inputs), np.int64, n)
+        src = np.fromiter(chain.from_iterable(inputs), np.int64, int(counts.sum()))
+        dst = np.repeat(np.arange(n, dtype=np.int64), counts)
+        best = network_simplex(n, src, dst, np.asarray(layer, dtype=np.int64))
+        if n and not users[graph.output]:  # dead code may reach further right: move the
+            best[graph.output] = best.max()  # output last, and what only it uses beside it
+            for j in inputs[graph.output]:
+                if not inputs[j]:
+                    best[j] = min(best[i] for i in users[j]) - 1
+        return best
+    if n and not users[graph.output]:
+        layer[graph.output] = max(layer)
+    for j in range(n - 1, -1, -1):
+        out = users[j]
+        if out and len(out) > len(inputs[j]):
+            first = min(layer[i] for i in out) - 1
+            if first > layer[j]:
+                layer[j] = first
+    _shift(layer, inputs, users, budget=MOVE_BUDGET * n + 1_000)
     return np.asarray(layer, dtype=np.int64)
 
 
+MOVE_BUDGET = 20  # node moves per node the layering may try
+SIMPLEX_NODES = 3_000  # up to this many nodes, layers by the network simplex method
+
+
+def _shift(layer: list[int], inputs: list[tuple[int, ...]], users: list[list[int]],
+           budget: int) -> None:
+    """Shorten the wires further by moving groups of nodes one layer at a time.
+
+    Moving a node right lengthens its wires in and shortens its wires out; a user right
+    next to it has to move too, and so on; moving left, the same with its inputs (Nikolov
+    and Tarassov's promotion of nodes, both ways). A move is kept when the wires get
+    shorter in all, and rounds go on while one shortens them, within `budget` node moves.
+    Nothing moves past the first or the last layer.
+    """
+    n = len(layer)
+    if not n:
+        return
+    last = max(layer)
+    out_minus_in = [len(users[v]) - len(inputs[v]) for v in range(n)]
+    improved = True
+    while improved and budget > 0:
+        improved = False
+        for step, follow, sign in ((1, users, 1), (-1, inputs, -1)):
+            for v in range(n):
+                if budget <= 0:
+                    break
+                if out_minus_in[v] * sign <= 0:
+                    continue
+                moved: list[int] = []
+                stack = [v]
+                seen = {v}
+                gain = 0  # how much shorter the wires get
+                ok = True
+                while stack:
+                    w = stack.pop()
+                    target = layer[w] + step
+                    if target > last or target < 0:
+                        ok = False
+                        break
+                    moved.append(w)
+                    gain += out_minus_in[w] * sign
+                    for u in follow[w]:
+                        if layer[u] == target and u not in seen:
+                            seen.add(u)
+                            stack.append(u)
+                budget -= len(moved)
+                if ok and gain > 0:
+                    for w in moved:
+                        layer[w] += step
+                    improved = True
 def build_layered(graph: Graph) -> Layered:
     """Layers, edges, and a chain of dummy nodes for every edge that spans several layers."""
     n = len(graph.ops)

@@ -12,6 +12,7 @@ count), or, when that list would be too long, as inversions by a vectorised merg
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
 
 import numpy as np
@@ -20,7 +21,13 @@ from app.layout.layers import Layered
 
 MAX_ROUNDS = 4  # a round is one sweep each way
 PAIR_LIMIT = 500_000  # segment pairs up to which crossings are counted pair by pair
-TRANSPOSE_LIMIT = 2_000  # nodes (dummies included) up to which adjacent swaps polish the order
+SWEEP_ROUNDS = 24  # rounds of the thorough search, as Graphviz's dot (its MaxIter)
+EXCHANGE_PASSES = 30  # passes of swaps after each sweep, at most
+MAX_ITER = 24  # Graphviz dot's mincross parameters
+MIN_QUIT = 8
+CONVERGENCE = 0.995
+SMALL = 120  # nodes (dummies included) up to which the search runs in plain Python
+ROUND_WORK = 120_000  # node-rounds up to which the thorough search runs
 
 
 def crossings(group: np.ndarray, a: np.ndarray, b: np.ndarray) -> int:
@@ -152,12 +159,220 @@ def order_nodes(lay: Layered, keys: Sequence[int]) -> tuple[np.ndarray, int]:
     slot_layer = layer[perm]
     start = np.searchsorted(slot_layer, np.arange(n_layers + 1))
     sweeps = _Sweeps(slot[lay.seg_src], slot[lay.seg_dst], slot_layer, start)
-    pos = sweeps.reduce()
-    if sweeps.best and total <= TRANSPOSE_LIMIT:
-        sweeps.best -= _transpose(pos, sweeps.s.tolist(), sweeps.t.tolist(), start.tolist())
+    if sweeps.best and total <= SMALL:
+        place, sweeps.best = _small_search(sweeps.s.tolist(), sweeps.t.tolist(),
+                                           start.tolist())
+        pos = np.asarray(place, dtype=np.int64)
+    elif sweeps.best and total * SWEEP_ROUNDS <= ROUND_WORK:
+        # the thorough search (Graphviz dot's), for the graphs between small and huge
+        exchanges = _Exchanges(sweeps, slot_layer, start)
+        starts = [_bfs_places(sweeps.s, sweeps.t, slot_layer, start, down)
+                  for down in (True, False)]
+        pos = sweeps.search(exchanges, starts)
+    else:
+        pos = sweeps.reduce()
+    pos = _program_order_up(pos, perm, slot_layer, start, n)
+    _isolated_in_program_order(pos, perm, slot_layer, start,
+                               np.bincount(sweeps.s, minlength=total)
+                               + np.bincount(sweeps.t, minlength=total) == 0)
     final = np.empty(total, dtype=np.int64)
     final[perm] = start[slot_layer] + pos
     return final, sweeps.best
+
+
+def _small_search(s: list[int], t: list[int], start: list[int]) -> tuple[list[int], int]:
+    """The thorough search of `_Sweeps.search`, in plain Python, for small graphs: on a few
+    dozen nodes a numpy call costs more than the work it does.
+
+    Nodes are numbered by their first slot, so layer k holds nodes start[k]..start[k+1]-1;
+    returns each node's place in its layer and the crossings of that order.
+    """
+    total = start[-1]
+    n_layers = len(start) - 1
+    layer_of = [0] * total
+    for k in range(n_layers):
+        for v in range(start[k], start[k + 1]):
+            layer_of[v] = k
+    out: list[list[int]] = [[] for _ in range(total)]
+    inn: list[list[int]] = [[] for _ in range(total)]
+    for a, b in zip(s, t, strict=True):
+        out[a].append(b)
+        inn[b].append(a)
+    place = [v - start[layer_of[v]] for v in range(total)]
+    rows = [list(range(start[k], start[k + 1])) for k in range(n_layers)]
+
+    def count() -> int:
+        c = 0
+        for row in rows:
+            ends = [(place[a], place[b]) for a in row for b in out[a]]
+            ends.sort()
+            for i, (_, bi) in enumerate(ends):
+                for _, bj in ends[i + 1:]:
+                    if bj < bi:
+                        c += 1
+        return c
+
+    def crossing(v: int, w: int) -> int:
+        c = 0
+        for side in (inn, out):
+            mine = [place[a] for a in side[v]]
+            for b in side[w]:
+                pb = place[b]
+                for pa in mine:
+                    if pa > pb:
+                        c += 1
+        return c
+
+    def transpose(reverse: bool) -> None:
+        candidate = [True] * n_layers
+        while True:
+            gained = 0
+            for k in range(n_layers):
+                if not candidate[k]:
+                    continue
+                candidate[k] = False
+                row = rows[k]
+                for i in range(len(row) - 1):
+                    v, w = row[i], row[i + 1]
+                    c0, c1 = crossing(v, w), crossing(w, v)
+                    if c1 < c0 or (reverse and c0 > 0 and c1 == c0):
+                        row[i], row[i + 1] = w, v
+                        place[v], place[w] = i + 1, i
+                        gained += c0 - c1
+                        candidate[k] = True
+                        if k > 0:
+                            candidate[k - 1] = True
+                        if k + 1 < n_layers:
+                            candidate[k + 1] = True
+            if gained < 1:
+                return
+
+    def sweep(down: bool, reverse: bool) -> None:
+        side = inn if down else out
+        ks = range(1, n_layers) if down else range(n_layers - 2, -1, -1)
+        for k in ks:
+            row = rows[k]
+            keyed = []
+            slots = []
+            for i, v in enumerate(row):
+                nbrs = sorted(place[u] for u in side[v])
+                if not nbrs:
+                    continue
+                m = len(nbrs)
+                if m % 2:
+                    key = float(nbrs[m // 2])
+                elif m == 2:
+                    key = (nbrs[0] + nbrs[1]) / 2
+                else:
+                    lo, hi = nbrs[m // 2 - 1], nbrs[m // 2]
+                    lspan, rspan = lo - nbrs[0], nbrs[-1] - hi
+                    key = (lo + hi) / 2 if lspan == rspan else \
+                        (lo * rspan + hi * lspan) / (lspan + rspan)
+                keyed.append((key, -i if reverse else i, v))
+                slots.append(i)
+            keyed.sort()
+            for i, (_, _, v) in zip(slots, keyed, strict=True):
+                row[i] = v
+                place[v] = i
+
+    def restore(saved: list[list[int]]) -> None:
+        for k, row in enumerate(saved):
+            rows[k] = list(row)
+            for i, v in enumerate(row):
+                place[v] = i
+
+    def iterate(iterations: int, best: int, saved: list[list[int]]
+                ) -> tuple[int, list[list[int]]]:
+        trying = 0
+        c = count()
+        for it in range(iterations):
+            if trying >= MIN_QUIT or c == 0:
+                break
+            trying += 1
+            reverse = it % 4 < 2
+            sweep(down=it % 2 == 0, reverse=reverse)
+            transpose(not reverse)
+            c = count()
+            if c <= best:
+                if c < CONVERGENCE * best:
+                    trying = 0
+                best, saved = c, [list(r) for r in rows]
+        return best, saved
+
+    best, saved = count(), [list(r) for r in rows]
+    initial = [list(r) for r in rows]
+    for start_rows in (initial, _small_bfs(rows, out, inn, layer_of, True),
+                       _small_bfs(rows, out, inn, layer_of, False)):
+        restore(start_rows)
+        transpose(False)
+        c = count()
+        if c <= best:
+            best, saved = c, [list(r) for r in rows]
+        best, saved = iterate(4, best, saved)
+    restore(saved)
+    best, saved = iterate(MAX_ITER, best, saved)
+    restore(saved)
+    transpose(False)
+    return place, min(best, count())
+
+
+def _small_bfs(rows: list[list[int]], out: list[list[int]], inn: list[list[int]],
+               layer_of: list[int], down: bool) -> list[list[int]]:
+    """Layers filled breadth first from the nodes with no wire in (or out)."""
+    nxt, prev = (out, inn) if down else (inn, out)
+    filled: list[list[int]] = [[] for _ in rows]
+    seen = set()
+    for row in rows:
+        for v in row:
+            if prev[v] or v in seen:
+                continue
+            seen.add(v)
+            queue = [v]
+            while queue:
+                u = queue.pop(0)
+                filled[layer_of[u]].append(u)
+                for w in nxt[u]:
+                    if w not in seen:
+                        seen.add(w)
+                        queue.append(w)
+    for k, row in enumerate(rows):  # anything the walk missed keeps its order
+        missing = [v for v in row if v not in seen]
+        filled[k].extend(missing)
+    return filled
+
+
+def _isolated_in_program_order(pos: np.ndarray, perm: np.ndarray, slot_layer: np.ndarray,
+                               start: np.ndarray, isolated: np.ndarray) -> None:
+    """Nodes with no wire at all (inputs nothing uses) in program order, top to bottom,
+    in the places they hold: no crossing depends on them."""
+    idx = np.flatnonzero(isolated)
+    if len(idx) < 2:
+        return
+    layer = slot_layer[idx]
+    by_place = idx[np.lexsort((pos[idx], layer))]
+    by_node = idx[np.lexsort((perm[idx], layer))]
+    pos[by_node] = pos[by_place]
+
+
+def _program_order_up(pos: np.ndarray, perm: np.ndarray, slot_layer: np.ndarray,
+                      start: np.ndarray, n: int) -> np.ndarray:
+    """The order upside down if that puts more of the program's nodes in program order,
+    top to bottom, in their layers (x above y when x is named first): a flip changes no
+    crossing, and a reader expects i1 above i2."""
+    real = np.flatnonzero(perm < n)  # slots of real nodes
+    if len(real) < 2:
+        return pos
+    layer, place, node = slot_layer[real], pos[real], perm[real]
+    o = np.lexsort((node, layer))
+    layer, place = layer[o], place[o]
+    # pairs of one layer with the earlier node lower down, of all the pairs of one layer
+    disagree = _inversions(layer, np.arange(len(o)), place, len(o), int(place.max()) + 1)
+    per_layer = np.bincount(layer)
+    pairs = int((per_layer * (per_layer - 1) // 2).sum())
+    if 2 * disagree <= pairs:
+        return pos
+    width = np.diff(start)[slot_layer]
+    return width - 1 - pos
 
 
 class _Sweeps:
@@ -178,6 +393,7 @@ class _Sweeps:
         self.pos = np.arange(total, dtype=np.int64) - start[slot_layer]
         self.npos = (self.pos + 0.5) / width[slot_layer]
         self.tie = 1e-10 / width[slot_layer]  # breaks equal barycentres by current place
+        self.width_of = width[slot_layer].astype(float)
         centres: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         st, en = start[:-1].tolist(), start[1:].tolist()
         self.sides = []
@@ -208,77 +424,261 @@ class _Sweeps:
         p, q = self.pairs
         return int(np.count_nonzero((a[p] - a[q]) * (b[p] - b[q]) < 0))
 
-    def sweep(self, side: int) -> None:
+    def sweep(self, side: int, median: bool = False) -> None:
+        """Reorder every layer, one after the other, by its neighbours on one side: the mean
+        of their places (barycentre) or, with `median`, the median."""
         layers, local, nbr, inv_deg = self.sides[side]
         pos, npos, tie = self.pos, self.npos, self.tie
         for st, en, r0, r1, w, places, centres in layers:
-            key = np.bincount(local[r0:r1], npos[nbr[r0:r1]], w)
-            key *= inv_deg[st:en]
+            if median:
+                key = _medians(local[r0:r1], npos[nbr[r0:r1]], w)
+            else:
+                key = np.bincount(local[r0:r1], npos[nbr[r0:r1]], w)
+                key *= inv_deg[st:en]
             key += pos[st:en] * tie[st:en]
             moved = key.argsort()
             moved += st
             pos[moved] = places
             npos[moved] = centres
 
-    def reduce(self) -> np.ndarray:
-        """Sweep both ways until a round brings no improvement; the best order seen."""
+    def median_sweep(self, down: bool, reverse: bool) -> None:
+        """Graphviz's reorder: each layer in turn (left to right, or right to left), the nodes
+        with neighbours on the side just visited sorted by the weighted median of those
+        neighbours' places (ties broken by current place, or against it with `reverse`);
+        a node with no neighbour there keeps its slot."""
+        layers, local, nbr, inv_deg = self.sides[0 if down else 1]
+        pos, npos = self.pos, self.npos
+        for st, en, r0, r1, w, _places, centres in layers:
+            group, value = local[r0:r1], pos[nbr[r0:r1]].astype(float)
+            real = nbr[r0:r1] != group + st  # not the node standing in as its own neighbour
+            key, fixed = _weighted_medians(group[real], value[real], w)
+            mine = pos[st:en]
+            tie = mine * (-1e-6 if reverse else 1e-6)
+            movable = np.flatnonzero(~fixed)
+            if len(movable) < 2:
+                continue
+            slots = np.sort(mine[movable])
+            moved = movable[np.argsort(key[movable] + tie[movable], kind="stable")]
+            pos[moved + st] = slots
+            npos[moved + st] = centres[slots]
+
+    def search(self, exchanges: _Exchanges, starts: list[np.ndarray]) -> np.ndarray:
+        """Graphviz dot's crossing minimisation: from each start, swaps of neighbours and four
+        iterations; from the best, up to MAX_ITER more, stopping after MIN_QUIT that do not
+        improve it by half a percent. An iteration is one median sweep, alternately down and
+        up, then swaps of neighbours until none removes a crossing."""
+        best_pos, best = self.pos.copy(), self.count()
+        for start in [None, *starts]:
+            if start is not None:
+                self.set_positions(start)
+            exchanges.run(EXCHANGE_PASSES)
+            c = self.count()
+            if c <= best:
+                best, best_pos = c, self.pos.copy()
+            best, best_pos = self._iterate(exchanges, 4, best, best_pos)
+        self.set_positions(best_pos)
+        best, best_pos = self._iterate(exchanges, MAX_ITER, best, best_pos)
+        self.set_positions(best_pos)
+        self.best = best
+        return best_pos
+
+    def _iterate(self, exchanges: _Exchanges, iterations: int, best: int,
+                 best_pos: np.ndarray) -> tuple[int, np.ndarray]:
+        trying = 0
+        c = self.count()
+        for it in range(iterations):
+            if trying >= MIN_QUIT or c == 0:
+                break
+            trying += 1
+            reverse = it % 4 < 2
+            self.median_sweep(down=it % 2 == 0, reverse=reverse)
+            exchanges.run(EXCHANGE_PASSES, reverse=not reverse)
+            c = self.count()
+            if c <= best:
+                if c < CONVERGENCE * best:
+                    trying = 0
+                best, best_pos = c, self.pos.copy()
+        return best, best_pos
+
+    def set_positions(self, pos: np.ndarray) -> None:
+        self.pos[:] = pos
+        self.npos[:] = (pos + 0.5) / self.width_of
+
+    def reduce(self, rounds: int = MAX_ROUNDS, patience: int = 1) -> np.ndarray:
+        """The quick search, for huge graphs: sweep both ways (by barycentres, and by medians
+        every other round) until `patience` rounds in a row bring no improvement; the best
+        order seen."""
         best_pos = self.pos.copy()
-        for _ in range(MAX_ROUNDS):
+        idle = 0
+        for k in range(rounds):
             if self.best == 0:
                 break
             improved = False
             for side in (0, 1):
-                self.sweep(side)
+                self.sweep(side, median=k % 2 == 1)
                 c = self.count()
-                if c < self.best:
-                    self.best, best_pos, improved = c, self.pos.copy(), True
+                if c <= self.best:
+                    improved = improved or c < self.best
+                    self.best, best_pos = c, self.pos.copy()
                     if c == 0:
                         break
-            if not improved:
+            idle = 0 if improved else idle + 1
+            if idle >= patience:
                 break
+        self.pos[:] = best_pos
         return best_pos
 
 
-def _transpose(pos: np.ndarray, s: list[int], t: list[int], start: list[int]) -> int:
-    """Swap neighbours in a layer while that removes crossings; returns how many it removed.
+def _bfs_places(s: np.ndarray, t: np.ndarray, slot_layer: np.ndarray, start: np.ndarray,
+                down: bool) -> np.ndarray:
+    """Graphviz's other starting orders: a breadth-first walk from every node with no
+    segment coming in (or, not `down`, going out), in slot order, each node placed at the
+    end of its layer when first reached."""
+    total = len(slot_layer)
+    src, dst = (s, t) if down else (t, s)
+    o = np.argsort(src, kind="stable")
+    ptr = np.zeros(total + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=total), out=ptr[1:])
+    nbr = dst[o].tolist()
+    ptr_l = ptr.tolist()
+    roots = np.flatnonzero(np.bincount(dst, minlength=total) == 0).tolist()
+    seen = bytearray(total)
+    filled = [0] * (len(start) - 1)
+    layer = slot_layer.tolist()
+    pos = [0] * total
+    queue: deque[int] = deque()
+    for root in roots:
+        if seen[root]:
+            continue
+        seen[root] = 1
+        queue.append(root)
+        while queue:
+            v = queue.popleft()
+            k = layer[v]
+            pos[v] = filled[k]
+            filled[k] += 1
+            for u in nbr[ptr_l[v]:ptr_l[v + 1]]:
+                if not seen[u]:
+                    seen[u] = 1
+                    queue.append(u)
+    return np.asarray(pos, dtype=np.int64)
 
-    For small graphs only: pure Python, each pair compared edge by edge.
+
+def _weighted_medians(group: np.ndarray, value: np.ndarray, width: int
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Graphviz's median of each group 0..width-1 and which groups have no value.
+
+    One value: itself; two: their mean; an odd count: the middle; an even count: the two
+    middle ones weighted towards the side whose values are closer together.
     """
-    total = len(pos)
-    place = pos.tolist()
-    nbrs: list[list[int]] = [[] for _ in range(total)]
-    for a, b in zip(s, t, strict=True):
-        nbrs[a].append(b)
-        nbrs[b].append(a)
-    rows = []
-    for k in range(len(start) - 1):
-        row = list(range(start[k], start[k + 1]))
-        row.sort(key=place.__getitem__)
-        rows.append(row)
+    count = np.bincount(group, minlength=width)
+    fixed = count == 0
+    key = np.zeros(width)
+    if not len(group):
+        return key, fixed
+    o = np.lexsort((value, group))
+    v = value[o]
+    first = np.cumsum(count) - count
+    has = ~fixed
+    c, f = count[has], first[has]
+    low, high = v[f + (c - 1) // 2], v[f + c // 2]
+    med = (low + high) / 2
+    even = (c % 2 == 0) & (c > 2)
+    if even.any():
+        lspan = low[even] - v[f[even]]
+        rspan = v[f[even] + c[even] - 1] - high[even]
+        both = lspan + rspan
+        weighted = np.where(both > 0, (low[even] * rspan + high[even] * lspan)
+                            / np.where(both > 0, both, 1), med[even])
+        med[even] = np.where(lspan == rspan, med[even], weighted)
+    key[has] = med
+    return key, fixed
 
-    first = [0] * total  # the first slot of each node's layer
-    for k in range(len(start) - 1):
-        first[start[k]:start[k + 1]] = [start[k]] * (start[k + 1] - start[k])
 
-    def cost(u: int, v: int) -> int:
-        """Crossings between the edges of u and those of v when u is just above v."""
-        st = first[u]
-        return sum(1 for a in nbrs[u] for b in nbrs[v]
-                   if place[a] > place[b] and (a < st) == (b < st))
+def _medians(group: np.ndarray, value: np.ndarray, width: int) -> np.ndarray:
+    """The median of the values of each group 0..width-1 (every group has one at least);
+    for an even count, the mean of the middle two."""
+    o = np.lexsort((value, group))
+    v = value[o]
+    count = np.bincount(group, minlength=width)
+    first = np.cumsum(count) - count
+    low = v[first + (count - 1) // 2]
+    high = v[first + count // 2]
+    return (low + high) / 2
 
-    removed = 0
-    for _ in range(20):
-        swapped = False
-        for row in rows:
-            for i in range(len(row) - 1):
-                u, v = row[i], row[i + 1]
-                gain = cost(u, v) - cost(v, u)
-                if gain > 0:
-                    row[i], row[i + 1] = v, u
-                    place[u], place[v] = place[v], place[u]
-                    removed += gain
-                    swapped = True
-        if not swapped:
-            break
-    pos[:] = place
-    return removed
+
+class _Exchanges:
+    """Swaps of neighbours, in every layer at once, while they remove crossings.
+
+    A pair of neighbours u above v is worth swapping when the segments of u and v cross
+    more the way they are than the other way round, towards both neighbouring layers.
+    Swaps of disjoint pairs in one layer do not change each other's worth, nor do swaps
+    two layers apart, so a pass swaps the worthwhile pairs (first, third, … then second,
+    fourth, …) of the even layers, then of the odd ones: four batches of numpy calls.
+    """
+
+    def __init__(self, sweeps: _Sweeps, slot_layer: np.ndarray, start: np.ndarray) -> None:
+        self.sweeps = sweeps
+        self.pos = sweeps.pos  # a node's place in its layer, changed in place
+        total = len(slot_layer)
+        self.slot_layer = slot_layer
+        self.start = start
+        s, t = sweeps.s, sweeps.t
+        # neighbours on either side, grouped by node (CSR)
+        self.sides = []
+        for me, nbr in ((s, t), (t, s)):
+            o = np.argsort(me, kind="stable")
+            ptr = np.zeros(total + 1, dtype=np.int64)
+            np.cumsum(np.bincount(me, minlength=total), out=ptr[1:])
+            self.sides.append((ptr, nbr[o]))
+        self.node_at = np.empty(total, dtype=np.int64)  # slot (layer start + place) -> node
+
+    def run(self, passes: int, reverse: bool = False) -> None:
+        """Passes of swaps until one removes no crossing. With `reverse`, pairs whose
+        crossings a swap leaves as many are swapped too (as Graphviz's transpose does every
+        other round), which moves the search along a plateau."""
+        for _ in range(passes):
+            gained = 0
+            for parity_layer in (0, 1):
+                for parity_pair in (0, 1):
+                    gained += self._batch(parity_layer, parity_pair, reverse)
+            if not gained:
+                break
+
+    def _batch(self, parity_layer: int, parity_pair: int, reverse: bool = False) -> int:
+        pos, start, layer = self.pos, self.start, self.slot_layer
+        self.node_at[start[layer] + pos] = np.arange(len(pos))
+        # upper members u of the candidate pairs: place ≡ parity, a lower neighbour exists
+        width = np.diff(start)[layer]
+        u = np.flatnonzero(((layer & 1) == parity_layer) & ((pos & 1) == parity_pair)
+                           & (pos + 1 < width))
+        if not len(u):
+            return 0
+        v = self.node_at[start[layer[u]] + pos[u] + 1]
+        now = np.zeros(len(u), dtype=np.int64)  # crossings between u's and v's segments
+        then = np.zeros(len(u), dtype=np.int64)  # the same with u and v swapped
+        for ptr, nbr in self.sides:
+            du, dv = ptr[u + 1] - ptr[u], ptr[v + 1] - ptr[v]
+            m = du * dv
+            size = int(m.sum())
+            if not size:
+                continue
+            pair = np.repeat(np.arange(len(u)), m)
+            k = np.arange(size) - np.repeat(np.cumsum(m) - m, m)
+            dvr = dv[pair]
+            a = nbr[ptr[u][pair] + k // dvr]
+            b = nbr[ptr[v][pair] + k % dvr]
+            pa, pb = pos[a], pos[b]
+            # as they are (u above v), crossings are pairs with a below b; swapped, above
+            now += np.bincount(pair, pa > pb, len(u)).astype(np.int64)
+            then += np.bincount(pair, pa < pb, len(u)).astype(np.int64)
+        better = then < now
+        go = better | ((then == now) & (now > 0)) if reverse else better
+        if not go.any():
+            return 0
+        uu, vv = u[go], v[go]
+        pos[uu] += 1
+        pos[vv] -= 1
+        npos = self.sweeps.npos
+        npos[uu], npos[vv] = npos[vv], npos[uu].copy()
+        return int((now - then)[go].sum())  # crossings removed
