@@ -3,6 +3,10 @@
 Each module raises `LabError`; the API turns it into the one error envelope of
 DESIGN.md and the CLI prints it. Lines and columns are 1-based and count
 characters (not bytes), so they point into exactly what the user typed.
+
+`envelope` is the one place an error body is built, for a LabError and for every
+failure that is not one (a body over the cap, a slow client, a crash, a training
+worker that died): every envelope has every field of ERROR_FIELDS.
 """
 
 from __future__ import annotations
@@ -46,12 +50,44 @@ ERROR_TYPES = {
     "value": "a value in the request that is not a number or a list of numbers",
     "shape": "tensor shapes that do not fit an op",
     "too_large": "a program or value over one of the documented limits",
-    "busy": "the server is training as many networks as it trains at once (429)",
-    "request": "a request body that does not fit the schema",
+    "busy": "the server is training as many networks as it trains at once (429), or has all "
+            "the connections it takes or is shutting down (503)",
+    "request": "a request body that does not fit the schema, or a request that is not HTTP",
     "not_found": "no such page or endpoint",
     "method": "the endpoint does not take that HTTP method",
+    "host": "a Host header the server does not answer to",
+    "timeout": "a request's headers or body too slow to arrive",
+    "rate_limited": "too many requests from one address",
+    "too_many_connections": "too many connections from one address",
     "internal": "a bug in Backprop Lab: please report it",
 }
+
+# The fields of every error envelope, in order. `summary` is the message without the place
+# and the caret; `key` and `args` name the message for translation (`key` is the type where
+# nothing more specific is known); `line` … `end_column` are null where no place in the
+# source is to blame. The 422 of a body that does not fit the schema adds `detail`.
+ERROR_FIELDS = ("type", "message", "summary", "line", "column", "end_line", "end_column",
+                "key", "args")
+
+
+def envelope(type_: str, message: str, *, summary: str | None = None, span: Span | None = None,
+             key: str = "", args: dict[str, Any] | None = None,
+             **extra: Any) -> dict[str, Any]:
+    """The error envelope of DESIGN.md, `{"error": {...}}`, with every field of ERROR_FIELDS
+    (then `extra`, such as the 422's `detail`). `type_` is one of ERROR_TYPES."""
+    body: dict[str, Any] = {
+        "type": type_,
+        "message": message,
+        "summary": message if summary is None else summary,
+        "line": span.line if span else None,
+        "column": span.column if span else None,
+        "end_line": span.end_line if span else None,
+        "end_column": span.end_column if span else None,
+        "key": key or type_,
+        "args": {} if args is None else args,
+    }
+    body.update(extra)
+    return {"error": body}
 
 
 @dataclass
@@ -119,18 +155,14 @@ class LabError(Exception):
             self.source = source
         return self
 
+    def envelope(self) -> dict[str, Any]:
+        """This error as the API answers it: `{"error": {...}}`."""
+        return envelope(self.type, self.message, summary=self.summary, span=self.span,
+                        key=self.key, args=self.info)
+
     def to_json(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "type": self.type,
-            "message": self.message,
-            "summary": self.summary,
-            "line": self.span.line if self.span else None,
-            "column": self.span.column if self.span else None,
-            "end_line": self.span.end_line if self.span else None,
-            "end_column": self.span.end_column if self.span else None,
-            "key": self.key or self.type,
-            "args": self.info,
-        }
+        """The envelope's inner object."""
+        body: dict[str, Any] = self.envelope()["error"]
         return body
 
 

@@ -23,7 +23,8 @@ DESCRIPTION = (
     "Backprop Lab turns a formula into a circuit of gates and returns every value "
     "(forward pass) and gradient (backward pass), with a step trace that says which "
     "chain-rule product made each number. Errors share one envelope: "
-    '`{"error": {"type", "message", "line", "column"}}`.'
+    '`{"error": {"type", "message", "summary", "line", "column", "end_line", "end_column", '
+    '"key", "args"}}`.'
 )
 
 

@@ -439,7 +439,8 @@ def neuron_program(spec: NetworkSpec) -> tuple[str, dict[str, dict[str, Any]]]:
     n = len(spec.weights)
     for k in range(1, n + 1):
         last = k == n
-        matrix, bias = spec.weights[k - 1], spec.biases[k - 1]
+        matrix = spec.weights[k - 1]
+        bias: Any = spec.biases[k - 1]  # a number with shared_bias, else one per neuron
         fan_in, width = spec.sizes[k - 1], spec.sizes[k]
         fn = spec.output if last else spec.activation
         shared = ""
@@ -473,13 +474,14 @@ def neuron_program(spec: NetworkSpec) -> tuple[str, dict[str, dict[str, Any]]]:
         previous = current
 
     outputs = previous
+    first: Any = spec.targets[0]  # a class label for cross_entropy, else a row of targets
     if spec.loss == "cross_entropy":
-        label = spec.targets[0]
+        label = first
         body.append(f"loss = log({' + '.join(f'exp({o})' for o in outputs)}) - "
                     f"{outputs[label]}  # the label is class {label}: {outputs[label]}")
     else:
         targets = []
-        for j, v in enumerate(spec.targets[0]):
+        for j, v in enumerate(first):
             declare(f"t{j + 1}", v, "T", [0, j], "target")
             targets.append(f"t{j + 1}")
         pairs = list(zip(targets, outputs, strict=True))

@@ -70,7 +70,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     program = neuron_network(args.gates)
-    from app.api.service import run
+    from app.pipeline import run
     expected = len(run(program).graph)
     server, url = serve()
     try:

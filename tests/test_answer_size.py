@@ -14,20 +14,19 @@ from __future__ import annotations
 import json
 import math
 import random
-import threading
 
 import anyio
 import numpy as np
 import pytest
 
-from app.api.jsonify import _encode, dumps, encode
 from app.api.routes import unless_gone
-from app.api.service import Options, graph_response
 from app.engine.run import Cancel, Cancelled
 from app.engine.trace import TRACE_INLINE
 from app.examples import EXAMPLES
+from app.jsonify import _encode, dumps, encode
 from app.limits import DEFAULT_LIMITS
-from tests.helpers import assert_error
+from app.pipeline import Options, graph_response
+from tests.helpers import assert_error, run_in_own_loop
 
 A = [round(0.001 * k, 3) for k in range(316)]
 HEAD = f"a = {json.dumps(A)}\nW = reshape(a, 316, 1) * reshape(a, 1, 316)\n"
@@ -157,17 +156,8 @@ def test_a_disconnect_raises_the_cancel_flag_and_frees_the_request():
         return "finished"
 
     cancel = Cancel()
-    outcome: list[BaseException] = []
-
-    def loop() -> None:  # an event loop of its own: the browser tests' may be running here
-        try:
-            anyio.run(unless_gone, Gone(), work, cancel)
-        except BaseException as err:
-            outcome.append(err)
-    thread = threading.Thread(target=loop)
-    thread.start()
-    thread.join(timeout=30)
-    assert len(outcome) == 1 and isinstance(outcome[0], Cancelled), outcome
+    with pytest.raises(Cancelled):
+        run_in_own_loop(unless_gone, Gone(), work, cancel)
     assert cancel.is_set
 
 
@@ -178,7 +168,7 @@ def test_an_abandoned_answer_is_not_cached(client):
 
 def test_a_large_answer_is_left_to_the_one_thread_for_large_answers(client):
     from app.api.routes import large_answers
-    from app.api.service import LARGE_ANSWER, LargeAnswer
+    from app.pipeline import LARGE_ANSWER, LargeAnswer
     source = HEAD + "A1 = W * W\nf = sum(A1)"
     with pytest.raises(LargeAnswer):
         graph_response(source, large=False)

@@ -15,12 +15,12 @@ import zlib
 import numpy as np
 import pytest
 
-from app.api.service import run
 from app.engine import batch
 from app.engine.batch import cost, forward_rows
 from app.engine.sweep import MAX_POINTS, default_range, sweep
 from app.errors import LabError
 from app.ops import REGISTRY
+from app.pipeline import run
 from tests.test_gradcheck import CASES, Case, _plain, body, inputs_for
 
 

@@ -7,11 +7,11 @@ import zlib
 import numpy as np
 import pytest
 
-from app.api.service import run
 from app.engine import batch, gradcheck
 from app.engine.gradcheck import MAX_CHECK_ELEMENTS
 from app.engine.gradcheck import gradcheck as check
 from app.ops import REGISTRY
+from app.pipeline import run
 from tests.test_gradcheck import CASES, Case, _plain, body, inputs_for, numeric_grad
 
 

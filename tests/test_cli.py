@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from app.api.service import graph_response
 from app.cli.main import main
+from app.pipeline import graph_response
 
 
 def test_eval_prints_a_table(capsys) -> None:
@@ -84,7 +84,7 @@ def test_serve_answers_on_the_chosen_port() -> None:
 
 
 def test_eval_teaching_flags_json_is_the_api_body(capsys) -> None:
-    from app.api.service import Options, Sweep
+    from app.pipeline import Options, Sweep
 
     argv = ["eval", "f = sigmoid(x * w)", "x=2", "w=-1", "--json", "--expand", "--check",
             "--code", "--sweep", "x:-1:1:5"]

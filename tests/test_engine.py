@@ -7,7 +7,6 @@ import sys
 import numpy as np
 import pytest
 
-from app.api.service import graph_json, run
 from app.engine import evaluate
 from app.engine import run as engine_run
 from app.engine.trace import backward_steps
@@ -15,6 +14,7 @@ from app.errors import LabError
 from app.graph import build, from_description
 from app.lang import parse
 from app.limits import Limits
+from app.pipeline import graph_json, run
 
 BIG = Limits(max_source_chars=10_000_000, max_nodes=1_000_000)
 

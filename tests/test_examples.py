@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from app.api.service import graph_response, run
 from app.examples import EXAMPLES, example
+from app.pipeline import graph_response, run
 
 
 def by_name(body: dict) -> dict[str, dict]:

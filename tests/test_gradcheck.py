@@ -6,7 +6,7 @@ reductions, 1-D/2-D combinations for matmul). A case is a program of the
 circuit language, `f = sum(OP(a, b) * r)` with `r` a fixed random tensor, so
 the output is a scalar and the whole vjp is checked, not only its action on an
 all-ones upstream gradient. The analytic gradients come from the real pipeline
-(`app.api.service.run`); the numeric ones re-run its forward pass with one
+(`app.pipeline.run`); the numeric ones re-run its forward pass with one
 input element nudged up and down.
 """
 
@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from app.api.service import run
 from app.engine.run import MIN_BATCH
 from app.ops import REGISTRY, Op
+from app.pipeline import run
 
 RTOL = 1e-5
 ATOL = 1e-7

@@ -7,13 +7,13 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-I18N = (ROOT / "static" / "js" / "i18n.js").read_text(encoding="utf-8")
+STATIC_JS = ROOT / "static" / "js"
 
 
 def table(lang: str) -> dict[str, str]:
-    start = I18N.index(f"  {lang}: {{")
-    end = I18N.index("\n  },", start)
-    entries = re.findall(r'^\s+"?([\w.\s]+?)"?: "(.*)",$', I18N[start:end], re.M)
+    """One language's strings (static/js/strings-<lang>.js, which i18n.js imports)."""
+    text = (STATIC_JS / f"strings-{lang}.js").read_text(encoding="utf-8")
+    entries = re.findall(r'^\s+"?([\w.\s]+?)"?: "(.*)",$', text, re.M)
     return dict(entries)
 
 

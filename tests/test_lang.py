@@ -11,12 +11,12 @@ import builtins
 
 import pytest
 
-from app.api.service import run
 from app.errors import LabError
 from app.graph import build
 from app.lang import parse, to_sexpr
 from app.lang.syntax import Assign, ListLit, Num
 from app.limits import Limits
+from app.pipeline import run
 
 # -- helpers ---------------------------------------------------------------------
 

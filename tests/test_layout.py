@@ -18,7 +18,7 @@ from app.layout.coords import COLUMN, DUMMY_ROW, MARGIN, ROW
 from app.layout.layers import build_layered
 from app.layout.order import crossings
 from app.main import app
-from app.api.service import run
+from app.pipeline import run
 
 RADIUS = 22  # the page's gate circle
 

@@ -13,9 +13,9 @@ import unicodedata
 
 import pytest
 
-from app.api.service import run
 from app.errors import LabError
 from app.lang import parse
+from app.pipeline import run
 from tests.helpers import assert_error
 from tests.test_programs_property import NAMES
 

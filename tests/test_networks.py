@@ -15,11 +15,11 @@ import sys
 import numpy as np
 import pytest
 
-from app.api.service import graph_response, run
 from app.cli.main import main
 from app.engine import Evaluation
 from app.errors import LabError
 from app.networks import ACTIVATIONS, LOSSES, MAZUR, NetworkSpec, network
+from app.pipeline import graph_response, run
 from tests.helpers import assert_error, strict_json
 
 MAZUR_E = 0.298371109

@@ -16,7 +16,6 @@ import zlib
 import numpy as np
 import pytest
 
-from app.api.service import run
 from app.engine import evaluate
 from app.engine.gradcheck import gradcheck
 from app.engine.sweep import sweep
@@ -25,6 +24,7 @@ from app.graph import build
 from app.graph.expand import composite, expand
 from app.lang import parse
 from app.ops import REGISTRY
+from app.pipeline import run
 from tests.helpers import assert_error
 from tests.test_gradcheck import check_grads, grads
 from tests.test_staged import execute

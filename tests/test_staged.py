@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from app.api.service import run
 from app.engine.staged import MATH_RANGE, MAX_CODE_NODES, staged
 from app.errors import LabError
 from app.examples import EXAMPLES
 from app.ops import REGISTRY, Op, ShapeError
+from app.pipeline import run
 from tests.test_gradcheck import CASES, Case, _plain, body, call, inputs_for
 
 

@@ -28,8 +28,8 @@ import unicodedata
 import numpy as np
 import pytest
 
-from app.api.service import run
 from app.engine.staged import check_program, staged
+from app.pipeline import run
 from tests.oracle import generate
 
 EXPLOIT = ('c = (2 # a constant, folded\rimport os; os.system("id") #\n+ 3)\n'

@@ -1,1 +1,1 @@
-"""The JSON API: routes, schemas, the error envelope and the shared pipeline."""
+"""The JSON API: routes, schemas, the error envelope, the serving guards and the page."""

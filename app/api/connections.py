@@ -40,10 +40,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.server import ServerState
 
-from app.api.errors import StrictJSONResponse, error_body
-from app.api.jsonify import dumps
+from app.api.errors import StrictJSONResponse, error_response
 from app.api.ratelimit import client_key
 from app.api.serving import Serving
+from app.errors import envelope
+from app.jsonify import dumps
 
 REFUSED_HEAD_SECONDS = 1.0  # a connection over a cap gets this long to send its head
 SEND_BUFFER = "backprop_lab.send_buffer"  # the scope extension that caps the kernel buffer
@@ -51,7 +52,7 @@ SEND_BUFFER = "backprop_lab.send_buffer"  # the scope extension that caps the ke
 
 def raw_response(status: int, reason: str, type_: str, message: str) -> bytes:
     """A whole HTTP/1.1 answer in the envelope, for when no request was parsed to answer."""
-    body = dumps(error_body(type_, message)).encode()
+    body = dumps(envelope(type_, message)).encode()
     head = (f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\n"
             f"content-length: {len(body)}\r\nx-content-type-options: nosniff\r\n"
             "connection: close\r\n\r\n")
@@ -60,8 +61,8 @@ def raw_response(status: int, reason: str, type_: str, message: str) -> bytes:
 
 def refusal(status: int, type_: str, message: str) -> StrictJSONResponse:
     """An ASGI app that answers every request with this error and closes the connection."""
-    return StrictJSONResponse(error_body(type_, message), status_code=status,
-                              headers={"retry-after": "1", "connection": "close"})
+    return error_response(status, type_, message,
+                          headers={"retry-after": "1", "connection": "close"})
 
 
 @dataclass
@@ -182,7 +183,7 @@ class GuardedH11Protocol(H11Protocol):
         if cycle is not None and not cycle.response_complete:  # the app has the request
             self.partial_head = False
             self.set_deadline("", 0)
-            extensions = cycle.scope.setdefault("extensions", {})  # type: ignore[misc]
+            extensions: dict[str, Any] = cycle.scope.setdefault("extensions", {})
             extensions.setdefault(SEND_BUFFER, self.limit_send_buffer)
         elif self.conn.their_state is h11.IDLE:
             if self.timeout_keep_alive_task is not None:  # between requests: uvicorn's
@@ -282,8 +283,7 @@ class BodyDeadline:
         except BodyTimeout:
             if started:
                 raise
-            response = StrictJSONResponse(
-                error_body("timeout", f"the request's body did not arrive within "
-                           f"{self.seconds:g} s"),
-                status_code=408, headers={"connection": "close"})
+            response = error_response(408, "timeout", f"the request's body did not arrive "
+                                      f"within {self.seconds:g} s",
+                                      headers={"connection": "close"})
             await response(scope, receive, send)

@@ -1,4 +1,6 @@
-"""The one error envelope of DESIGN.md, built in one place for every kind of failure."""
+"""Every failure as an HTTP answer in the one error envelope of DESIGN.md (built by
+app.errors.envelope): a LabError, a body that does not fit the schema, an unknown path or
+method, a body over the cap, a crash."""
 
 from __future__ import annotations
 
@@ -10,8 +12,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.jsonify import dumps
-from app.errors import LabError
+from app.errors import LabError, envelope
+from app.jsonify import dumps
 
 
 class StrictJSONResponse(JSONResponse):
@@ -21,14 +23,11 @@ class StrictJSONResponse(JSONResponse):
         return dumps(content).encode("utf-8")
 
 
-def error_body(type_: str, message: str, **extra: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {"type": type_, "message": message, "line": None, "column": None}
-    body.update(extra)
-    return {"error": body}
-
-
-def error_response(status: int, type_: str, message: str, **extra: Any) -> StrictJSONResponse:
-    return StrictJSONResponse(error_body(type_, message, **extra), status_code=status)
+def error_response(status: int, type_: str, message: str, *,
+                   headers: dict[str, str] | None = None, **fields: Any) -> StrictJSONResponse:
+    """The envelope as a response; `fields` are `envelope`'s (key, args, detail …)."""
+    return StrictJSONResponse(envelope(type_, message, **fields), status_code=status,
+                              headers=headers)
 
 
 def _clean(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -40,7 +39,7 @@ def _clean(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(LabError)
     async def lab_error(request: Request, exc: LabError) -> StrictJSONResponse:
-        return StrictJSONResponse({"error": exc.to_json()}, status_code=exc.status)
+        return StrictJSONResponse(exc.envelope(), status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> StrictJSONResponse:
@@ -54,9 +53,8 @@ def install(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> StrictJSONResponse:
         kinds = {404: "not_found", 405: "method", 413: "too_large"}
         type_ = kinds.get(exc.status_code, "request")
-        return StrictJSONResponse(error_body(type_, str(exc.detail)),
-                                  status_code=exc.status_code,
-                                  headers=getattr(exc, "headers", None))
+        return error_response(exc.status_code, type_, str(exc.detail),
+                              headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception) -> StrictJSONResponse:

@@ -1,14 +1,15 @@
-"""The page: one jinja2 template, static files with content-hashed URLs, security headers."""
+"""The page: one jinja2 template, static files under a content-hashed prefix, security headers."""
 
 from __future__ import annotations
 
 import hashlib
-from functools import cache
 from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -19,29 +20,61 @@ templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 router = APIRouter()
 
 
-@cache
-def _digest(path: str) -> str:
-    return hashlib.sha256((STATIC_DIR / path).read_bytes()).hexdigest()[:12]
+def static_version(directory: Path = STATIC_DIR) -> str:
+    """One hash of every static file (names and bytes): a new release changes it."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(directory).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
+
+
+# Computed once, when the app starts. Every static URL the pages name carries it as a
+# path prefix, /static/<version>/js/main.js, so a module's relative imports
+# (`import "./actions.js"`) resolve under the same version: a new release never runs
+# an old module from a cache, and the versioned files may be cached for good.
+STATIC_VERSION = static_version()
+STATIC_PREFIX = f"/static/{STATIC_VERSION}"
+IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 def static_url(path: str) -> str:
-    """/static/<path>?v=<content hash>, so a new release is never served from a stale cache."""
-    return f"/static/{path}?v={_digest(path)}"
+    """/static/<version>/<path>: the file as this release serves it."""
+    return f"{STATIC_PREFIX}/{path}"
+
+
+class VersionedStatic(StaticFiles):
+    """The static files under this release's version: cached for a year, never revalidated.
+    Another version's prefix is not served here (it falls through to /static/, a 404)."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        if response.status_code in (200, 304):
+            response.headers["cache-control"] = IMMUTABLE
+        return response
 
 
 templates.env.globals["static_url"] = static_url
+# The plain /static/<path> (app/main.py) stays for old links and for tests that import a
+# module by its own path; it is revalidated like any file.
+router.mount(STATIC_PREFIX, VersionedStatic(directory=STATIC_DIR), name="static-versioned")
+
+# The page names this release's static version: it must never come from a cache.
+NO_CACHE = {"cache-control": "no-cache"}
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def index(request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(request=request, name="index.html", context={})
+    return templates.TemplateResponse(request=request, name="index.html", context={},
+                                      headers=NO_CACHE)
 
 
 @router.get("/docs", response_class=HTMLResponse, include_in_schema=False)
 def docs(request: Request) -> HTMLResponse:
     """Swagger UI from files the fastapi-offline package ships: works offline and under
     our CSP (its start-up script is ours, not inline)."""
-    return templates.TemplateResponse(request=request, name="docs.html", context={})
+    return templates.TemplateResponse(request=request, name="docs.html", context={},
+                                      headers=NO_CACHE)
 
 
 def swagger_dir() -> str:

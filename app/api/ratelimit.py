@@ -26,7 +26,7 @@ from functools import lru_cache
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.api.errors import StrictJSONResponse, error_body
+from app.api.errors import StrictJSONResponse, error_response
 
 # (method, path) → tokens taken. A training run costs ten: it holds a worker for seconds.
 COSTS: dict[tuple[str, str], float] = {
@@ -98,9 +98,9 @@ class TokenBuckets:
 def refusal(wait: float) -> StrictJSONResponse:
     """429 in the envelope, with Retry-After in whole seconds (at least 1)."""
     seconds = max(1, math.ceil(wait))
-    body = error_body("rate_limited", f"too many requests from your address; try again in "
-                      f"{seconds} s", key="rate_limited", args={"retry_after": seconds})
-    return StrictJSONResponse(body, status_code=429, headers={"retry-after": str(seconds)})
+    return error_response(429, "rate_limited", f"too many requests from your address; try "
+                          f"again in {seconds} s", key="rate_limited",
+                          args={"retry_after": seconds}, headers={"retry-after": str(seconds)})
 
 
 class RateLimit:

@@ -1,4 +1,4 @@
-"""HTTP routes: thin wrappers around the shared pipeline in app.api.service."""
+"""HTTP routes: thin wrappers around the shared pipeline in app.pipeline."""
 
 from __future__ import annotations
 
@@ -12,25 +12,28 @@ from fastapi.responses import Response
 
 from app.api import stream
 from app.api.errors import StrictJSONResponse, error_response
-from app.api.jsonify import deep, encode
 from app.api.schemas import (
     DatasetName,
     DatasetResponse,
     ErrorResponse,
+    ExamplesResponse,
     GraphRequest,
     GraphResponse,
+    Health,
     NetworkRequest,
     NetworkResponse,
+    OpsResponse,
     TrainCancelled,
     TrainRequest,
     TrainResponse,
     TrainStatus,
 )
-from app.api.service import LargeAnswer, Options, Sweep, graph_response
 from app.engine.run import Cancel, Cancelled
 from app.examples import EXAMPLES
+from app.jsonify import deep, encode
 from app.networks import network
 from app.ops import REGISTRY
+from app.pipeline import LargeAnswer, Options, Sweep, graph_response
 from app.training import datasets
 from app.training import limits as train_limits
 from app.training.pool import POOL, Busy
@@ -202,17 +205,20 @@ def get_dataset(
         "classes": info.classes, "X": X, "y": y.tolist()}))
 
 
-@router.get("/api/ops", response_class=StrictJSONResponse, summary="The op catalogue")
+@router.get("/api/ops", response_class=StrictJSONResponse,
+            responses={200: {"model": OpsResponse}}, summary="The op catalogue")
 def get_ops() -> StrictJSONResponse:
     return StrictJSONResponse({"ops": [op.describe() for op in REGISTRY.values()]})
 
 
 @router.get("/api/examples", response_class=StrictJSONResponse,
+            responses={200: {"model": ExamplesResponse}},
             summary="The seeds' worked examples as presets")
 def get_examples() -> StrictJSONResponse:
     return StrictJSONResponse({"examples": EXAMPLES})
 
 
-@router.get("/healthz", response_class=StrictJSONResponse, summary="Liveness check")
+@router.get("/healthz", response_class=StrictJSONResponse,
+            responses={200: {"model": Health}}, summary="Liveness check")
 def healthz() -> StrictJSONResponse:
     return StrictJSONResponse({"status": "ok"})

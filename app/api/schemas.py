@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from typing_extensions import TypeAliasType
 
 from app.training import limits as train_limits
 from app.training.example import SEED_004_RUN
 
-CS231N = {"source": "f = (x + y) * z", "values": {"x": -2, "y": 5, "z": -4}}
-TEACHING = {"source": "f = sigmoid(x * w)", "values": {"x": 2, "w": -1}, "expand": True,
-            "check": True, "code": True, "sweep": {"input": "x", "points": 11}}
+CS231N: dict[str, Any] = {"source": "f = (x + y) * z", "values": {"x": -2, "y": 5, "z": -4}}
+TEACHING: dict[str, Any] = {
+    "source": "f = sigmoid(x * w)", "values": {"x": 2, "w": -1}, "expand": True, "check": True,
+    "code": True, "sweep": {"input": "x", "points": 11}}
 
 
 class SweepRequest(BaseModel):
@@ -77,50 +79,94 @@ class GraphRequest(BaseModel):
         "400 too_large before anything is computed")
 
 
-class Span(BaseModel):
+# ---------------------------------------------------------------- response models
+#
+# Every 200 answer of every route is validated against its model in the tests
+# (tests/test_response_models.py): the models are closed (a field they do not name is an
+# error) and strict (a number is not a string, a whole number not a float), so what /docs
+# shows is what the API sends.
+
+
+class Out(BaseModel):
+    """A response model: closed and strict."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+Number = Annotated[float | Literal["NaN", "Infinity", "-Infinity"],
+                   Field(description='a JSON number; NaN and ±∞ as the strings "NaN", '
+                         '"Infinity", "-Infinity"')]
+# A scalar as a number, a tensor as nested lists of numbers.
+Tensor = TypeAliasType("Tensor", "Number | list[Tensor]")
+
+
+class SameAs(Out):
+    node: str = Field(description="the node whose field holds the same numbers")
+    field: Literal["grad"]
+
+
+class Elided(Out):
+    """A tensor of the step trace over 64 numbers, unless `full_trace` was asked for."""
+
+    shape: list[int]
+    same_as: SameAs | None = Field(description="where the same numbers are written, or null "
+                                   "(a local derivative, a partial sum)")
+
+
+TraceTensor = Tensor | Elided
+
+
+class Span(Out):
     line: int
     column: int
     end_line: int
     end_column: int
 
 
-class Edge(BaseModel):
+class Edge(Out):
     """A tensor field of more than 64 numbers is, unless `full_trace` was asked for,
     {"shape": [...], "same_as": {"node": "n3", "field": "grad"} or null}."""
 
     input: str
     position: int
-    upstream: Any = Field(description="the gate's gradient (∂out/∂gate)")
-    local: Any = Field(description="the local derivative; null where it is a matrix (vjp)")
-    product: Any = Field(description="upstream · local: what this edge adds to its input")
-    sum: Any = Field(description="the receiving node's gradient so far")
+    upstream: TraceTensor = Field(description="the gate's gradient (∂out/∂gate)")
+    local: TraceTensor | None = Field(description="the local derivative; null where it is a "
+                                      "matrix (vjp)")
+    product: TraceTensor = Field(description="upstream · local: what this edge adds to its "
+                                 "input")
+    sum: TraceTensor = Field(description="the receiving node's gradient so far")
     accumulate: bool = Field(description="true for a += (the value fans out)")
     formula: str
 
 
-class Step(BaseModel):
-    phase: str = Field(description='"forward" or "backward"')
+class Step(Out):
+    """A forward step names its node; a backward step adds the gate's gradient and its edges."""
+
+    phase: Literal["forward", "backward"]
     node: str
-    grad: Any = None
-    seed: bool | None = None
+    grad: TraceTensor | None = None
+    seed: bool | None = Field(default=None, description="true on the output's step, whose "
+                              "gradient is the seed")
     edges: list[Edge] | None = None
 
 
-class NodeOut(BaseModel):
+class NodeOut(Out):
     id: str
     op: str
     name: str | None
     label: str
     inputs: list[str]
-    value: Any
-    grad: Any = Field(description="null for constants and what depends only on constants")
+    value: Tensor
+    grad: Tensor | None = Field(description="null for constants and what depends only on "
+                                "constants")
     shape: list[int]
     span: Span | None
     requires_grad: bool
     warnings: list[str]
-    formulas: list[str] | None = None
-    params: dict[str, Any] | None = None
-    composite: bool | None = None
+    formulas: list[str] | None = Field(default=None, description="gates only")
+    params: dict[str, int] | None = Field(default=None, description="gates only: the "
+                                          "integer arguments given (axis, k, d0 …)")
+    composite: bool | None = Field(default=None, description="gates only")
     origin: str | None = Field(
         default=None, description="with `expand`: the id of the node of the unexpanded circuit "
         "this node comes from (its own counterpart, or the composite gate it is part of)")
@@ -129,20 +175,36 @@ class NodeOut(BaseModel):
         "replace a composite gate: that gate's op, e.g. \"sigmoid\"")
 
 
-class Point(BaseModel):
+class TensorView(Out):
+    """How a tensor node's numbers are drawn under it (app/layout/views.py), relative to the
+    node's centre: value block on the left, gradient block on the right."""
+
+    kind: Literal["grid", "map"]
+    rows: int
+    cols: int
+    cells: list[int] = Field(description="[rows, columns] of cells drawn")
+    cell: list[float] = Field(description="[width, height] of a cell, px")
+    x: float
+    y: float
+    w: float
+    h: float
+
+
+class Point(Out):
     x: float
     y: float
     layer: int
+    view: TensorView | None = Field(default=None, description="tensor nodes only")
 
 
-class Route(BaseModel):
+class Route(Out):
     from_: str = Field(alias="from")
     to: str
     points: list[list[float]] = Field(description="the wire's polyline, source centre to "
                                       "target centre, one point per layer it crosses")
 
 
-class Layout(BaseModel):
+class Layout(Out):
     """Where to draw everything, in pixels: inputs on the left, the output on the right."""
 
     nodes: dict[str, Point]
@@ -151,18 +213,18 @@ class Layout(BaseModel):
     height: float
 
 
-class GradCheckWorst(BaseModel):
+class GradCheckWorst(Out):
     """The tensor element whose numeric and analytic gradients differ most."""
 
     index: list[int]
-    analytic: Any
-    numeric: Any
-    rel_error: Any
+    analytic: Number
+    numeric: Number
+    rel_error: Number
     ok: bool
     kink: bool
 
 
-class GradCheck(BaseModel):
+class GradCheck(Out):
     """One input's analytic gradient against central differences.
 
     numeric = (L(x+h) − L(x−h)) / 2h with h = 1e-6·max(1, |x|), L the output (times the
@@ -173,27 +235,28 @@ class GradCheck(BaseModel):
     shape: list[int]
     checked: int = Field(description="elements perturbed (all, unless over the budget)")
     size: int
-    analytic: Any = Field(description="a number; for a tensor the whole array when it has at "
-                          "most 100 elements and all were checked, else null")
-    numeric: Any
-    rel_error: Any = Field(description="for a tensor, the worst element's")
+    analytic: Tensor | None = Field(description="a number; for a tensor the whole array when "
+                                    "it has at most 100 elements and all were checked, else "
+                                    "null; null when nothing was checked")
+    numeric: Tensor | None
+    rel_error: Number | None = Field(description="for a tensor, the worst element's")
     ok: bool | None = Field(description="every checked element agrees; null if none checked")
     kink: bool = Field(description="a nudge crossed a point where an op is not "
                        "differentiable (relu/abs at 0, max/min on a tie): the two may rightly "
                        "disagree")
-    step: Any = Field(description="h, for a tensor the worst element's")
+    step: Number | None = Field(description="h, for a tensor the worst element's")
     worst: GradCheckWorst | None = Field(default=None, description="tensors only")
 
 
-class CodeLine(BaseModel):
+class CodeLine(Out):
     node: str
-    phase: str = Field(description='"forward" or "backward"')
+    phase: Literal["forward", "backward"]
 
 
-class CodeOut(BaseModel):
+class CodeOut(Out):
     python: str = Field(description="a self-contained program: inputs, the forward pass as "
                         "named stages, the backward pass with d-prefixed gradients")
-    variant: str = Field(description='"math" (scalars) or "numpy"')
+    variant: Literal["math", "numpy"] = Field(description='"math" (scalars) or "numpy"')
     grads: dict[str, str] = Field(description="each input's gradient variable (dx for x, "
                                   "unless renamed to avoid a collision)")
     names: dict[str, str] = Field(description="each input's variable in the program")
@@ -202,48 +265,80 @@ class CodeOut(BaseModel):
         "the line belongs to, or null (imports, blank lines, section comments)")
 
 
-class SweepOut(BaseModel):
+class SweepOut(Out):
     model_config = ConfigDict(populate_by_name=True)
 
     input: str
-    xs: list[Any]
-    ys: list[Any] = Field(description="the output at each x; NaN and ∞ as strings")
-    value: Any = Field(description="the input's current value")
-    output: Any = Field(description="the output at the current value")
-    grad: Any = Field(description="dy/dx at the current value: the tangent's slope")
+    xs: list[Number]
+    ys: list[Number] = Field(description="the output at each x; NaN and ∞ as strings")
+    value: Number = Field(description="the input's current value")
+    output: Number = Field(description="the output at the current value")
+    grad: Number = Field(description="dy/dx at the current value: the tangent's slope")
     from_: float = Field(alias="from")
     to: float
     points: int
     reduced: bool = Field(description="fewer points than asked, to bound the work")
 
 
-class GraphResponse(BaseModel):
+class UpdateParam(Out):
+    name: str
+    value: Tensor
+    grad: Tensor
+    new: Tensor = Field(description="value − lr · grad")
+
+
+class UpdateOut(Out):
+    """One step of gradient descent (`lr`): each parameter before and after."""
+
+    lr: float
+    params: list[UpdateParam] = Field(description="the inputs updated, in the order named")
+    data: list[str] = Field(description="the inputs left as they are (data, labels)")
+    loss: Tensor = Field(description="the output before the step")
+
+
+class GraphResponse(Out):
     output: str
     nodes: list[NodeOut]
     steps: list[Step]
-    inputs: list[str]
+    inputs: list[str] = Field(description="the names of the inputs, in program order")
     warnings: list[str]
     layout: Layout
     gradcheck: dict[str, GradCheck] | None = Field(
         default=None, description="with `check`: by input name")
     code: CodeOut | None = Field(default=None, description="with `code`")
     sweep: SweepOut | None = Field(default=None, description="with `sweep`")
+    update: UpdateOut | None = Field(default=None, description="with `lr`")
 
 
-class ErrorBody(BaseModel):
+class ValidationDetail(Out):
+    """One of pydantic's complaints about a body, without the input it echoes."""
+
     type: str
-    message: str
-    summary: str | None = None
-    line: int | None
-    column: int | None
-    end_line: int | None = None
-    end_column: int | None = None
-    key: str | None = None
-    args: dict[str, Any] | None = None
-    detail: list[dict[str, Any]] | None = None
+    loc: list[str]
+    msg: str
 
 
-class ErrorResponse(BaseModel):
+class ErrorBody(Out):
+    """Every error envelope has every field but `detail` (app.errors.envelope builds them)."""
+
+    type: str = Field(description="one of the types the README lists (syntax, name, … "
+                      "request, too_large, host, timeout, rate_limited, busy, internal)")
+    message: str = Field(description="the summary, then the place and the source line "
+                         "with a caret under it, when there is one")
+    summary: str = Field(description="one plain sentence")
+    line: int | None = Field(description="1-based; null where no place in the source is "
+                             "to blame")
+    column: int | None = Field(description="1-based, in characters")
+    end_line: int | None
+    end_column: int | None = Field(description="the end of the span, exclusive")
+    key: str = Field(description="names the message for translation (the type, where "
+                     "nothing more specific applies)")
+    args: dict[str, Any] = Field(description="the message's parameters")
+    detail: list[ValidationDetail] | None = Field(
+        default=None, description="a 422's complaints, one per field that does not fit")
+
+
+class ErrorResponse(Out):
     error: ErrorBody
 
 
@@ -253,12 +348,13 @@ Finite = Annotated[StrictFloat, Field(allow_inf_nan=False)]
 Width = Annotated[StrictInt, Field(ge=1, le=8)]
 Row = Annotated[list[Finite], Field(min_length=1, max_length=8)]
 
-MAZUR_NETWORK = {"sizes": [2, 2, 2], "activation": "sigmoid", "output": "sigmoid",
+MAZUR_NETWORK: dict[str, Any] = {"sizes": [2, 2, 2], "activation": "sigmoid", "output": "sigmoid",
                  "loss": "half_sse", "X": [[0.05, 0.1]], "targets": [[0.01, 0.99]],
                  "weights": [[[0.15, 0.25], [0.2, 0.3]], [[0.4, 0.5], [0.45, 0.55]]],
                  "biases": [0.35, 0.6], "shared_bias": True}
-SEED_004_NETWORK = {"sizes": [2, 3, 2], "activation": "tanh", "loss": "cross_entropy",
-                    "X": [[0.5, -1.0], [1.5, 0.2]], "targets": [0, 1], "seed": 0}
+SEED_004_NETWORK: dict[str, Any] = {
+    "sizes": [2, 3, 2], "activation": "tanh", "loss": "cross_entropy",
+    "X": [[0.5, -1.0], [1.5, 0.2]], "targets": [0, 1], "seed": 0}
 
 
 class NetworkRequest(BaseModel):
@@ -308,7 +404,7 @@ class NetworkRequest(BaseModel):
         "per neuron")
 
 
-class NetworkParam(BaseModel):
+class NetworkParam(Out):
     """Where a scalar of the neuron form lives in the tensor form."""
 
     tensor: str = Field(description="its name in the tensor form: X, W1, b1, T, H1, O, E …")
@@ -316,13 +412,13 @@ class NetworkParam(BaseModel):
     kind: Literal["input", "weight", "bias", "target", "hidden", "output", "loss"]
 
 
-class NetworkSpec(BaseModel):
+class NetworkSpec(Out):
     """The request with every default filled in: send it back to get the same programs."""
 
     sizes: list[int]
-    activation: str
-    output: str
-    loss: str
+    activation: Literal["sigmoid", "tanh", "relu"]
+    output: Literal["sigmoid", "none"]
+    loss: Literal["mse", "half_sse", "cross_entropy"]
     X: list[list[float]]
     targets: list[list[float]] | list[int]
     weights: list[list[list[float]]]
@@ -331,7 +427,7 @@ class NetworkSpec(BaseModel):
     shared_bias: bool
 
 
-class NetworkResponse(BaseModel):
+class NetworkResponse(Out):
     tensor: str = Field(description="the tensor form: one line per layer, "
                         "H1 = sigmoid(X @ W1 + b1) … and the loss")
     neuron: str | None = Field(description="the neuron form: every input, weight, bias and "
@@ -405,19 +501,19 @@ class TrainRequest(BaseModel):
         "(raised to passes/1,000 if lower); default: one every ~100 ms")
 
 
-class TrainHistory(BaseModel):
+class TrainHistory(Out):
     passes: list[int] = Field(description="updates done when the loss was taken: 0, s, 2s, … "
                               "and the last, s = ⌈passes/1,000⌉")
-    loss: list[Any] = Field(description="the printed loss there (NaN and ∞ as strings)")
+    loss: list[Number] = Field(description="the printed loss there (NaN and ∞ as strings)")
 
 
-class TrainData(BaseModel):
+class TrainData(Out):
     X: list[list[float]] = Field(description="the points, one [x0, x1] per row")
     y: list[int] = Field(description="their class labels")
     classes: int
 
 
-class TrainBoundary(BaseModel):
+class TrainBoundary(Out):
     """The classifier's prediction at the centres of a size × size grid over the data's box
     plus 0.5; row 0 is the bottom (y0), column 0 the left (x0)."""
 
@@ -427,16 +523,17 @@ class TrainBoundary(BaseModel):
     y1: float
     size: int
     grid: list[list[int]] = Field(description="the predicted class of each cell")
-    confidence: list[list[Any]] = Field(description="its softmax probability, 3 decimals")
+    confidence: list[list[Number]] = Field(description="its softmax probability, 3 decimals")
 
 
-class TrainResponse(BaseModel):
+class TrainResponse(Out):
     """The trained network (also the `done` event of the stream)."""
 
-    run_id: str
+    run_id: str | None = Field(description="the run's id (null from `backprop-lab train "
+                               "--json`, which runs in its own process)")
     history: TrainHistory
-    loss: Any = Field(description="the printed loss after the last update")
-    params: dict[str, Any] = Field(description="the parameters after the last update")
+    loss: Number = Field(description="the printed loss after the last update")
+    params: dict[str, Tensor] = Field(description="the parameters after the last update")
     accuracy: float | None = Field(description="share of points whose highest score is their "
                                    "label; null if the program has no cross_entropy gate")
     passes_done: int
@@ -453,26 +550,123 @@ class TrainResponse(BaseModel):
                                            "half a second)")
 
 
-class TrainCancelled(BaseModel):
+class TrainStart(Out):
+    """The `start` event of the stream: the program compiled, training begins."""
+
+    run_id: str
+    data: TrainData | None = Field(description="the points (a stream's start carries them)")
+    passes: int
+    progress_every: int | None = Field(description="passes between progress events, when "
+                                       "asked for")
+
+
+class TrainProgress(Out):
+    """A `progress` event of the stream."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    run_id: str
+    pass_: int = Field(alias="pass", description="updates done")
+    loss: Number
+    accuracy: float | None
+    params: dict[str, Tensor] | None = Field(description="null over 10,000 numbers")
+    boundary: TrainBoundary | None = Field(description="null when it would take too long")
+    history: TrainHistory
+
+
+class TrainCancelled(Out):
     run_id: str
     cancelled: bool
 
 
-class TrainStatus(BaseModel):
+class TrainLimits(Out):
+    """The bounds of one run (app/training/limits.py)."""
+
+    passes: int
+    points: int
+    min_points: int
+    noise: float
+    lr: float
+    l2: float
+    seconds: float = Field(description="the time limit of a run")
+
+
+class TrainStatus(Out):
     """Counted over every server process (`backprop-lab serve --workers N`)."""
 
     running: int = Field(description="runs going now, in every server process")
     slots: int = Field(description="runs the server trains at once: 2 per server process, "
                        "each process taking at most its own 2")
     processes: int = Field(description="server processes serving now")
-    limits: dict[str, float] = Field(description="the bounds of a run")
+    limits: TrainLimits = Field(description="the bounds of a run")
 
 
-class DatasetResponse(BaseModel):
-    name: str
+class DatasetResponse(Out):
+    name: DatasetName
     n: int
     noise: float
     seed: int
     classes: int
     X: list[list[float]]
     y: list[int]
+
+
+# ---------------------------------------------------------------- GET /api/ops, /api/examples
+
+
+class OpParam(Out):
+    name: str = Field(description="written as a trailing integer literal: sum(x, 0)")
+    default: int | None
+    required: bool
+
+
+class OpInfo(Out):
+    """One entry of the op catalogue (app/ops/registry.py `Op.describe`)."""
+
+    name: str
+    function: str | None = Field(description="its name in a program, if it is called")
+    operator: str | None = Field(description="its operator, if it is written as one")
+    symbol: str = Field(description="what the gate shows")
+    arity: int
+    params: list[OpParam]
+    description: str
+    formulas: list[str] = Field(description="the local derivatives, one per input")
+    elementwise: bool
+    composite: bool = Field(description="it has an expansion into primitive gates")
+    expansion: str | None = Field(description="that expansion, as a program of a (and b)")
+    notation: str | None = Field(description="the gate written on its operands {a}, {b}")
+    pattern: str | None = Field(description="cs231n's name for how its gradient flows back "
+                                "(distributes, swaps, routes_larger, routes_smaller)")
+    backward_note: str | None = Field(description="the extra lesson of its backward step "
+                                      "(dimensions, window_max, window_mean)")
+
+
+class OpsResponse(Out):
+    ops: list[OpInfo] = Field(description="in catalogue order")
+
+
+class Text(Out):
+    en: str
+    zh: str
+
+
+class Example(Out):
+    """A preset: one of the seeds' worked examples."""
+
+    id: str
+    title: Text
+    source: str
+    description: Text
+    seed: str = Field(description="the course note it comes from: 000 … 004")
+    expand: bool | None = Field(default=None, description="drawn with composite gates "
+                                "expanded")
+    train: TrainRequest | None = Field(default=None, description="a training run: the body of "
+                                       "POST /api/train")
+
+
+class ExamplesResponse(Out):
+    examples: list[Example]
+
+
+class Health(Out):
+    status: Literal["ok"]

@@ -26,13 +26,13 @@ from typing import Any
 
 import numpy as np
 
-from app.api.jsonify import dumps
-from app.api.service import Options, Sweep, graph_response
 from app.api.serving import add_arguments as add_serving_arguments
 from app.cli.terminal import emit, visible
 from app.errors import LabError
+from app.jsonify import dumps
 from app.networks import ACTIVATIONS, LOSSES, MAZUR, OUTPUTS, network
 from app.ops import REGISTRY
+from app.pipeline import Options, Sweep, graph_response
 
 
 def parse_assignment(text: str) -> tuple[str, Any]:
@@ -103,6 +103,7 @@ def parse_expand(text: str) -> list[str]:
 def teaching_text(body: dict[str, Any]) -> str:
     """The gradient check, the nudge plot and the staged program, for the terminal."""
     parts = []
+    rows: list[tuple[str, ...]]
     if "gradcheck" in body:
         rows = [("input", "analytic", "numeric", "rel error", "ok")]
         for name, entry in body["gradcheck"].items():
@@ -172,7 +173,7 @@ def report(err: LabError, as_json: bool) -> int:
     """A user's mistake: the API's error envelope on stdout with --json, else one line on
     stderr; the exit status 2."""
     if as_json:
-        print(dumps({"error": err.to_json()}))
+        print(dumps(err.envelope()))
     else:
         emit(f"error ({err.type}): {err.render(visible)}", file=sys.stderr)
     return 2
@@ -292,7 +293,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                   end="\n" if final else "", file=sys.stderr, flush=True)
 
     if args.json:
-        from app.api.jsonify import deep
+        from app.jsonify import deep
 
         result = training.run(on_progress=lambda event: show(event["pass"]))
         show(result["passes_done"], final=True)

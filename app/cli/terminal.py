@@ -7,7 +7,7 @@ character as a Python-style escape (`\\x1b`, `\\u202e`), keeping the newlines
 the CLI means; every line the CLI writes goes through `emit`, which applies it.
 Characters that draw nothing (a variation selector the language refuses after
 a name) are escaped too, so the caret under an error points at something.
-JSON output is already plain ASCII (app.api.jsonify.dumps escapes everything).
+JSON output is already plain ASCII (app.jsonify.dumps escapes everything).
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from app.engine.analysis import depends
 from app.engine.run import Evaluation
 from app.engine.shapes import value_error
 from app.ops import REGISTRY
@@ -55,19 +56,14 @@ class Cost:
 
 
 def cost(ev: Evaluation, batched_inputs: list[int]) -> Cost:
-    """Which gates depend on the batched inputs (and reach the output), and what they cost."""
+    """Which gates depend on the batched inputs and reach the output (app/engine/analysis.py),
+    and what they cost."""
     graph = ev.graph
     inputs = graph.inputs
     reached = ev.plan.reached
     size = [int(np.prod(s)) for s in ev.shapes]
-    batched = [False] * len(graph)
-    for i in batched_inputs:
-        batched[i] = True
-    gates = []
-    for o, ins in enumerate(inputs):
-        if ins and reached[o] and any(batched[i] for i in ins):
-            batched[o] = True
-            gates.append(o)
+    batched = depends(graph, batched_inputs)
+    gates = [o for o, ins in enumerate(inputs) if ins and reached[o] and batched[o]]
     last = _last_uses(gates, inputs, batched)
     live = sum(size[i] for i in batched_inputs)
     peak = live

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from app.errors import LabError
+from app.errors import LabError, Span
 from app.graph import Graph
 from app.lang.names import normalize
 from app.limits import DEFAULT_LIMITS, Limits
@@ -87,13 +87,19 @@ def normalize_keys(values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _place(span: Span | None) -> tuple[int, int]:
+    """Where a span starts, for ordering (a graph built by code has none: first)."""
+    return (span.line, span.column) if span is not None else (0, 0)
+
+
 def bind(graph: Graph, values: dict[str, Any] | None,
          limits: Limits = DEFAULT_LIMITS) -> tuple[dict[int, np.ndarray], list[str]]:
     """Each input node's value, and warnings about `values` entries that are not inputs."""
     values = normalize_keys(values or {})
     leaves = [i for i, op in enumerate(graph.ops) if op == "input"]
-    if not values and all(graph.defaults[i] is not None for i in leaves):
-        return {i: graph.defaults[i] for i in leaves}, []
+    defaults: list[Any] = graph.defaults
+    if not values and all(defaults[i] is not None for i in leaves):
+        return {i: defaults[i] for i in leaves}, []
     bound: dict[int, np.ndarray] = {}
     missing: list[int] = []
     inputs = graph.input_ids
@@ -112,7 +118,7 @@ def bind(graph: Graph, values: dict[str, Any] | None,
             missing.append(node_id)
     if missing:
         names = [graph.nodes[i].name for i in missing]
-        first = min(missing, key=lambda i: (graph.nodes[i].at.line, graph.nodes[i].at.column))
+        first = min(missing, key=lambda i: _place(graph.nodes[i].at))
         listed = ", ".join(f"'{n}'" for n in names)
         raise LabError(
             "missing_value",

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from app.engine.batch import cost, forward_rows
-from app.engine.run import Evaluation, discrete
+from app.engine.run import Evaluation
 from app.ops import REGISTRY
 from app.ops.registry import align
 
@@ -83,7 +83,7 @@ def _gradcheck(ev: Evaluation) -> dict[str, dict[str, Any]]:
     budget = min(MAX_CHECK_ELEMENTS, everything.max_rows() // 2)
     # An input that feeds class labels is not nudged (a label of 1.000001 is an error, not a
     # nearby point): its entry says it checked 0 of its elements.
-    fixed = discrete(graph)
+    fixed = ev.plan.analysis.labels
     sizes = [0 if fixed[ids[n]] else int(np.prod(ev.shapes[ids[n]])) for n in names]
     picks = [_pick(size, k) for size, k in zip(sizes, _shares(sizes, budget), strict=True)]
     # One (input, flat index) per checked element; its rows are 2j (x + h) and 2j + 1 (x − h).

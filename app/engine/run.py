@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from app.engine.analysis import Analysis
 from app.engine.bind import bind, to_array
 from app.engine.shapes import Shape, infer_shapes, value_error
 from app.errors import LabError
@@ -64,6 +65,7 @@ class Plan:
     fast: list[bool]  # a scalar elementwise gate whose inputs are scalars
     requires: list[bool]  # depends on an input, so has a gradient
     reached: list[bool]  # the output depends on it
+    analysis: Analysis  # which nodes matter (the two lists above are its own)
 
 
 @dataclass
@@ -106,40 +108,22 @@ class Evaluation:
         # A lone scalar gate: the engine did not keep it; the same arithmetic gives it again.
         gate = self.graph.nodes[node]
         xs = [self.values[i] for i in gate.inputs]
+        partials = REGISTRY[gate.op].partials
+        assert partials is not None, gate.op  # a lone gate kept nothing only if elementwise
         with np.errstate(all="ignore"):
-            local = REGISTRY[gate.op].partials[j](self.values[node], *xs)
+            local = partials[j](self.values[node], *xs)
             return local, self.grad(node) * local
 
 
 def schedule(graph: Graph, shapes: list[Shape]) -> Plan:
-    """Levels, which gates need gradients, which reach the output, and the batches."""
+    """Levels, which gates need gradients, which reach the output (app/engine/analysis.py),
+    and the batches."""
     n = len(graph)
     inputs = graph.inputs
     names = graph.ops
     scalar = [s == () for s in shapes]
-    requires = [name == "input" for name in names]
-    level = [0] * n
-    for o, ins in enumerate(inputs):
-        if not ins:
-            continue
-        if len(ins) == 2:
-            a, b = ins
-            la, lb = level[a], level[b]
-            level[o] = (la if la > lb else lb) + 1
-            requires[o] = requires[a] or requires[b]
-        elif len(ins) == 1:
-            a = ins[0]
-            level[o] = level[a] + 1
-            requires[o] = requires[a]
-        else:
-            level[o] = 1 + max(level[i] for i in ins)
-            requires[o] = any(requires[i] for i in ins)
-    reached = [False] * n
-    reached[graph.output] = True
-    for o in range(n - 1, -1, -1):
-        if reached[o]:
-            for i in inputs[o]:
-                reached[i] = True
+    facts = Analysis(graph)
+    level, requires, reached = facts.level, facts.requires, facts.reached
     elementwise = {name for name, op in REGISTRY.items() if op.partials is not None}
     fast_mask = np.fromiter(map(elementwise.__contains__, names), bool, n)
     if not all(scalar):  # fast gates: scalar elementwise gates with scalar inputs
@@ -149,7 +133,7 @@ def schedule(graph: Graph, shapes: list[Shape]) -> Plan:
     batches = _batches(np.flatnonzero(fast_mask), names, inputs, level, reached, requires)
     if not batches:
         tasks = [o for o in range(n) if inputs[o]]
-        return Plan(tasks, batches, scalar, fast, requires, reached)
+        return Plan(tasks, batches, scalar, fast, requires, reached, facts)
     batched = np.zeros(n, dtype=bool)
     per_level: dict[int, list[int]] = {}
     for k, batch in enumerate(batches):
@@ -160,22 +144,7 @@ def schedule(graph: Graph, shapes: list[Shape]) -> Plan:
         if inputs[o] and not is_batched[o]:
             per_level.setdefault(level[o], []).append(o)
     tasks = [t for lv in sorted(per_level) for t in per_level[lv]]
-    return Plan(tasks, batches, scalar, fast, requires, reached)
-
-
-def discrete(graph: Graph) -> list[bool]:
-    """Per node: its value feeds an input that takes no gradient (class labels), maybe through
-    other gates, so it must not be nudged: a label of 1.000001 is no label at all."""
-    flags = [False] * len(graph)
-    nondiff = {name: op.nondiff for name, op in REGISTRY.items() if op.nondiff}
-    if not nondiff.keys() & set(graph.ops):
-        return flags
-    for o in range(len(graph) - 1, -1, -1):
-        skip = nondiff.get(graph.ops[o], ())
-        for j, i in enumerate(graph.inputs[o]):
-            if flags[o] or j in skip:
-                flags[i] = True
-    return flags
+    return Plan(tasks, batches, scalar, fast, requires, reached, facts)
 
 
 def _batches(fast_ids: np.ndarray, names: list[str], inputs: list[tuple[int, ...]],
@@ -257,7 +226,8 @@ def evaluate(graph: Graph, values: dict[str, Any] | None = None, seed: Any = Non
     return ev
 
 
-def _seed(graph: Graph, shapes: list[Shape], seed: Any, limits: Limits) -> np.ndarray:
+def _seed(graph: Graph, shapes: list[Shape], seed: Any, limits: Limits) -> Any:
+    """The output's upstream gradient: a numpy scalar for a scalar output, else an array."""
     shape = shapes[graph.output]
     if seed is None:
         return np.float64(1.0) if shape == () else np.ones(shape)
@@ -317,11 +287,11 @@ def _backward(ev: Evaluation, seed: Any, cancel: Cancel | None = None) -> None:
     if not requires[out]:
         return
     grads[out] = seed
-    partials = {name: op.partials for name, op in REGISTRY.items()}
+    partials: dict[str, Any] = {name: op.partials for name, op in REGISTRY.items()}
     batches = plan.batches
     # Vectorised groups add into `pending` with np.add.at; single gates add into `grads`.
     # A node's gradient is the sum of both, merged at the end.
-    pending = np.zeros(len(grads)) if batches else None
+    pending: Any = np.zeros(len(grads)) if batches else None
     for k, t in enumerate(reversed(plan.tasks)):
         if cancel is not None and not k % CHECK_EVERY:
             cancel.check()
@@ -375,13 +345,17 @@ def _backward_general(ev: Evaluation, o: int) -> None:
     g = ev.grad(o)
     y = ev.value(o)
     xs = [ev.value(i) for i in ins]
-    if op.partials is not None:
-        locals_ = [op.partials[j](y, *xs) if requires[i] else None for j, i in enumerate(ins)]
+    partials, vjp = op.partials, op.vjp
+    locals_: list[Any]
+    contribs: list[Any]
+    if partials is not None:
+        locals_ = [partials[j](y, *xs) if requires[i] else None for j, i in enumerate(ins)]
         contribs = [None if loc is None else unbroadcast(g * loc, ev.shapes[i])
                     for loc, i in zip(locals_, ins, strict=True)]
     else:
+        assert vjp is not None, op.name  # an op has partials or a vjp (Op.__post_init__)
         locals_ = [None] * len(ins)
-        contribs = list(op.vjp(g, y, *xs, **node.param_dict()))
+        contribs = list(vjp(g, y, *xs, **node.param_dict()))
     for j, i in enumerate(ins):
         if not requires[i]:
             continue

@@ -9,6 +9,8 @@ runs; `value_error` words them the same way, at the call.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from app.errors import LabError, span_text
@@ -42,9 +44,10 @@ def infer_shapes(graph: Graph, bound: dict[int, np.ndarray],
         return [()] * n  # scalars in, elementwise gates: scalars throughout
     shapes: list[Shape] = []
     total = 0
+    defaults: list[Any] = graph.defaults  # a constant always has its value
     for i, (op, ins) in enumerate(zip(graph.ops, graph.inputs, strict=True)):
         if not ins:
-            shape = bound[i].shape if op == "input" else graph.defaults[i].shape
+            shape = bound[i].shape if op == "input" else defaults[i].shape
         else:
             first = shapes[ins[0]]
             if elementwise[op] and (len(ins) == 1 or shapes[ins[1]] == first):

@@ -57,7 +57,7 @@ import math
 import unicodedata
 from dataclasses import dataclass
 from itertools import count
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -65,7 +65,7 @@ from app.engine.run import Evaluation
 from app.errors import LabError, Span
 from app.lang.tokens import tokenize
 from app.ops import REGISTRY
-from app.ops.registry import Site
+from app.ops.registry import Code, Site
 
 MAX_CODE_NODES = 5_000
 MAX_CODE_NUMBERS = 10_000
@@ -93,7 +93,14 @@ class Staged:
     grads: dict[str, str]  # input name -> the variable holding its gradient
     names: dict[str, str]  # input name -> the variable holding its value
     # Per line of `python`: the node ("n3") and phase it belongs to, or None.
-    lines: list[dict[str, str] | None]
+    lines: list[dict[str, str | None] | None]
+
+
+def _code(op: str) -> Code:
+    """An op's templates for the staged program (every op of the registry has them)."""
+    code = REGISTRY[op].code
+    assert code is not None, op
+    return code
 
 
 class _Writer:
@@ -109,7 +116,7 @@ class _Writer:
         ev = self.ev
         if any(s != () for s in ev.shapes):
             return False
-        if any(REGISTRY[op].code.math is None for op in set(ev.graph.ops)
+        if any(_code(op).math is None for op in set(ev.graph.ops)
                if op not in ("input", "const")):
             return False
         values = np.array([float(v) for v in ev.values])
@@ -157,9 +164,10 @@ class _Writer:
                     node.id != self.graph.output:
                 continue
             base = _identifier(node.name) if node.name else None
-            self.var[node.id] = self._claim(base or f"t{node.id}", self.wants_grad[node.id])
+            var = self._claim(base or f"t{node.id}", self.wants_grad[node.id])
+            self.var[node.id] = var
             if self.wants_grad[node.id]:
-                self.dvar[node.id] = "d" + self.var[node.id]
+                self.dvar[node.id] = "d" + var
 
     def _claim(self, base: str, grad: bool) -> str:
         for k in count():
@@ -174,8 +182,9 @@ class _Writer:
 
     def operand(self, i: int) -> str:
         """How a gate refers to node i: its variable, or its value written in place."""
-        if self.var[i] is not None:
-            return self.var[i]
+        var = self.var[i]
+        if var is not None:
+            return var
         return self.value(self.ev.values[i])
 
     def literal(self, i: int) -> Any:
@@ -219,7 +228,7 @@ class _Writer:
         self.assign_names()
         ev, nodes = self.ev, self.nodes
         self.lines: list[str] = []
-        self.tags: list[dict[str, str] | None] = []
+        self.tags: list[dict[str, str | None] | None] = []
         self.emit("import math" if self.lib == "math" else "import numpy as np")
         self.emit("")
         helper = len(self.lines)
@@ -241,8 +250,9 @@ class _Writer:
                 self.emit(stmt, o, "forward",
                           f"{self.expression(node.span)}: constants only, so no gradient")
                 continue
-            code = REGISTRY[node.op].code
+            code = _code(node.op)
             template = code.math if self.lib == "math" else code.numpy
+            assert template is not None, node.op  # math only where every op has it (_math_ok)
             stmt = f"{self.var[o]} = {self.site(o).fill(template)}"
             forward[o] = stmt
             self.emit(stmt, o, "forward", f"line {node.span.line}" if node.span else None)
@@ -254,8 +264,11 @@ class _Writer:
             block = ["", *UNBROADCAST.strip("\n").splitlines(), "", ""]
             self.lines[helper:helper] = block
             self.tags[helper:helper] = [None] * len(block)
-        names = {node.name: self.var[node.id] for node in nodes if node.op == "input"}
-        grads = {node.name: self.dvar[node.id] for node in nodes if node.op == "input"}
+        # Every input is named and has a variable and a gradient's variable (assign_names).
+        names = cast(dict[str, str], {node.name: self.var[node.id] for node in nodes
+                                      if node.op == "input"})
+        grads = cast(dict[str, str], {node.name: self.dvar[node.id] for node in nodes
+                                      if node.op == "input"})
         python = "\n".join(self.lines) + "\n"
         declared = {v for v in self.var if v} | {d for d in self.dvar if d}
         check_program(python, declared)
@@ -281,18 +294,19 @@ class _Writer:
             if not (live[o] and node.inputs):
                 continue
             op = REGISTRY[node.op]
+            code = _code(node.op)
             site = self.site(o)
             self.emit("", o, "backward", f"backprop {forward[o]}")
             for j, i in enumerate(node.inputs):
                 if not live[i]:
                     continue
                 if op.elementwise:
-                    local = site.fill((op.code.dmath if self.lib == "math" else op.code.dnumpy)[j])
+                    local = site.fill((code.dmath if self.lib == "math" else code.dnumpy)[j])
                     expr = f"{_parenthesised(local)} * {self.dvar[o]}"
                     if self.lib == "np" and ev.shapes[i] != ev.shapes[o]:
                         expr = f"unbroadcast({expr}, {self.var[i]}.shape)"
                 else:
-                    expr = site.fill(op.code.vjp[j])
+                    expr = site.fill(code.vjp[j])
                 comment = op.formulas[j]
                 if assigned[i]:
                     comment += f"; += : {self.var[i]} is used {uses[i]} times"

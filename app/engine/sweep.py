@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from app.engine.batch import cost, forward_rows
-from app.engine.run import Evaluation, discrete, evaluate
+from app.engine.run import Evaluation, evaluate
 from app.errors import LabError
 from app.lang.names import normalize
 
@@ -69,7 +69,7 @@ def sweep(ev: Evaluation, name: str, lo: float | None = None, hi: float | None =
         raise LabError("shape", f"the nudge plot slides one number, and '{name}' is a tensor of "
                        f"shape {ev.shapes[i]}", node.at, key="sweep_tensor_input",
                        info={"name": name, "shape": list(ev.shapes[i])}, source=source)
-    if discrete(graph)[i]:
+    if ev.plan.analysis.labels[i]:
         raise LabError("value", f"the nudge plot slides a number smoothly, and '{name}' is used "
                        "as a class label, which must stay a whole number", node.at,
                        key="sweep_label", info={"name": name}, source=source)

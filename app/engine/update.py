@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from app.engine.run import Evaluation, discrete
+from app.engine.run import Evaluation
 from app.errors import LabError
 from app.lang.names import normalize
 
@@ -25,7 +25,7 @@ PARAMETER_NAME = re.compile(r"(?:[wWbB]|theta|weights?|bias(?:es)?)(?:[_0-9].*)?
 
 def default_params(ev: Evaluation) -> list[str]:
     """The inputs a learner would train: weights and biases by name, else all of them."""
-    labels = discrete(ev.graph)
+    labels = ev.plan.analysis.labels
     names = [name for name, i in ev.graph.input_ids.items() if not labels[i]]
     named = [name for name in names if PARAMETER_NAME.fullmatch(name)]
     return named or names
@@ -51,7 +51,7 @@ def update(ev: Evaluation, lr: float, params: list[str] | None = None) -> dict[s
                        f"{'is not an input' if len(unknown) == 1 else 'are not inputs'} of this "
                        f"program (its inputs: {listed})", key="update_param",
                        info={"names": unknown, "inputs": list(ids)}, source=graph.source)
-    labels = discrete(graph)
+    labels = ev.plan.analysis.labels
     for name in chosen:
         if labels[ids[name]]:
             raise LabError("value", f"'{name}' is used as a class label, which is data, not a "

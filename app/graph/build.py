@@ -155,6 +155,7 @@ class _Builder:
                     node_id = ids[id(inner)]
                 elif isinstance(inner, Num):
                     node = self.nodes.pop()  # fold a negated number into one constant
+                    assert node.default is not None
                     node_id = self.add("const", (), format_number(-inner.value), e.span,
                                        default=-node.default)
                 else:

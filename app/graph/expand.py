@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from typing import cast
 
 from app.errors import LabError
 from app.graph.build import build
@@ -55,7 +56,8 @@ def template(op_name: str) -> Graph:
     assert op.expansion is not None, f"{op_name} has no expansion"
     graph = build(parse(op.expansion))
     names = {n.name for n in graph.nodes if n.op == "input"}
-    assert names <= set("ab"[:op.arity]), f"{op_name}: expansion uses inputs {sorted(names)}"
+    assert names <= set("ab"[:op.arity]), \
+        f"{op_name}: expansion uses inputs {sorted(map(str, names))}"
     assert op_name not in graph.ops, f"{op_name}: expansion uses {op_name} itself"
     if any(composite(o) for o in graph.ops):
         graph = expand(graph).graph
@@ -113,7 +115,7 @@ def expand(graph: Graph, which: Iterable[int] | None = None,
         local: list[int] = []
         for part in parts.nodes:
             if part.op == "input":
-                local.append(new_id[node.inputs["ab".index(part.name)]])
+                local.append(new_id[node.inputs["ab".index(cast(str, part.name))]])
                 continue
             top = part.id == parts.output
             local.append(add(Node(0, part.op, tuple(local[i] for i in part.inputs),

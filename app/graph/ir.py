@@ -83,7 +83,8 @@ def _records(graph: Graph) -> list[Node]:
     symbols = {name: op.symbol for name, op in REGISTRY.items()}
     nodes = []
     n_inputs = 0
-    for i, (op, ins, default) in enumerate(zip(graph.ops, graph.inputs, graph.defaults,
+    defaults: list[Any] = graph.defaults  # a constant always has its value
+    for i, (op, ins, default) in enumerate(zip(graph.ops, graph.inputs, defaults,
                                                strict=True)):
         if op == "input":
             name = f"x{n_inputs}"
@@ -136,7 +137,7 @@ def from_description(items: list[tuple[str, tuple[int, ...], float | None]],
     """
     ops = [item[0] for item in items]
     inputs = [item[1] for item in items]
-    defaults = [None if item[2] is None else np.float64(item[2]) for item in items]
+    defaults: list[Any] = [None if item[2] is None else np.float64(item[2]) for item in items]
     graph = Graph(ops, inputs, defaults, len(items) - 1 if output is None else output)
     validate(graph)
     return graph

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import keyword
+from typing import cast
 
 from app.errors import LabError, Span
 from app.lang.names import char_name, code_point, confusable_error, confusable_function
@@ -255,7 +256,7 @@ class _Parser:
         if not items:
             raise LabError("shape", "an empty list has no numbers", span, key="empty_list")
         if all(isinstance(i, Num) for i in items):
-            return ListLit((len(items),), tuple(i.value for i in items), span)
+            return ListLit((len(items),), tuple(i.value for i in cast(list[Num], items)), span)
         if not all(isinstance(i, ListLit) for i in items):
             raise LabError("shape", "a list mixes numbers and lists", span, key="ragged")
         inner = items[0].shape  # type: ignore[union-attr]
@@ -342,7 +343,7 @@ def _resolve_call(name_tok: Token, args: list[Expr], span: Span) -> Call:
 def _respan(expr: Expr, span: Span) -> Expr:
     """The same expression, its span widened to include the parentheses around it."""
     kind = type(expr)
-    fields = {f: getattr(expr, f) for f in kind.__slots__}  # type: ignore[attr-defined]
+    fields = {f: getattr(expr, f) for f in kind.__slots__}
     fields["span"] = span
     return kind(**fields)
 

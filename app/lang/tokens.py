@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from app.errors import LabError, Span
 from app.lang.names import (
@@ -101,7 +102,7 @@ def _invisible(text: str, pos: int, line: int, tokens: list[Token]) -> LabError:
         elif number and number.end() > pos + 1:
             near, side = number.group(), "before"
     what = f"invisible character {code_point(ch)} ({char_name(ch)})"
-    args = {"code": code_point(ch), "char_name": char_name(ch)}
+    args: dict[str, Any] = {"code": code_point(ch), "char_name": char_name(ch)}
     if side == "after":
         return _error(f"{what} after '{near}': delete it", line, col, key="invisible_after",
                       near=near, **args)

@@ -434,7 +434,7 @@ class _Sweeps:
                 key = _medians(local[r0:r1], npos[nbr[r0:r1]], w)
             else:
                 key = np.bincount(local[r0:r1], npos[nbr[r0:r1]], w)
-                key *= inv_deg[st:en]
+                key *= inv_deg[st:en]  # type: ignore[arg-type]  # weighted counts are floats
             key += pos[st:en] * tie[st:en]
             moved = key.argsort()
             moved += st

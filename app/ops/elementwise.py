@@ -15,6 +15,7 @@ side function that locates it. Batching is derived for all of them
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 
 import numpy as np
 
@@ -69,7 +70,7 @@ def _dpow_base(site: Site) -> str:
     return f"{site.b} * {site.a} ** ({site.b} - 1)"
 
 
-def _dpow_exponent(lib: str) -> object:
+def _dpow_exponent(lib: str) -> Callable[[Site], str]:
     """a^b·ln a, which the engine takes as 0 at a = 0 (its limit for b > 0)."""
     def template(site: Site) -> str:
         a = _literal(site, 0)
@@ -97,30 +98,33 @@ def _elementwise(name: str, arity: int, symbol: str, description: str, forward,
 
 _elementwise("add", 2, "+", "a + b", operator.add, (_one, _one),
              ("∂(a+b)/∂a = 1", "∂(a+b)/∂b = 1"), operator="+",
+             notation="{a} + {b}", pattern="distributes",
              code=Code.same("{a} + {b}", ("1", "1")))
 _elementwise("sub", 2, "−", "a − b", operator.sub, (_one, _minus_one),
              ("∂(a−b)/∂a = 1", "∂(a−b)/∂b = −1"), operator="-",
+             notation="{a} − {b}", pattern="distributes",
              code=Code.same("{a} - {b}", ("1", "-1")))
 _elementwise("mul", 2, "×", "a · b", operator.mul,
              (lambda y, a, b: b, lambda y, a, b: a),
              ("∂(a·b)/∂a = b", "∂(a·b)/∂b = a"), operator="*",
+             notation="{a} · {b}", pattern="swaps",
              code=Code.same("{a} * {b}", ("{b}", "{a}")))
 _elementwise("div", 2, "÷", "a / b", operator.truediv,
              (lambda y, a, b: 1.0 / b, lambda y, a, b: -a / (b * b)),
-             ("∂(a/b)/∂a = 1/b", "∂(a/b)/∂b = −a/b²"), operator="/",
+             ("∂(a/b)/∂a = 1/b", "∂(a/b)/∂b = −a/b²"), operator="/", notation="{a} / {b}",
              domain="division by zero gives ±∞, and 0/0 is NaN",
              code=Code.same("{a} / {b}", ("1.0 / {b}", "-{a} / {b}**2")))
 _elementwise("pow", 2, "^", "a to the power b", np.power, (_pow_base, _pow_exponent),
-             ("∂(aᵇ)/∂a = b·aᵇ⁻¹", "∂(aᵇ)/∂b = aᵇ·ln a"), operator="^",
+             ("∂(aᵇ)/∂a = b·aᵇ⁻¹", "∂(aᵇ)/∂b = aᵇ·ln a"), operator="^", notation="{a} ^ {b}",
              domain="a negative number to a fractional power is NaN, and large powers "
                     "overflow to ∞",
              code=Code(math="{a}**{b}", numpy="{a}**{b}",
                        dmath=(_dpow_base, _dpow_exponent("math")),
                        dnumpy=(_dpow_base, _dpow_exponent("np"))))
 _elementwise("neg", 1, "−", "−a", operator.neg, (_minus_one,), ("∂(−a)/∂a = −1",),
-             operator="-", code=Code.same("-{a}", ("-1",)))
+             operator="-", notation="−{a}", code=Code.same("-{a}", ("-1",)))
 _elementwise("identity", 1, "=", "a second name for a value", lambda a: a * 1.0, (_one,),
-             ("∂a/∂a = 1",), code=Code.same("{a}", ("1",)))
+             ("∂a/∂a = 1",), notation="{a}", code=Code.same("{a}", ("1",)))
 _elementwise("exp", 1, "exp", "e to the power a", np.exp, (lambda y, a: y,),
              ("∂eᵃ/∂a = eᵃ",), function="exp",
              domain="exp overflows to ∞ above about 709.78", code=_lib("exp", "{y}"))
@@ -160,6 +164,7 @@ _elementwise("max", 2, "max", "the larger of a and b", np.maximum,
              (lambda y, a, b: _wins(a, b), lambda y, a, b: _wins(b, a)),
              ("∂max/∂a = 1 if a > b, ½ on a tie, else 0",
               "∂max/∂b = 1 if b > a, ½ on a tie, else 0"), function="max", kink=_side,
+             pattern="routes_larger",
              code=Code(math="max({a}, {b})", numpy="np.maximum({a}, {b})",
                        dmath=("1.0 if {a} > {b} else 0.5 if {a} == {b} else 0.0",
                               "1.0 if {b} > {a} else 0.5 if {a} == {b} else 0.0"),
@@ -169,6 +174,7 @@ _elementwise("min", 2, "min", "the smaller of a and b", np.minimum,
              (lambda y, a, b: _wins(b, a), lambda y, a, b: _wins(a, b)),
              ("∂min/∂a = 1 if a < b, ½ on a tie, else 0",
               "∂min/∂b = 1 if b < a, ½ on a tie, else 0"), function="min", kink=_side,
+             pattern="routes_smaller",
              code=Code(math="min({a}, {b})", numpy="np.minimum({a}, {b})",
                        dmath=("1.0 if {a} < {b} else 0.5 if {a} == {b} else 0.0",
                               "1.0 if {b} < {a} else 0.5 if {a} == {b} else 0.0"),

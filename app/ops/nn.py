@@ -489,7 +489,7 @@ register(Op(
     forward=_max_pool, vjp=_max_pool_vjp, shape=_pool_shape("max_pool"),
     params=(Param("k", required=True),),
     formulas=("∂max pool: each window's dy goes to its max (the first, row by row, on a tie)",),
-    batch=_pool_batch(_max_pool), kink=_max_pool_kink,
+    batch=_pool_batch(_max_pool), kink=_max_pool_kink, backward_note="window_max",
     code=Code(numpy=_pool_code("max"), vjp=(_max_pool_code,)),
 ))
 register(Op(
@@ -498,7 +498,7 @@ register(Op(
     forward=_mean_pool, vjp=_mean_pool_vjp, shape=_pool_shape("mean_pool"),
     params=(Param("k", required=True),),
     formulas=("∂mean pool: each window's dy is spread evenly, dy/k² to each element",),
-    batch=_pool_batch(_mean_pool),
+    batch=_pool_batch(_mean_pool), backward_note="window_mean",
     code=Code(numpy=_pool_code("mean"), vjp=(_mean_pool_code,)),
 ))
 register(Op(

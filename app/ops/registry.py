@@ -26,6 +26,18 @@ And one for ops with an input that is not a number to differentiate by:
 - `nondiff`, the positions of such inputs (cross_entropy's class labels).
   Their vjp is zeros; the gradient check never nudges what feeds them and the
   nudge plot refuses to slide it, since a label of 1.000001 means nothing.
+
+The page's explanation reads three more, from the catalogue, so that a new op
+needs no change to the page:
+
+- `notation`, how the explanation writes the gate applied to its operands
+  (`{a} · {b}`, `−{a}`); without one it writes `label(a, b, params)`.
+- `pattern`, cs231n's name for how the gradient flows back through the gate
+  (one of PATTERNS: the add gate distributes, the multiply gate swaps, the max
+  gate routes to the larger input), which the page says in words.
+- `backward_note`, the extra lesson of a backward step through the gate (one of
+  BACKWARD_NOTES: the matrix chain rule with its shapes, where a pooling
+  window sends its gradient).
 """
 
 from __future__ import annotations
@@ -132,6 +144,16 @@ class Param:
     required: bool = False
 
 
+# cs231n's patterns of backward flow: every input gets the upstream gradient unchanged
+# (up to sign); each input gets the other's value times it; all of it goes to the
+# larger (smaller) input.
+PATTERNS = frozenset({"distributes", "swaps", "routes_larger", "routes_smaller"})
+# What the explanation adds at a backward step: the matrix chain rule with its shapes
+# (dimension analysis); which cell of each k×k window takes the gradient; how the
+# gradient is spread over each k×k window.
+BACKWARD_NOTES = frozenset({"dimensions", "window_max", "window_mean"})
+
+
 @dataclass(frozen=True)
 class Op:
     name: str
@@ -161,6 +183,11 @@ class Op:
     code: Code | None = None  # the staged program's templates
     # Input positions that take no gradient (class labels): the vjp gives zeros there.
     nondiff: tuple[int, ...] = ()
+    # For the page's explanation: the gate written on its operands `{a}`, `{b}`; its
+    # pattern of backward flow (PATTERNS); its backward step's extra note (BACKWARD_NOTES).
+    notation: str | None = None
+    pattern: str | None = None
+    backward_note: str | None = None
 
     @property
     def elementwise(self) -> bool:
@@ -178,6 +205,8 @@ class Op:
         if self.partials is not None:
             assert len(self.partials) == self.arity, self.name
         assert all(0 <= j < self.arity for j in self.nondiff), self.name
+        assert self.pattern is None or self.pattern in PATTERNS, self.name
+        assert self.backward_note is None or self.backward_note in BACKWARD_NOTES, self.name
 
     def describe(self) -> dict[str, Any]:
         """The catalogue entry served by GET /api/ops."""
@@ -194,6 +223,9 @@ class Op:
             "elementwise": self.elementwise,
             "composite": self.expansion is not None,
             "expansion": self.expansion,
+            "notation": self.notation,
+            "pattern": self.pattern,
+            "backward_note": self.backward_note,
         }
 
 

@@ -163,7 +163,8 @@ def _mean_vjp(g, y, x, axis=None):
 
 
 register(Op(
-    name="matmul", arity=2, symbol="@", operator="@",
+    name="matmul", arity=2, symbol="@", operator="@", notation="{a} @ {b}",
+    backward_note="dimensions",
     description="matrix product (numpy's @): vectors and matrices, batch dims broadcast",
     forward=np.matmul, vjp=_matmul_vjp, shape=_matmul_shape,
     formulas=("∂(A@B)/∂A: dA = dY · Bᵀ", "∂(A@B)/∂B: dB = Aᵀ · dY"),

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
+from app.errors import envelope
 from app.training import limits as bounds
 from app.training.lifecycle import on_shutdown_signals, watch_supervisor
 from app.training.registry import POLL_SECONDS, Registry
@@ -314,10 +315,9 @@ class TrainingPool:
 
 def internal_timeout() -> bytes:
     """The envelope of a run whose worker had to be killed (503: try again)."""
-    return encode({"error": {"type": "internal", "message": "the training worker stopped "
-                             "answering (it went past its time limit, or it crashed) and was "
-                             "replaced; please report it with the request that caused it",
-                             "line": None, "column": None}})
+    return encode(envelope("internal", "the training worker stopped answering (it went past "
+                           "its time limit, or it crashed) and was replaced; please report it "
+                           "with the request that caused it"))
 
 
 POOL = TrainingPool()

@@ -58,6 +58,12 @@ class Registry:
     def shared(self) -> bool:
         return self.path is not None and self.path.is_dir()
 
+    @property
+    def _dir(self) -> Path:
+        """The shared directory: used only where `shared` holds."""
+        assert self.path is not None
+        return self.path
+
     # -- this process --------------------------------------------------------------------
 
     def join(self) -> None:
@@ -81,7 +87,7 @@ class Registry:
         except ValueError:
             return
         if not alive(supervisor) and not any(True for _ in self._live("proc-")):
-            shutil.rmtree(self.path, ignore_errors=True)
+            shutil.rmtree(self._dir, ignore_errors=True)
 
     def started(self, run_id: str) -> None:
         if self.shared:
@@ -93,7 +99,7 @@ class Registry:
             self._remove(f"cancel-{run_id}")
 
     def cancel_requested(self, run_id: str) -> bool:
-        return self.shared and (self.path / f"cancel-{run_id}").exists()
+        return self.shared and (self._dir / f"cancel-{run_id}").exists()
 
     # -- any process ----------------------------------------------------------------------
 
@@ -101,7 +107,7 @@ class Registry:
         """Ask the owner of another process's run to stop it; False if no such run is going."""
         if not (self.shared and RUN_ID.fullmatch(run_id)):
             return False
-        owner = self._owner(self.path / f"run-{run_id}")
+        owner = self._owner(self._dir / f"run-{run_id}")
         if owner is None or not alive(owner):
             return False
         self._write(f"cancel-{run_id}", str(self.pid))
@@ -134,7 +140,7 @@ class Registry:
 
     def _entries(self, prefix: str) -> list[Path]:
         try:
-            return [p for p in self.path.iterdir() if p.name.startswith(prefix)]
+            return [p for p in self._dir.iterdir() if p.name.startswith(prefix)]
         except OSError:
             return []
 
@@ -147,8 +153,8 @@ class Registry:
 
     def _write(self, name: str, text: str) -> None:
         """Write a file whole (a reader never sees half of it)."""
-        target = self.path / name
-        temporary = self.path / f".{name}.{self.pid}"
+        target = self._dir / name
+        temporary = self._dir / f".{name}.{self.pid}"
         with contextlib.suppress(OSError):
             fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w", encoding="ascii") as f:
@@ -157,7 +163,7 @@ class Registry:
 
     def _remove(self, name: str) -> None:
         with contextlib.suppress(OSError):
-            (self.path / name).unlink()
+            (self._dir / name).unlink()
 
 
 @contextlib.contextmanager

@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from app.engine.analysis import Analysis, depends, reaches
 from app.engine.shapes import Shape, value_error
 from app.graph import Graph
 from app.ops import REGISTRY
@@ -82,7 +83,7 @@ class Tape:
         """
         n = len(graph)
         ops, ins_of, defaults = graph.ops, graph.inputs, graph.defaults
-        param_set, data_set = set(params), set(data)
+        param_set = set(params)
         values: list[Any] = [None] * n
         for i in range(n):
             if ops[i] == "input":
@@ -90,24 +91,8 @@ class Tape:
                              else inputs[i])
             elif ops[i] == "const":
                 values[i] = defaults[i]
-        reached = [False] * n
-        reached[graph.output] = True
-        diff = [False] * n  # reaches the output through inputs that take a gradient
-        diff[graph.output] = True
-        for o in range(n - 1, -1, -1):
-            if reached[o]:
-                skip = REGISTRY[ops[o]].nondiff if ins_of[o] else ()
-                for j, i in enumerate(ins_of[o]):
-                    reached[i] = True
-                    if diff[o] and j not in skip:
-                        diff[i] = True
-        varying = [i in param_set or i in data_set for i in range(n)]
-        requires = [i in param_set for i in range(n)]
-        for o in range(n):
-            if ins_of[o]:
-                varying[o] = any(varying[i] for i in ins_of[o])
-                requires[o] = any(requires[i] for i in ins_of[o])
-        needs = [diff[o] and requires[o] for o in range(n)]
+        facts = Analysis(graph, params, data)  # which nodes matter (app/engine/analysis.py)
+        reached, varying, needs = facts.reached, facts.varying, facts.needs
 
         forward: list[Forward] = []
         for o in range(n):
@@ -194,21 +179,9 @@ class Tape:
 
     def _plan(self, node: int, changed: set[int]) -> list[Forward]:
         """The forward steps `node` needs that depend on the `changed` inputs."""
-        ins_of = self.graph.inputs
-        needed = [False] * len(self.graph)
-        needed[node] = True
-        for o in range(node, -1, -1):
-            if needed[o]:
-                for i in ins_of[o]:
-                    needed[i] = True
-        depends = [i in changed for i in range(len(self.graph))]
-        plan = []
-        for step in self._forward:
-            o = step[0]
-            depends[o] = any(depends[i] for i in ins_of[o])
-            if needed[o] and depends[o]:
-                plan.append(step)
-        return plan
+        needed = reaches(self.graph, node)
+        changes = depends(self.graph, changed)
+        return [step for step in self._forward if needed[step[0]] and changes[step[0]]]
 
 
 def _bound(graph: Graph, o: int, what: str) -> Callable[..., Any]:

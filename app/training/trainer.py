@@ -284,7 +284,7 @@ class Training:
 
     def accuracy(self) -> float | None:
         """The share of points whose highest score is their label, after the last forward pass."""
-        if self.scores is None:
+        if self.scores is None or self.labels is None:  # both or neither (_classifier)
             return None
         scores = np.asarray(self.tape.values[self.scores])
         labels = np.asarray(self.tape.values[self.labels])
@@ -336,6 +336,8 @@ class Training:
         took says the rest would not fit before the guard's deadline.
         """
         n = self.n
+        node = self.scores
+        assert node is not None  # only a classifier predicts (boundary)
         chunks = -(-len(points) // n)
         inner = guard.check if guard is not None and self._slow() else None
         began = guard.clock() if guard is not None else 0.0
@@ -346,7 +348,7 @@ class Training:
                 rows = len(chunk)
                 if rows < n:  # pad the last chunk: every shape as in training
                     chunk = np.concatenate([chunk, np.repeat(chunk[:1], n - rows, axis=0)])
-                scores = np.asarray(self.tape.evaluate(self.scores, {self.x_node: chunk}, inner))
+                scores = np.asarray(self.tape.evaluate(node, {self.x_node: chunk}, inner))
                 if scores.ndim != 2 or len(scores) != n:
                     return None
                 out.append(scores[:rows])

@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from app.api.jsonify import deep, dumps
-from app.errors import LabError
+from app.errors import LabError, envelope
+from app.jsonify import deep, dumps
 from app.training import limits as bounds
 from app.training.guard import Guard, Stop
 from app.training.lifecycle import exit_now, watch_parent
@@ -58,14 +58,14 @@ def encode(body: Any) -> bytes:
     return dumps(deep(body)).encode("utf-8")
 
 
-def envelope(err: LabError) -> bytes:
-    return encode({"error": err.to_json()})
+def error(err: LabError) -> bytes:
+    """A LabError's envelope, encoded."""
+    return encode(err.envelope())
 
 
 def internal() -> bytes:
-    return encode({"error": {"type": "internal", "message": "an internal error while training; "
-                             "please report it with the request that caused it",
-                             "line": None, "column": None}})
+    return encode(envelope("internal", "an internal error while training; please report it "
+                           "with the request that caused it"))
 
 
 def interrupted(reason: str) -> tuple[int, bytes]:
@@ -73,10 +73,10 @@ def interrupted(reason: str) -> tuple[int, bytes]:
     if reason == "time_limit":
         err = LabError("too_large", "compiling this program took longer than a training run "
                        "may take; make it smaller", key="train_compile_time")
-        return err.status, envelope(err)
+        return err.status, error(err)
     err = LabError("busy", "the run was stopped before it started (cancelled, or the server "
                    "is shutting down); try again in a moment", key="train_shutdown", status=503)
-    return err.status, envelope(err)
+    return err.status, error(err)
 
 
 def run_job(job: dict[str, Any], out: Connection, stop: Any) -> None:
@@ -92,7 +92,7 @@ def run_job(job: dict[str, Any], out: Connection, stop: Any) -> None:
     try:
         training = Training(spec_from(job), stop=Guard(should_stop, started + time_limit).check)
     except LabError as err:
-        out.send(("error", err.status, envelope(err)))
+        out.send(("error", err.status, error(err)))
         return
     except Stop as stopped:
         out.send(("error", *interrupted(stopped.reason)))

@@ -4,11 +4,13 @@
 // A switch moves the editor between the two forms of the same network, and a
 // table lines up the gradient of every weight in both: they agree.
 //
-// The panel renders from the page's state (`state.network`); what it asks of the
-// page goes through the callbacks.
+// The panel renders from the page's state (`state.network`); a build asks the server
+// and hands the written network to the actions, which put it in the editor.
 
+import * as api from "./api.js";
+import { $ } from "./dom.js";
 import { full, num } from "./format.js";
-import { t } from "./i18n.js";
+import { message, t } from "./i18n.js";
 
 const TOLERANCE = 1e-9;
 const SHOWN_ROWS = 12;
@@ -80,7 +82,7 @@ export class BuilderPanel {
     tensor.checked = current === "tensor";
     neuron.checked = current === "neuron";
     let text = "";
-    if (state.networkError) text = state.networkError;
+    if (state.networkError) text = message(lang, state.networkError);
     else if (net && !current) text = t(lang, "netEdited");
     else if (net && !net.neuron) text = t(lang, "netNoNeuron");
     else if (net) text = t(lang, "netSwitch");
@@ -135,4 +137,37 @@ export class BuilderPanel {
     }
     table.replaceChildren(caption, head, ...body);
   }
+}
+
+// Build a network: write its programs, show the tensor form, then evaluate both forms
+// for the table that lines their gradients up.
+async function build(actions, spec) {
+  const written = await api.network(spec);
+  if (!written.ok) {
+    if (!written.aborted) actions.networkFailed(written.error);
+    return;
+  }
+  const network = actions.networkBuilt(written.body);
+  if (!network.neuron) return;
+  // the table is a bonus: without it the two forms still switch
+  const [tensor, neuron] = await Promise.all(
+    [network.tensor, network.neuron].map((source) => api.graph({ source })));
+  if (tensor.ok && neuron.ok) {
+    actions.networkEvaluated(network, { tensor: tensor.body, neuron: neuron.body });
+  }
+}
+
+export function mount({ store, actions }) {
+  const panel = new BuilderPanel({
+    form: $("builder-form"), sizes: $("net-sizes"), activation: $("net-activation"),
+    loss: $("net-loss"), seed: $("net-seed"), tensor: $("net-tensor"), neuron: $("net-neuron"),
+    note: $("net-note"), table: $("net-agree"),
+  }, {
+    onBuild: (spec) => build(actions, spec),
+    onForm: (form) => actions.showForm(form),
+    onBadSizes: () => actions.badSizes(),
+  });
+  const render = (state) => panel.render(state, state.lang);
+  store.subscribe(render);
+  render(store.get());
 }

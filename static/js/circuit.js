@@ -8,10 +8,10 @@ import { full, label, shapeText } from "./format.js";
 import { drawTensor } from "./tensorview.js";
 import { edgeKey } from "./timeline.js";
 import { el } from "./svg.js";
+import { Viewport } from "./zoom.js";
 
 const R = 22;
 const STUB = 70;
-const MIN_READABLE = 0.7; // the smallest scale at which labels can still be read
 // Where along a wire its labels sit: past the middle when the source fans out (so the
 // wires leaving one value carry their labels apart), before it when the wire is its
 // source's only one (so wires converging on one gate do).
@@ -72,9 +72,7 @@ export class CircuitView {
     this.svg = svg;
     this.handlers = handlers; // { onNodeHover(id|null), onToggleExpand, handleLabel, checkText }
     this.key = null;
-    this.view = null;
-    this.bounds = { x: 0, y: 0, w: 100, h: 100 };
-    this.installZoom();
+    this.viewport = new Viewport(svg);
   }
 
   // Build the drawing for a response (or keep it, when only numbers changed).
@@ -85,18 +83,17 @@ export class CircuitView {
     if (key === this.key) return false;
     this.key = key;
     this.build(body);
-    this.initialView();
+    this.viewport.initial();
     return true;
   }
 
   build(body) {
     const svg = this.svg;
     while (svg.firstChild) svg.removeChild(svg.firstChild);
-    const layout = body.layout || fallbackLayout(body);
+    const layout = body.layout; // the server always lays the circuit out
     this.layout = layout;
     const pos = (id) => layout.nodes[id];
     const root = el("g", { class: "viewport" }, svg);
-    this.root = root;
     const edgeLayer = el("g", { class: "edges" }, root);
     const nodeLayer = el("g", { class: "nodes" }, root);
     this.overlay = el("g", { class: "overlays" }, root);
@@ -138,7 +135,8 @@ export class CircuitView {
       [[out.x + R, out.y], [out.x + R + STUB, out.y]]));
 
     for (const node of body.nodes) this.nodeViews.set(node.id, this.makeNode(nodeLayer, node, pos(node.id)));
-    this.bounds = { x: -40, y: -50, w: (layout.width || 200) + STUB + 80, h: (layout.height || 100) + 100 };
+    this.viewport.attach(root, { x: -40, y: -50, w: (layout.width || 200) + STUB + 80,
+                                 h: (layout.height || 100) + 100 });
   }
 
   makeEdge(layer, from, to, position, points, at = 0.5) {
@@ -293,148 +291,24 @@ export class CircuitView {
     drawTensor(view.tensor, view.view, shown || live !== undefined ? value : undefined, g, marks);
   }
 
-  // -- zoom and pan --------------------------------------------------------
-  // The view (a rectangle of drawing coordinates) becomes a transform on the root group:
-  // changing a transform costs well under a millisecond, where a new viewBox re-lays out
-  // every element of the drawing.
-  applyView() {
-    const v = this.view;
-    const rect = this.svg.getBoundingClientRect();
-    const width = rect.width || v.w;
-    const height = rect.height || v.h;
-    const s = Math.min(width / v.w, height / v.h);
-    const tx = -v.x * s + (width - v.w * s) / 2;
-    const ty = -v.y * s + (height - v.h * s) / 2;
-    this.transform = { s, tx, ty };
-    if (this.root) {
-      this.root.setAttribute("transform", `translate(${tx.toFixed(2)},${ty.toFixed(2)}) scale(${s.toFixed(5)})`);
-    }
-  }
+  // -- the view: zoom and pan live in the viewport ----------------------------
 
   // The whole drawing's box, for export.
   get extent() {
-    return this.bounds;
+    return this.viewport.bounds;
   }
 
   fit() {
-    this.view = { ...this.bounds };
-    this.applyView();
+    this.viewport.fit();
   }
 
-  // The whole circuit when it is readable at that size; otherwise its left end (the
-  // inputs) at a readable scale, and the stepper pans along as it moves.
-  initialView() {
-    const rect = this.svg.getBoundingClientRect();
-    const b = this.bounds;
-    const scale = Math.min(rect.width / b.w, rect.height / b.h) || 1;
-    if (scale >= MIN_READABLE) {
-      this.fit();
-      return;
-    }
-    const w = rect.width / MIN_READABLE;
-    const h = rect.height / MIN_READABLE;
-    this.view = { x: b.x, y: b.y + (b.h - h) / 2, w, h };
-    this.applyView();
+  zoom(factor) {
+    this.viewport.zoom(factor);
   }
 
   // Pan (never zoom) so that a node is inside the view.
   reveal(id) {
     const p = this.layout && this.layout.nodes[id];
-    if (!p || !this.view) return;
-    const v = this.view;
-    const margin = 60;
-    // the node, and under it its numbers when it is a tensor
-    const box = p.view
-      ? { left: Math.min(p.x - margin, p.x + p.view.x - 10), right: Math.max(p.x + margin, p.x + p.view.x + p.view.w + 10),
-          top: p.y - margin, bottom: p.y + p.view.y + p.view.h + 10 }
-      : { left: p.x - margin, right: p.x + margin, top: p.y - margin, bottom: p.y + margin };
-    const outX = box.left < v.x || box.right > v.x + v.w;
-    const outY = box.top < v.y || box.bottom > v.y + v.h;
-    if (!outX && !outY) return;
-    const wide = box.right - box.left > v.w * 0.7;
-    let x = Math.max(this.bounds.x, wide || !p.view ? p.x - v.w * 0.3 : box.left - 20);
-    if (x - this.bounds.x < v.w * 0.3) x = this.bounds.x;  // near the left end: show all of it
-    this.view = {
-      ...v,
-      x: outX ? x : v.x,
-      y: outY ? (box.top + box.bottom) / 2 - v.h / 2 : v.y,
-    };
-    this.applyView();
-  }
-
-  zoom(factor, cx = null, cy = null) {
-    const v = this.view;
-    const px = cx ?? v.x + v.w / 2;
-    const py = cy ?? v.y + v.h / 2;
-    const w = Math.min(Math.max(v.w * factor, 40), this.bounds.w * 20);
-    const h = v.h * (w / v.w);
-    this.view = { x: px - (px - v.x) * (w / v.w), y: py - (py - v.y) * (h / v.h), w, h };
-    this.applyView();
-  }
-
-  // Screen point to drawing coordinates, and drawing units per screen pixel.
-  toSvg(clientX, clientY) {
-    const rect = this.svg.getBoundingClientRect();
-    const { s, tx, ty } = this.transform;
-    return [(clientX - rect.left - tx) / s, (clientY - rect.top - ty) / s, 1 / s];
-  }
-
-  installZoom() {
-    const svg = this.svg;
-    window.addEventListener("resize", () => this.view && this.applyView());
-    const pointers = new Map();
-    let last = null;
-    svg.addEventListener("wheel", (e) => {
-      if (!this.view) return;
-      e.preventDefault();
-      const [x, y] = this.toSvg(e.clientX, e.clientY);
-      this.zoom(Math.exp(e.deltaY * 0.0015), x, y);
-    }, { passive: false });
-    svg.addEventListener("pointerdown", (e) => {
-      if (!this.view || e.target.closest(".node")) return;
-      pointers.set(e.pointerId, [e.clientX, e.clientY]);
-      svg.setPointerCapture(e.pointerId);
-      last = null;
-    });
-    svg.addEventListener("pointermove", (e) => {
-      if (!pointers.has(e.pointerId)) return;
-      const prev = pointers.get(e.pointerId);
-      pointers.set(e.pointerId, [e.clientX, e.clientY]);
-      if (pointers.size === 1) {
-        const [, , scale] = this.toSvg(e.clientX, e.clientY);
-        this.view.x -= (e.clientX - prev[0]) * scale;
-        this.view.y -= (e.clientY - prev[1]) * scale;
-        this.applyView();
-      } else if (pointers.size === 2) {
-        const [p, q] = [...pointers.values()];
-        const dist = Math.hypot(p[0] - q[0], p[1] - q[1]);
-        if (last) {
-          const [x, y] = this.toSvg((p[0] + q[0]) / 2, (p[1] + q[1]) / 2);
-          this.zoom(last / dist, x, y);
-        }
-        last = dist;
-      }
-    });
-    const end = (e) => { pointers.delete(e.pointerId); last = null; };
-    svg.addEventListener("pointerup", end);
-    svg.addEventListener("pointercancel", end);
+    if (p) this.viewport.reveal(p);
   }
 }
-
-// Where the server sent no layout: inputs left, each gate one column after its inputs.
-function fallbackLayout(body) {
-  const layer = new Map();
-  const rowsPer = new Map();
-  const nodes = {};
-  for (const node of body.nodes) {
-    const l = node.inputs.length ? 1 + Math.max(...node.inputs.map((i) => layer.get(i))) : 0;
-    layer.set(node.id, l);
-    const r = rowsPer.get(l) || 0;
-    rowsPer.set(l, r + 1);
-    nodes[node.id] = { x: 40 + l * 130, y: 40 + r * 80, layer: l };
-  }
-  const width = 80 + Math.max(...layer.values()) * 130;
-  const height = 80 + (Math.max(...rowsPer.values()) - 1) * 80;
-  return { nodes, edges: [], width, height };
-}
-

@@ -1,5 +1,40 @@
 // The program editor: a textarea over a backdrop that can highlight whole lines,
-// a line-number gutter, and the inline error with a caret under the column.
+// a line-number gutter, and the inline error with a caret under the column. The line
+// of the stepper's gate and of the gate under the pointer are highlighted.
+
+import { $ } from "./dom.js";
+import { errorText, t } from "./i18n.js";
+import { stepView } from "./selectors.js";
+
+export function mount({ store, actions }) {
+  const editor = new Editor({
+    textarea: $("program"), backdrop: $("backdrop"), gutter: $("gutter"),
+    errorBox: $("error"), errorSummary: $("error-summary"), errorContext: $("error-context"),
+  }, {
+    onInput: (text) => actions.editProgram(text),
+    onHoverLine: (line) => actions.hoverLine(line),
+  });
+
+  function render(state) {
+    const { lang, error, result } = state;
+    editor.setValue(state.program);
+    if (error) {
+      const summary = error.line
+        ? t(lang, "errorAt", { line: error.line, column: error.column, message: errorText(lang, error) })
+        : errorText(lang, error);
+      editor.showError(result ? `${summary} ${t(lang, "stale")}` : summary, error);
+    } else {
+      editor.showError(null);
+    }
+    const { focus } = stepView(state);
+    editor.mark("current", focus && focus.span ? focus.span.line : 0);
+    const hovered = state.hoverNode && result ? result.nodes.find((n) => n.id === state.hoverNode) : null;
+    editor.mark("hover", hovered && hovered.span ? hovered.span.line : 0);
+  }
+
+  store.subscribe(render);
+  render(store.get());
+}
 
 export class Editor {
   constructor({ textarea, backdrop, gutter, errorBox, errorSummary, errorContext }, handlers) {
@@ -19,10 +54,6 @@ export class Editor {
     textarea.addEventListener("scroll", () => this.syncScroll());
     textarea.addEventListener("mousemove", (e) => handlers.onHoverLine(this.lineAt(e)));
     textarea.addEventListener("mouseleave", () => handlers.onHoverLine(null));
-  }
-
-  get value() {
-    return this.textarea.value;
   }
 
   setValue(text) {

@@ -1,11 +1,15 @@
 // What the explanation panel says for a step: plain words and the chain-rule product.
+//
+// What it knows of each op comes from the op catalogue (GET /api/ops, by name in
+// `ops`): how a gate is written on its operands (`notation`), its pattern of backward
+// flow (`pattern`), and which extra note a backward step through it gets
+// (`backward_note`, tensorsteps.js). A new op needs no change here.
 
 import { inline, label, num, shapeText, term } from "./format.js";
 import { t } from "./i18n.js";
-import { gatePattern } from "./lessons.js";
 import { tensorNotes } from "./tensorsteps.js";
 
-const OPERATOR_SYMBOL = { add: "+", sub: "−", mul: "·", div: "/", pow: "^", matmul: "@" };
+const OPERAND = /\{([ab])\}/g;
 
 // How a node is called in a formula: its name, else its source text, else its gate label.
 export function displayName(node, source) {
@@ -26,20 +30,21 @@ export function spanText(source, span) {
   return line.slice(span.column - 1, end);
 }
 
-function forwardExpr(node, nodes) {
+// The gate applied to its operands' numbers: `(−2) + 5` by the op's notation, else
+// `label(a, b, params)`.
+function forwardExpr(node, nodes, op) {
   const args = node.inputs.map((id) => {
     const input = nodes.get(id);
     return term(input.value, input.shape);
   });
-  const symbol = OPERATOR_SYMBOL[node.op];
-  if (symbol && args.length === 2) return `${args[0]} ${symbol} ${args[1]}`;
-  if (node.op === "neg") return `−${args[0]}`;
-  if (node.op === "identity") return args[0];
+  if (op && op.notation) {
+    return op.notation.replace(OPERAND, (_, name) => args["ab".indexOf(name)] ?? "");
+  }
   const params = Object.values(node.params || {}).map(String);
   return `${node.label}(${[...args, ...params].join(", ")})`;
 }
 
-export function explain(timeline, state, lang, source) {
+export function explain(timeline, state, lang, source, ops = {}) {
   const { body, nodes } = timeline;
   const out = nodes.get(body.output);
   const outName = displayName(out, source);
@@ -52,7 +57,7 @@ export function explain(timeline, state, lang, source) {
     let title;
     if (node.op === "input") title = t(lang, "forwardInput", { name, value });
     else if (node.op === "const") title = t(lang, "forwardConst", { value });
-    else title = t(lang, "forwardGate", { name, expr: forwardExpr(node, nodes), value });
+    else title = t(lang, "forwardGate", { name, expr: forwardExpr(node, nodes, ops[node.op]), value });
     const note = state.k === timeline.forwardCount
       ? (timeline.items.length > state.k
         ? t(lang, "forwardDone", { out: outName, value: label(out.value, out.shape) })
@@ -73,9 +78,9 @@ export function explain(timeline, state, lang, source) {
   }
   else math = t(lang, item.edge.accumulate ? "edgeAdd" : "edgeFirst", params);
   const notes = [t(lang, "localRule", params)];
-  const pattern = gatePattern(gate.op);
-  if (pattern) notes.push(t(lang, pattern));
-  const tensor = tensorNotes(tensorContext(timeline, item, lang, source));
+  const op = ops[gate.op] || {};
+  if (op.pattern) notes.push(t(lang, `pattern.${op.pattern}`));
+  const tensor = tensorNotes(op.backward_note, tensorContext(timeline, item, lang, source));
   if (tensor) {
     if (tensor.math) math = `${math}\n${tensor.math} = ${inline(item.edge.product, [])}`;
     notes.push(...tensor.notes);

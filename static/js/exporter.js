@@ -1,5 +1,7 @@
 // Export the circuit as it is on screen: a standalone SVG (styles inlined) or a PNG.
 
+import { $ } from "./dom.js";
+
 const STYLE_PROPS = ["fill", "stroke", "stroke-width", "font-family", "font-size",
   "font-style", "font-weight", "opacity", "visibility"];
 
@@ -59,4 +61,10 @@ export function exportPng(svg, box, scale = 2) {
     canvas.toBlob((blob) => download(blob, "circuit.png"), "image/png");
   };
   img.src = url;
+}
+
+// The export buttons, for the circuit view that circuitpanel.js mounted.
+export function mount({ circuit }) {
+  $("export-svg").addEventListener("click", () => exportSvg($("circuit"), circuit.extent));
+  $("export-png").addEventListener("click", () => exportPng($("circuit"), circuit.extent));
 }

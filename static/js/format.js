@@ -52,3 +52,15 @@ export function term(value, shape) {
   return text.startsWith("−") ? `(${text})` : text;
 }
 
+// A tensor as the matrix it is drawn as: a vector one row, leading axes flattened.
+export function matrixOf(value) {
+  if (!Array.isArray(value)) return [[value]];
+  if (!value.length || !Array.isArray(value[0])) return [value];
+  const rows = [];
+  const walk = (v) => {
+    if (Array.isArray(v[0])) v.forEach(walk);
+    else rows.push(v);
+  };
+  walk(value);
+  return rows;
+}

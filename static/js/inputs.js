@@ -1,7 +1,16 @@
 // The input panel: a number field and a slider for every scalar input, a list field
 // for every tensor input. Rebuilt only when the set of inputs changes.
 
+import { $ } from "./dom.js";
 import { t } from "./i18n.js";
+import { inputList } from "./selectors.js";
+
+export function mount({ store, actions }) {
+  const panel = new InputsPanel($("inputs"), (name, value) => actions.setValue(name, value));
+  const render = (state) => panel.render(inputList(state), state.lang);
+  store.subscribe(render);
+  render(store.get());
+}
 
 function sliderRange(value) {
   const span = Math.max(5, Math.ceil(Math.abs(value) * 2));

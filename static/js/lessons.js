@@ -1,13 +1,5 @@
-// Teaching models, with no DOM: gate patterns, the predict-then-reveal quiz and the
-// "forgot the +=" replay.
-
-// cs231n's patterns in backward flow, by op.
-const PATTERNS = { add: "patternAdd", sub: "patternAdd", mul: "patternMul", max: "patternMax",
-                   min: "patternMin" };
-
-export function gatePattern(op) {
-  return PATTERNS[op] || null;
-}
+// Teaching models, with no DOM: the predict-then-reveal quiz and the "forgot the +="
+// replay. (The gate patterns are the op catalogue's: see explain.js.)
 
 // A typed answer is right when it matches what the page would show: three significant
 // digits, so a relative tolerance of 1% (and a small absolute one near zero).

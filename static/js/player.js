@@ -1,9 +1,9 @@
-// Play, pause and step on a timer: owns nothing but the timer.
+// Play, pause and step on a timer: owns nothing but the timer. The stepper starts and
+// stops it as the page's state says (stepper.js).
 
 export class Player {
-  constructor({ onTick, onStop }) {
+  constructor({ onTick }) {
     this.onTick = onTick; // () => boolean: false when there is nothing more to play
-    this.onStop = onStop;
     this.timer = null;
     this.speed = 4;
   }
@@ -31,6 +31,5 @@ export class Player {
     if (!this.playing) return;
     clearInterval(this.timer);
     this.timer = null;
-    this.onStop();
   }
 }

@@ -1,9 +1,10 @@
 // The page's one state object, its URL form, and a tiny store that notifies on change.
 //
 // Everything a link must reproduce lives in the URL: the program, the input values,
-// the step, and the language. It lives in the fragment (#p=…), which never travels to
-// the server, so a long program makes no request line too long for it; links written
-// with a query (?p=…) are read too.
+// the step, the expanded gates and the language. It lives in the fragment (#p=…), which
+// never travels to the server, so a long program makes no request line too long for it;
+// links written with a query (?p=…) are read too. One table (LINK) says, per key, how
+// the state writes it and how a link's text is read back.
 
 import { isName } from "./names.js";
 
@@ -18,31 +19,38 @@ export function initialState() {
     playing: false,
     speed: 4,
     result: null, // the last good /api/graph body
+    resultFor: null, // the program and values that answer was asked for (JSON)
+    landing: null, // where the stepper lands on the next answer (null: carry the position over)
     error: null, // the last error envelope's body, or null
     hoverLine: null,
     hoverNode: null,
+    ops: null, // the op catalogue (GET /api/ops) by name; the circuit is asked for after it
+    examples: [], // the presets (GET /api/examples)
     example: "",
     practice: false, // predict each backward gradient before it is shown
     quiz: null, // the timeline position whose gradient is being asked, or null
+    quizAsked: 0, // counts the times the quiz asked for the answer field's focus
     answers: {}, // position -> answered right
-    feedback: "", // what the page said about the last answer
+    feedback: null, // what the page said about the last answer (a message: see i18n.js)
     forget: false, // show the "forgot the +=" comparison
     expandAll: false, // composite gates drawn as their primitives
     expanded: [], // ids (of the collapsed circuit) of composite gates expanded in place
-    tab: "explain", // "explain", "check", "code" or "plot"
-    sweepInput: null, // the input the nudge plot slides
-    sweepRange: null, // [from, to] kept while the same input is slid
-    codeNotice: "", // why the code tab has no program (the circuit is too large)
+    tab: "explain", // "explain", "check", "code", "plot" or "train"
+    sweepInput: null, // the input the learner picked for the nudge plot (null: the first)
+    sweepRange: null, // {input, from, to}: the range kept while the same input is slid
+    codeNotice: null, // the error that says why the code tab has no program
     network: null, // the built network: its two programs, params map, form shown, results
+    networkError: null, // why the last build failed (a message)
     update: false, // append one step of gradient descent to the backward pass
     lr: 0.5, // its learning rate
     params: null, // the inputs it updates, by name (null: the server's default)
     lossHistory: [], // the output before each applied update, for the loss plot
     lossProgram: null, // the program the history belongs to: another program starts afresh
     training: null, // the training run: status, pass, history, boundary, accuracy, params
+    trainPreset: null, // {run, n}: a preset's run settings, for the Train tab's form
     trainData: null, // the data set's points drawn under the boundary ({X, y, key})
+    dataLoading: false, // a preset's data set is on its way: the circuit waits for it
     trainLog: false, // the loss curve on a log scale
-    networkError: "", // why the last build failed
   };
 }
 
@@ -61,21 +69,10 @@ export function createStore(state) {
   };
 }
 
-export function toLink(state) {
-  const params = new URLSearchParams();
-  params.set("p", state.program);
-  if (Object.keys(state.values).length) params.set("v", JSON.stringify(state.values));
-  if (state.step) params.set("s", String(state.step));
-  if (state.expandAll) params.set("x", "1");
-  else if (state.expanded.length) params.set("x", state.expanded.join(","));
-  params.set("lang", state.lang);
-  return `#${params.toString()}`;
-}
-
-// What a link may carry, one reader per key of the URL. A reader turns the key's text
-// into a patch of the state, or null to drop it: a link is anyone's text, so whatever
-// does not fit is left out silently and the rest (above all the program) still loads.
-// Nothing here throws, and nothing read becomes a pattern or markup.
+// What a link may carry. A reader turns the key's text into a patch of the state, or
+// null to drop it: a link is anyone's text, so whatever does not fit is left out
+// silently and the rest (above all the program) still loads. Nothing here throws, and
+// nothing read becomes a pattern or markup.
 export const LINK_LIMITS = {
   programChars: 100_000, // the server's max_source_chars
   names: 1_000, // entries of v
@@ -90,21 +87,69 @@ const DIGITS = /^[0-9]+$/;
 const NODE_ID = /^n[0-9]{1,9}$/;
 const NON_FINITE = new Set(["NaN", "Infinity", "-Infinity"]);
 
-const LINK_SCHEMA = {
-  p: (text) => (text.length <= LINK_LIMITS.programChars ? { program: text } : null),
-  v: (text) => {
-    const values = readValues(text);
-    return values ? { values } : null;
+// One row per key, in the order a link writes them: `write` gives the key's text for a
+// state (null: the key is left out), `read` the patch a link's text makes.
+const LINK = [
+  {
+    key: "p",
+    write: (state) => state.program,
+    read: (text) => (text.length <= LINK_LIMITS.programChars ? { program: text } : null),
   },
-  s: (text) => (text.length <= LINK_LIMITS.stepDigits && DIGITS.test(text)
-    ? { step: Number(text) } : null),
-  x: (text) => {
-    if (text === "1") return { expandAll: true, expanded: [] };
-    const ids = text.split(",", LINK_LIMITS.expanded).filter((id) => NODE_ID.test(id));
-    return { expandAll: false, expanded: ids };
+  {
+    key: "v",
+    write: (state) => (Object.keys(state.values).length ? JSON.stringify(state.values) : null),
+    read: (text) => {
+      const values = readValues(text);
+      return values ? { values } : null;
+    },
   },
-  lang: (text) => (text === "en" || text === "zh" ? { lang: text } : null),
-};
+  {
+    key: "s",
+    write: (state) => (state.step ? String(state.step) : null),
+    read: (text) => (text.length <= LINK_LIMITS.stepDigits && DIGITS.test(text)
+      ? { step: Number(text) } : null),
+  },
+  {
+    key: "x",
+    write: (state) => {
+      if (state.expandAll) return "1";
+      return state.expanded.length ? state.expanded.join(",") : null;
+    },
+    read: (text) => {
+      if (text === "1") return { expandAll: true, expanded: [] };
+      const ids = text.split(",", LINK_LIMITS.expanded).filter((id) => NODE_ID.test(id));
+      return { expandAll: false, expanded: ids };
+    },
+  },
+  {
+    key: "lang",
+    write: (state) => state.lang,
+    read: (text) => (text === "en" || text === "zh" ? { lang: text } : null),
+  },
+];
+
+// What a link that leaves a key out means.
+const LINK_DEFAULTS = { step: 0, expandAll: false, expanded: [] };
+
+export function toLink(state) {
+  const params = new URLSearchParams();
+  for (const { key, write } of LINK) {
+    const text = write(state);
+    if (text !== null) params.set(key, text);
+  }
+  return `#${params.toString()}`;
+}
+
+export function fromLink(location) {
+  const hash = location.hash.replace(/^#/, "");
+  const params = new URLSearchParams(hash.includes("p=") ? hash : location.search);
+  const out = { ...LINK_DEFAULTS, expanded: [] };
+  for (const { key, read } of LINK) {
+    const text = params.get(key);
+    if (text !== null) Object.assign(out, read(text));
+  }
+  return out;
+}
 
 // v: JSON of input values by name. Each entry whose name is a name of the language and
 // whose value is a number, "NaN"/"Infinity"/"-Infinity" or nested lists of those is kept.
@@ -137,15 +182,4 @@ function isValue(value, depth, budget) {
   if (typeof value === "string") return NON_FINITE.has(value);
   if (!Array.isArray(value) || depth >= LINK_LIMITS.depth) return false;
   return value.every((item) => isValue(item, depth + 1, budget));
-}
-
-export function fromLink(location) {
-  const hash = location.hash.replace(/^#/, "");
-  const params = new URLSearchParams(hash.includes("p=") ? hash : location.search);
-  const out = { step: 0, expandAll: false, expanded: [] };
-  for (const [key, read] of Object.entries(LINK_SCHEMA)) {
-    const text = params.get(key);
-    if (text !== null) Object.assign(out, read(text));
-  }
-  return out;
 }

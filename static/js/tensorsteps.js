@@ -1,12 +1,12 @@
 // What a backward step through a tensor gate teaches beyond the chain-rule line:
 // the matrix chain rule with its shapes (cs231n's dimension analysis), where a
 // pooling gate sends each gradient, and the Jacobian an elementwise gate never
-// builds. One entry per op; `tensorNotes` returns plain data (sentences, a small
-// table, the cells to outline in the circuit), which the page renders as text.
+// builds. One entry per kind of note, which the op catalogue names per op
+// (`backward_note`); `tensorNotes` returns plain data (sentences, a small table, the
+// cells to outline in the circuit), which the page renders as text.
 
-import { num } from "./format.js";
+import { matrixOf, num } from "./format.js";
 import { t } from "./i18n.js";
-import { matrixOf } from "./tensorview.js";
 
 const JACOBIAN_MAX = 8;
 
@@ -116,10 +116,12 @@ function jacobian(ctx) {
   };
 }
 
-const NOTES = { matmul, max_pool: pool("max"), mean_pool: pool("mean") };
+const NOTES = { dimensions: matmul, window_max: pool("max"), window_mean: pool("mean") };
 
-export function tensorNotes(ctx) {
-  const rule = NOTES[ctx.gate.op];
+// `note`: the op's backward_note in the catalogue (none: the Jacobian of an elementwise
+// gate on a vector, where there is one).
+export function tensorNotes(note, ctx) {
+  const rule = note && Object.hasOwn(NOTES, note) ? NOTES[note] : null;
   if (rule) return rule(ctx);
   if (ctx.item.edge.local !== null) return jacobian(ctx);
   return null;

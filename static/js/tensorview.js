@@ -4,21 +4,8 @@
 // side) with the numbers on hover. The server's layout says which and how big
 // (`layout.nodes[id].view`, app/layout/views.py), and left room for it.
 
-import { full, num } from "./format.js";
+import { full, matrixOf, num } from "./format.js";
 import { el } from "./svg.js";
-
-// A tensor as the matrix it is drawn as: a vector one row, leading axes flattened.
-export function matrixOf(value) {
-  if (!Array.isArray(value)) return [[value]];
-  if (!value.length || !Array.isArray(value[0])) return [value];
-  const rows = [];
-  const walk = (v) => {
-    if (Array.isArray(v[0])) v.forEach(walk);
-    else rows.push(v);
-  };
-  walk(value);
-  return rows;
-}
 
 function finite(x) {
   return typeof x === "number" && Number.isFinite(x);

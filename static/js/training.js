@@ -3,37 +3,20 @@
 // draws the loss curve, the decision boundary with the data on top, and a progress
 // bar, and the circuit shows the parameters as they change. Cancelling, or leaving
 // the page, closes the stream, and the server stops the run.
+//
+// The form's settings live in the form (a preset writes them there); the run, its
+// data set and its history live in the page's state, through the actions.
 
+import * as api from "./api.js";
+import { $ } from "./dom.js";
 import { num } from "./format.js";
-import { t } from "./i18n.js";
+import { message, t } from "./i18n.js";
 import { drawLoss } from "./lossplot.js";
+
+const TRAIN_EXAMPLE = "seed004-train"; // the preset "Load seed 004's network" opens
 
 // Class colours: the boundary's regions (light) and the points (strong).
 const CLASSES = [[214, 69, 65], [53, 106, 195], [46, 160, 67], [230, 150, 30], [140, 80, 190]];
-
-// Read server-sent events off a fetch response, calling onEvent(name, data) for each.
-export async function readEvents(response, onEvent) {
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += decoder.decode(value, { stream: true });
-    let cut;
-    while ((cut = buffer.indexOf("\n\n")) >= 0) {
-      const block = buffer.slice(0, cut);
-      buffer = buffer.slice(cut + 2);
-      let name = "message";
-      const data = [];
-      for (const line of block.split("\n")) {
-        if (line.startsWith("event:")) name = line.slice(6).trim();
-        else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
-      }
-      if (data.length) onEvent(name, JSON.parse(data.join("\n")));
-    }
-  }
-}
 
 function drawBoundary(canvas, boundary, data) {
   const ctx = canvas.getContext("2d");
@@ -147,7 +130,7 @@ export class TrainingPanel {
     e.progress.value = run ? run.pass || 0 : 0;
     let note = "";
     if (!run) note = t(lang, "trainIdle");
-    else if (run.status === "error") note = run.error;
+    else if (run.status === "error") note = message(lang, run.error);
     else {
       const params = { pass: (run.pass || 0).toLocaleString(), passes: (run.passes || 0).toLocaleString(),
                        loss: num(run.loss), accuracy: run.accuracy == null ? "—" : `${(100 * run.accuracy).toFixed(1)}%`,
@@ -171,4 +154,67 @@ export class TrainingPanel {
     }
     e.canvasWrap.hidden = !(data || boundary);
   }
+}
+
+export function mount({ store, actions }) {
+  let stream = null; // the AbortController of the run's stream
+
+  async function loadData(spec) {
+    const answer = await api.dataset(spec);
+    if (answer.ok) actions.dataLoaded(spec, answer.body);
+    else if (!answer.aborted) actions.dataFailed(answer.error);
+  }
+
+  async function start(options) {
+    if (stream) stream.abort();
+    const controller = new AbortController();
+    stream = controller;
+    const payload = { source: store.get().program, passes: options.passes, lr: options.lr,
+                      l2: options.l2, mode: options.mode, dataset: options.dataset,
+                      init: $("train-from-program").checked ? "program" : "seed004" };
+    actions.trainingStarted(options.passes);
+    const outcome = await api.train(payload, controller.signal, actions.trainEvent);
+    if (!outcome.ok && !outcome.aborted) actions.trainEvent("error", { error: outcome.error });
+  }
+
+  function cancel() {
+    const run = store.get().training;
+    if (stream) stream.abort();
+    stream = null;
+    if (run && run.runId) api.cancelTraining(run.runId);
+    actions.trainingCancelled();
+  }
+
+  const panel = new TrainingPanel({
+    form: $("train-form"), dataset: $("train-dataset"), n: $("train-n"), noise: $("train-noise"),
+    seed: $("train-seed"), passes: $("train-passes"), lr: $("train-lr"), l2: $("train-l2"),
+    mode: $("train-mode"), start: $("train-start"), cancel: $("train-cancel"),
+    apply: $("train-apply"), example: $("train-example"), progress: $("train-progress"),
+    note: $("train-note"), loss: $("train-loss"), lossWrap: $("train-loss-wrap"), log: $("train-log"),
+    canvas: $("train-boundary"), canvasWrap: $("train-canvas-wrap"),
+  }, {
+    onStart: start,
+    onCancel: cancel,
+    onApply: () => actions.applyTrained(),
+    onExample: () => actions.chooseExample(TRAIN_EXAMPLE),
+    onData: loadData,
+    onLog: (on) => actions.setTrainLog(on),
+  });
+  window.addEventListener("pagehide", () => { if (stream) stream.abort(); });
+
+  let preset = store.get().trainPreset;
+  function render(state) {
+    // a training preset's settings go into the form, and its data set is loaded
+    if (state.trainPreset !== preset) {
+      preset = state.trainPreset;
+      if (preset) {
+        panel.setOptions(preset.run);
+        loadData(panel.dataSpec());
+      }
+    }
+    if (state.tab === "train") panel.render(state, state.lang);
+  }
+
+  store.subscribe(render);
+  render(store.get());
 }

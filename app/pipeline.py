@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 
-from app.api.jsonify import deep, tensor
 from app.engine import Evaluation, evaluate
 from app.engine.diagnose import node_warnings
 from app.engine.gradcheck import gradcheck
@@ -28,6 +27,7 @@ from app.engine.update import update
 from app.errors import LabError
 from app.graph import Graph, build
 from app.graph.expand import Expanded, expand, resolve
+from app.jsonify import deep, tensor
 from app.lang import parse
 from app.layout import layout
 from app.limits import DEFAULT_LIMITS, Limits

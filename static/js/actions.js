@@ -1,0 +1,352 @@
+// The only writer of the page's state. Every change is a named action, called by a
+// panel (a click, a keystroke) or by an effect (an answer from the server); it reads
+// the state and commits the next one in a single write, so a change renders once.
+// Nothing here touches the DOM or the network: the request to POST /api/graph follows
+// from the state (requests.js), and the panels render from it.
+//
+// The transitions that take some thought are pure functions of the state below the
+// actions (`answered`, `failed`, `forward`, `goTo`, `runAfter`).
+
+import { edgeParams } from "./explain.js";
+import { isRight, parseAnswer, saveScore } from "./lessons.js";
+import { dataInputs, keptValues, timelineOf } from "./selectors.js";
+import { carryPosition } from "./timeline.js";
+
+const MAX_HISTORY = 2000; // points of the live loss curve kept on the page
+const END = Number.MAX_SAFE_INTEGER; // a landing past the last step: the end
+
+// A new program: the stepper starts over, and the gates are drawn as written.
+const FRESH_PROGRAM = { values: {}, step: 0, example: "", expandAll: false, expanded: [] };
+
+export function createActions(store, { storage }) {
+  const get = () => store.get();
+  const commit = (patch) => {
+    if (patch) store.set(patch);
+  };
+
+  return {
+    // -- the server's answers ------------------------------------------------------
+    opsLoaded(list) {
+      commit({ ops: Object.assign(Object.create(null),
+                                  Object.fromEntries(list.map((op) => [op.name, op]))) });
+    },
+    examplesLoaded(list) {
+      commit({ examples: list });
+    },
+    // `request`: the program and values the answer was asked for.
+    graphAnswered(body, request) {
+      commit(answered(get(), body, request));
+    },
+    graphFailed(error) {
+      commit(failed(get(), error));
+    },
+
+    // -- the program and its inputs -----------------------------------------------
+    editProgram(text) {
+      commit({ program: text, example: "", codeNotice: null });
+    },
+    setValue(name, value) {
+      commit({ values: { ...get().values, [name]: value } });
+    },
+    chooseExample(id) {
+      const state = get();
+      const chosen = state.examples.find((x) => x.id === id);
+      if (!chosen) return;
+      const patch = { ...FRESH_PROGRAM, playing: false, landing: 0, program: chosen.source,
+                      example: chosen.id, codeNotice: null, expandAll: Boolean(chosen.expand) };
+      if (chosen.train) {
+        // its run's settings go to the Train tab, its data set into the circuit
+        const n = state.trainPreset ? state.trainPreset.n + 1 : 1;
+        Object.assign(patch, { tab: "train", training: null, dataLoading: true,
+                               trainPreset: { run: chosen.train, n } });
+      }
+      commit(patch);
+    },
+    setLang(lang) {
+      storage.setItem("backprop-lab.lang", lang);
+      commit({ lang });
+    },
+    // Back or forward in the browser's history: the link's program, values and language.
+    restoreLink(restored) {
+      commit({ playing: false, landing: restored.step || 0, values: {}, ...restored,
+               step: get().step });
+    },
+
+    // -- pointing -----------------------------------------------------------------
+    hoverLine(line) {
+      if (get().hoverLine !== line) commit({ hoverLine: line });
+    },
+    hoverNode(id) {
+      if (get().hoverNode !== id) commit({ hoverNode: id });
+    },
+
+    // -- the circuit's granularity --------------------------------------------------
+    toggleExpand(origin, expand) {
+      const state = get();
+      if (state.expandAll && !expand) {
+        // collapsing one gate while all are expanded: expand every other composite instead
+        const others = state.result.nodes.filter((n) => n.expanded_from && n.origin !== origin)
+          .map((n) => n.origin);
+        commit({ expandAll: false, expanded: [...new Set(others)] });
+        return;
+      }
+      const set = new Set(state.expanded);
+      if (expand) set.add(origin); else set.delete(origin);
+      commit({ expanded: [...set] });
+    },
+    setExpandAll(on) {
+      commit({ expandAll: on, expanded: [] });
+    },
+
+    // -- the stepper ----------------------------------------------------------------
+    goTo(step) {
+      commit(goTo(get(), step));
+    },
+    stepBack() {
+      commit(goTo(get(), get().step - 1));
+    },
+    stepForward() {
+      commit(forward(get()));
+    },
+    togglePlay() {
+      const state = get();
+      if (state.playing) {
+        commit({ playing: false });
+        return;
+      }
+      const timeline = timelineOf(state.result);
+      if (!timeline) return;
+      commit({ ...(state.step >= timeline.items.length ? { step: 0 } : {}), playing: true });
+    },
+    // One beat of the player: a step forward, and a stop at the end or at a question.
+    tick() {
+      const state = get();
+      const timeline = timelineOf(state.result);
+      if (!timeline || state.step >= timeline.items.length) {
+        commit({ playing: false });
+        return;
+      }
+      const patch = forward(state);
+      const next = { ...state, ...patch };
+      const stop = next.quiz !== null || next.step >= timeline.items.length;
+      commit(stop ? { ...patch, playing: false } : patch);
+    },
+    setSpeed(speed) {
+      commit({ speed });
+    },
+
+    // -- practice and the forgotten += ------------------------------------------------
+    setPractice(on) {
+      commit({ practice: on, playing: false, quiz: null, answers: {}, feedback: null });
+    },
+    // The learner's answer to the question on show (null: "show me").
+    answer(typed) {
+      const state = get();
+      const timeline = timelineOf(state.result);
+      if (state.quiz === null || !timeline) return;
+      const item = timeline.items[state.quiz];
+      const params = edgeParams(timeline, item, state.program);
+      let right = false;
+      let feedback;
+      if (typed === null) {
+        feedback = { ui: "quizShown", params };
+      } else {
+        const number = parseAnswer(typed);
+        if (Number.isNaN(number)) {
+          commit({ feedback: { ui: "quizInvalid" } });
+          return;
+        }
+        right = isRight(item.edge.product, number);
+        feedback = { ui: right ? "quizRight" : "quizWrong", params: { ...params, typed: String(number) } };
+      }
+      const answers = { ...state.answers, [state.quiz]: right };
+      commit({ answers, quiz: null, step: state.quiz + 1, feedback });
+      const edges = timeline.items.filter((i) => i.kind === "edge").length;
+      if (Object.keys(answers).length === edges) {
+        saveScore(storage, state.program,
+                  { right: Object.values(answers).filter(Boolean).length, total: edges });
+      }
+    },
+    toggleForget() {
+      commit({ forget: !get().forget });
+    },
+
+    // -- the tabs ---------------------------------------------------------------------
+    setTab(tab) {
+      commit({ tab });
+    },
+    setSweepInput(name) {
+      commit({ sweepInput: name, sweepRange: null });
+    },
+
+    // -- gradient descent: the update phase ---------------------------------------------
+    setUpdate(on) {
+      commit({ update: on });
+    },
+    setLr(lr) {
+      commit({ lr });
+    },
+    setParams(names) {
+      commit({ params: names });
+    },
+    // The parameters take their new values, the loss so far joins the plot, and the page
+    // shows the next pass whole (step back through it at will).
+    applyUpdate() {
+      const state = get();
+      const update = state.result && state.result.update;
+      if (!update) return;
+      const values = { ...state.values };
+      for (const p of update.params) values[p.name] = p.new;
+      const history = state.lossProgram === state.program ? state.lossHistory : [];
+      commit({ values, lossHistory: [...history, update.loss], lossProgram: state.program,
+               landing: END });
+    },
+
+    // -- the network builder -------------------------------------------------------------
+    badSizes() {
+      commit({ networkError: { ui: "netBadSizes" } });
+    },
+    networkFailed(error) {
+      commit({ networkError: error });
+    },
+    // The written network: its tensor form goes into the editor. Returns the network, for
+    // networkEvaluated.
+    networkBuilt(body) {
+      const network = { ...body, form: "tensor", results: null };
+      commit({ ...FRESH_PROGRAM, network, networkError: null, program: network.tensor });
+      return network;
+    },
+    // Both forms evaluated, for the table that lines their gradients up.
+    networkEvaluated(network, results) {
+      if (get().network === network) commit({ network: { ...network, results } });
+    },
+    showForm(form) {
+      const network = get().network;
+      if (!network || !network[form]) return;
+      commit({ ...FRESH_PROGRAM, network: { ...network, form }, program: network[form] });
+    },
+
+    // -- training --------------------------------------------------------------------------
+    dataLoaded(spec, body) {
+      const state = get();
+      const data = { X: body.X, y: body.y, key: JSON.stringify(spec) };
+      const values = { ...state.values };
+      for (const name of dataInputs(state.program)) values[name] = data[name];
+      const running = state.training && state.training.status === "running";
+      commit({ trainData: data, values, training: running ? state.training : null,
+               dataLoading: false });
+    },
+    dataFailed(error) {
+      commit({ training: { status: "error", error }, dataLoading: false });
+    },
+    trainingStarted(passes) {
+      commit({ training: { status: "running", pass: 0, passes, history: null } });
+    },
+    trainEvent(name, data) {
+      commit(runAfter(get(), name, data));
+    },
+    trainingCancelled() {
+      const run = get().training;
+      if (run && run.status === "running") commit({ training: { ...run, status: "cancelled" } });
+    },
+    applyTrained() {
+      const state = get();
+      const run = state.training;
+      if (run && run.params) commit({ values: { ...state.values, ...run.params } });
+    },
+    setTrainLog(on) {
+      commit({ trainLog: on });
+    },
+  };
+}
+
+// -- transitions: state in, patch out ---------------------------------------------------
+
+// An answer to POST /api/graph. The stepper lands where it was asked to (a link's step,
+// the end after an update) or keeps its phase and progress; answers to practice
+// questions stand while the numbers are the same.
+function answered(state, body, request) {
+  const old = timelineOf(state.result);
+  const next = timelineOf(body);
+  const step = state.landing !== null
+    ? Math.min(state.landing, next.items.length)
+    : carryPosition(old, state.step, next);
+  const numbers = JSON.stringify([request.program, request.values]);
+  const sameNumbers = numbers === state.resultFor && old && old.items.length === next.items.length;
+  const patch = { result: body, resultFor: numbers, error: null, step, landing: null,
+                  values: keptValues(state.values, body) };
+  if (!sameNumbers) Object.assign(patch, { answers: {}, quiz: null, feedback: null });
+  if (body.sweep) {
+    patch.sweepRange = { input: body.sweep.input, from: body.sweep.from, to: body.sweep.to };
+  }
+  return patch;
+}
+
+// An error answer. The last good circuit stays on show; an option the error is about is
+// dropped, so that the next request can succeed.
+function failed(state, error) {
+  const key = String(error.key || "");
+  const patch = { error };
+  // a stale in-place expansion or sweep must not lock the page
+  if (key.startsWith("expand")) patch.expanded = [];
+  if (key.startsWith("sweep")) Object.assign(patch, { sweepInput: null, sweepRange: null });
+  // parameters picked for another program: back to the default choice
+  if (key === "update_param" && state.params) patch.params = null;
+  // too big to write out: say so in the code tab, and draw the circuit anyway
+  if (key.startsWith("code_")) Object.assign(patch, { error: null, codeNotice: error });
+  return patch;
+}
+
+function goTo(state, step) {
+  const timeline = timelineOf(state.result);
+  if (!timeline) return null;
+  const clamped = Math.max(0, Math.min(step, timeline.items.length));
+  if (clamped === state.step && state.quiz === null) return null;
+  const patch = { quiz: null, step: clamped };
+  if (clamped === 0) Object.assign(patch, { answers: {}, feedback: null });
+  return patch;
+}
+
+// In practice mode a backward wire is a question before it is an answer.
+function forward(state) {
+  const timeline = timelineOf(state.result);
+  if (!timeline) return null;
+  const next = timeline.items[state.step];
+  if (state.practice && next && next.kind === "edge" && !(state.step in state.answers)) {
+    const patch = { quizAsked: state.quizAsked + 1 };
+    if (state.quiz !== state.step) Object.assign(patch, { quiz: state.step, feedback: null });
+    return patch;
+  }
+  return { feedback: null, ...goTo(state, state.step + 1) };
+}
+
+// The training run after one of its server-sent events.
+function runAfter(state, name, data) {
+  const run = state.training || {};
+  if (name === "start") {
+    const patch = { training: { ...run, status: "running", runId: data.run_id } };
+    if (data.data) patch.trainData = { ...data.data, key: `run ${data.run_id}` };
+    return patch;
+  }
+  if (name === "progress") {
+    // each progress event carries the history points since the last one
+    const history = run.history || { passes: [], loss: [] };
+    const passes = [...history.passes, ...data.history.passes];
+    const loss = [...history.loss, ...data.history.loss];
+    const keep = passes.length > MAX_HISTORY ? (_, i) => i % 2 === 0 || i === passes.length - 1 : null;
+    return { training: { ...run, status: "running", pass: data.pass, loss: data.loss,
+                         accuracy: data.accuracy, params: data.params,
+                         boundary: data.boundary || run.boundary,
+                         history: keep ? { passes: passes.filter(keep), loss: loss.filter(keep) }
+                           : { passes, loss } } };
+  }
+  if (name === "done") {
+    const last = data.history.loss[data.history.loss.length - 1];
+    return { training: { ...run, status: data.cancelled ? "cancelled" : "done",
+                         pass: data.passes_done, loss: last, accuracy: data.accuracy,
+                         params: data.params, boundary: data.boundary || run.boundary,
+                         history: data.history, seconds: data.seconds } };
+  }
+  if (name === "error") return { training: { ...run, status: "error", error: data.error } };
+  return null;
+}

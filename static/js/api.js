@@ -1,0 +1,79 @@
+// The API client: every call to the server goes through here. A call resolves to
+// {ok: true, body}, {ok: false, error} (the error envelope's `error`, or a "network"
+// error when no JSON answer came) or {aborted: true}; it never throws.
+
+const JSON_HEADERS = { "content-type": "application/json" };
+
+function networkError(err) {
+  return { type: "network", summary: String(err), message: String(err) };
+}
+
+async function call(url, init = {}) {
+  try {
+    const response = await fetch(url, init);
+    const body = await response.json();
+    return response.ok ? { ok: true, body } : { ok: false, error: body.error };
+  } catch (err) {
+    if (err.name === "AbortError") return { aborted: true };
+    return { ok: false, error: networkError(err) };
+  }
+}
+
+function post(url, payload, signal) {
+  return call(url, { method: "POST", headers: JSON_HEADERS, body: JSON.stringify(payload), signal });
+}
+
+export const graph = (payload, signal) => post("/api/graph", payload, signal);
+export const network = (spec) => post("/api/network", spec);
+export const ops = () => call("/api/ops");
+export const examples = () => call("/api/examples");
+
+export function dataset(spec) {
+  const query = new URLSearchParams({ n: spec.n, noise: spec.noise, seed: spec.seed });
+  return call(`/api/datasets/${encodeURIComponent(spec.name)}?${query}`);
+}
+
+// A training run, streamed as server-sent events: onEvent(name, data) for each, until
+// the run ends or `signal` aborts it. Resolves like the other calls, with no body.
+export async function train(payload, signal, onEvent) {
+  try {
+    const response = await fetch("/api/train", {
+      method: "POST", signal, body: JSON.stringify(payload),
+      headers: { ...JSON_HEADERS, accept: "text/event-stream" },
+    });
+    if (!response.ok) return { ok: false, error: (await response.json()).error };
+    await readEvents(response, onEvent);
+    return { ok: true };
+  } catch (err) {
+    if (err.name === "AbortError") return { aborted: true };
+    return { ok: false, error: networkError(err) };
+  }
+}
+
+export function cancelTraining(runId) {
+  return fetch(`/api/train/${encodeURIComponent(runId)}/cancel`, { method: "POST" }).catch(() => {});
+}
+
+// Read server-sent events off a fetch response, calling onEvent(name, data) for each.
+export async function readEvents(response, onEvent) {
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    let cut;
+    while ((cut = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      let name = "message";
+      const data = [];
+      for (const line of block.split("\n")) {
+        if (line.startsWith("event:")) name = line.slice(6).trim();
+        else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
+      }
+      if (data.length) onEvent(name, JSON.parse(data.join("\n")));
+    }
+  }
+}

@@ -1,0 +1,161 @@
+// What the panels read off the state, with no DOM: the timeline of the answer on show,
+// what is visible at the current step, the explanation, the input fields, the nudge
+// plot's input. Pure functions of the state, remembered for the last arguments (every
+// panel asks on every change of the state, and most changes are a hover).
+
+import { displayName, explain } from "./explain.js";
+import { full } from "./format.js";
+import { t } from "./i18n.js";
+import { forgetPlusEquals } from "./lessons.js";
+import { firstUses, usesName } from "./names.js";
+import { buildTimeline, focusNode, stateAt } from "./timeline.js";
+
+const timelines = new WeakMap();
+const bugReports = new WeakMap();
+
+// The stepper's model of an /api/graph answer (null for none).
+export function timelineOf(result) {
+  if (!result) return null;
+  if (!timelines.has(result)) timelines.set(result, buildTimeline(result));
+  return timelines.get(result);
+}
+
+// The last value of fn for the same arguments (compared with ===).
+function remember(fn) {
+  let args = null;
+  let value;
+  return (...next) => {
+    if (!args || next.length !== args.length || next.some((a, i) => a !== args[i])) {
+      args = next;
+      value = fn(...next);
+    }
+    return value;
+  };
+}
+
+const viewAt = remember((timeline, step) => {
+  const view = stateAt(timeline, step);
+  return { timeline, view, focus: focusNode(timeline, view.current) };
+});
+
+// The timeline, what is visible at the current step, and the node that step is about.
+export function stepView(state) {
+  const timeline = timelineOf(state.result);
+  if (!timeline) return { timeline: null, view: null, focus: null };
+  return viewAt(timeline, state.step);
+}
+
+const explanation = remember((timeline, view, lang, program, ops) =>
+  explain(timeline, view, lang, program, ops || {}));
+
+// What the explanation panel says at the current step (the circuit outlines its marks).
+export function explanationOf(state) {
+  const { timeline, view } = stepView(state);
+  return timeline ? explanation(timeline, view, state.lang, state.program, state.ops) : null;
+}
+
+// The buggy backward pass that overwrites instead of accumulating (lessons.js).
+export function bugReport(timeline) {
+  if (!bugReports.has(timeline)) bugReports.set(timeline, forgetPlusEquals(timeline));
+  return bugReports.get(timeline);
+}
+
+export function bugNodes(state) {
+  const timeline = timelineOf(state.result);
+  if (!state.forget || !timeline) return new Set();
+  return new Set(bugReport(timeline).rows.filter((r) => r.wrong).map((r) => r.id));
+}
+
+export function outputNode(result) {
+  return result ? result.nodes.find((n) => n.id === result.output) : null;
+}
+
+// The values an answer reads: a name the program no longer has is dropped.
+export function keptValues(values, result) {
+  const known = new Set(result.inputs);
+  return Object.fromEntries(Object.entries(values).filter(([k]) => known.has(k)));
+}
+
+// The fields of the input panel. While the program lacks values, the missing names get
+// empty fields, so the learner can type them in (the error says "give a value below").
+export function inputList(state) {
+  const { result, values, error, program } = state;
+  if (error && error.key === "missing_value" && error.args && error.args.names) {
+    const names = [...new Set([...Object.keys(values), ...error.args.names])];
+    const first = firstUses(program);
+    const at = (name) => first.get(name) ?? Infinity;
+    names.sort((a, b) => at(a) - at(b));
+    return names.map((name) => ({
+      name, tensor: Array.isArray(values[name]), value: name in values ? values[name] : null,
+    }));
+  }
+  if (!result) return [];
+  return result.nodes.filter((n) => n.op === "input").map((n) => {
+    const value = n.name in values ? values[n.name] : n.value;
+    // a list typed for a name that was a number in the answer on show is still a list
+    return { name: n.name, tensor: n.shape.length > 0 || Array.isArray(value), value };
+  });
+}
+
+// The nodes to highlight: those of the source line under the pointer, and the hovered one.
+export function hoveredNodes(state) {
+  const ids = new Set();
+  if (!state.result) return ids;
+  if (state.hoverLine) {
+    for (const node of state.result.nodes) {
+      if (node.span && node.span.line <= state.hoverLine && state.hoverLine <= node.span.end_line
+          && node.op !== "const") ids.add(node.id);
+    }
+  }
+  if (state.hoverNode) ids.add(state.hoverNode);
+  return ids;
+}
+
+// The full numbers of the node under the pointer or keyboard focus.
+export function nodeInfo(state) {
+  const { view } = stepView(state);
+  if (!state.hoverNode || !state.result || !view) return "";
+  const node = state.result.nodes.find((n) => n.id === state.hoverNode);
+  if (!node) return "";
+  const { lang } = state;
+  const name = displayName(node, state.program);
+  const parts = [];
+  if (view.shown.has(node.id)) parts.push(t(lang, "infoValue", { name, value: full(node.value) }));
+  if (view.grads.has(node.id)) {
+    parts.push(t(lang, "infoGrad", { name, out: displayName(outputNode(state.result), state.program),
+                                     grad: full(view.grads.get(node.id)) }));
+  }
+  if (!parts.length) parts.push(t(lang, "infoPending", { name }));
+  return parts.join("    ");
+}
+
+// The inputs the nudge plot can slide: the scalar ones.
+export function sweepChoices(result) {
+  return result.nodes.filter((n) => n.op === "input" && n.shape.length === 0).map((n) => n.name);
+}
+
+// The input the nudge plot slides while its tab is open: the learner's pick, else the
+// first scalar input; null where there is no plot (a tensor output, no scalar input).
+export function sweepTarget(state) {
+  if (state.tab !== "plot" || !state.result) return null;
+  const choices = sweepChoices(state.result);
+  if (!choices.length || outputNode(state.result).shape.length) return null;
+  return choices.includes(state.sweepInput) ? state.sweepInput : choices[0];
+}
+
+// While a training run goes, the parameters' numbers in the circuit are the run's latest.
+export function liveParams(state) {
+  const run = state.training;
+  if (!run || run.status !== "running" || !run.params || !state.result) return null;
+  const live = new Map();
+  for (const node of state.result.nodes) {
+    if (node.op === "input" && node.name in run.params) live.set(node.id, run.params[node.name]);
+  }
+  return live;
+}
+
+// The inputs the program reads its data from: X and y, where its text uses them (the
+// answer on show may still be the last program's).
+export function dataInputs(program) {
+  return ["X", "y"].filter((name) => usesName(program, name));
+}
