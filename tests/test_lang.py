@@ -250,7 +250,7 @@ def test_bad_tensor_literals(source, kind, line, column):
 @pytest.mark.parametrize(("source", "line", "column"), [
     ("f = x +* y", 1, 8),
     ("x = 1\n\nf = x +* 2", 3, 8),
-    ("f = (x + y", 1, 11),
+    ("f = (x + y", 1, 5),  # the "(" never closed, not the end of the line
     ("f = x)", 1, 6),
     ("f = x +", 1, 8),
     ("f = ", 1, 5),

@@ -260,3 +260,18 @@ def test_lines_follow_the_step_trace() -> None:
     for line, tag in zip(program.python.splitlines(), program.lines, strict=True):
         if line.startswith("dx "):
             assert ev.graph.nodes[int(tag["node"][1:])].op in ("add", "sigmoid")
+
+
+def test_unnamed_stages_are_named_after_what_they_hold() -> None:
+    """As cs231n's staged code names them: sigy, xpy, xpysqr — not t5, t6, t11."""
+    result = execute("x = 3\ny = -4\nf = (x + sigmoid(y)) / (sigmoid(x) + (x + y)^2)")
+    python = result["program"].python
+    for stage in ("sigy = ", "sigx = ", "xpy = x + y", "xpysqr = xpy**2", "dxpysqr"):
+        assert stage in python, stage
+    neuron = execute("f = sigmoid(w0*x0 + w1*x1 + w2)",
+                     {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3})["program"].python
+    assert "w0x0 = w0 * x0" in neuron and "w1x1 = w1 * x1" in neuron
+    assert "1 / den" not in neuron
+    long = execute("f = sigmoid(aaaa * bbbb + cccc * dddd)",
+                   {"aaaa": 1, "bbbb": 2, "cccc": 3, "dddd": 4})["program"].python
+    assert "aaaabbbbpccccdddd" not in long  # past ten characters: t<id>

@@ -11,6 +11,7 @@ keys that normalise to one name are an error, since either value could win.
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 import numpy as np
@@ -120,12 +121,24 @@ def bind(graph: Graph, values: dict[str, Any] | None,
         names = [graph.nodes[i].name for i in missing]
         first = min(missing, key=lambda i: _place(graph.nodes[i].at))
         listed = ", ".join(f"'{n}'" for n in names)
+        # a missing name one typo away from a name the program has is probably that name
+        known = [n.name for n in graph.nodes if n.name and n.name not in names]
+        suggestions = {}
+        for name in names:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+            if close:
+                suggestions[name] = close[0]
+        if len(names) == 1 and suggestions:
+            hint = f" — did you mean '{suggestions[names[0]]}'?"
+        else:
+            hint = "".join(f" — did you mean '{close}' for '{name}'?"
+                           for name, close in suggestions.items())
         raise LabError(
             "missing_value",
             f"no value for {listed}: give {'it' if len(names) == 1 else 'them'} in values, "
-            f"or assign a number in the program (e.g. {names[0]} = 1)",
-            graph.nodes[first].at, key="missing_value", info={"names": names},
-            source=graph.source)
+            f"or assign a number in the program (e.g. {names[0]} = 1){hint}",
+            graph.nodes[first].at, key="missing_value",
+            info={"names": names, "suggestions": suggestions}, source=graph.source)
     warnings = []
     for name in values:
         if name not in inputs:

@@ -70,6 +70,7 @@ from app.ops.registry import Code, Site
 MAX_CODE_NODES = 5_000
 MAX_CODE_NUMBERS = 10_000
 MATH_RANGE = 700.0
+STAGE_NAME_LENGTH = 10  # a longer name made from a gate's operands gives way to t<id>
 # Names the program must not take for a variable: its modules and helper, Python's keywords
 # and builtins (the helper calls len and enumerate; a variable `len` would break it).
 RESERVED = frozenset({"math", "np", "numpy", "unbroadcast", *keyword.kwlist, *dir(builtins)})
@@ -163,11 +164,38 @@ class _Writer:
             if node.inputs and self.folded[node.id] and not node.name and \
                     node.id != self.graph.output:
                 continue
-            base = _identifier(node.name) if node.name else None
+            base = _identifier(node.name) if node.name else self._describe(node)
             var = self._claim(base or f"t{node.id}", self.wants_grad[node.id])
             self.var[node.id] = var
             if self.wants_grad[node.id]:
                 self.dvar[node.id] = "d" + var
+
+    def _describe(self, node: Any) -> str | None:
+        """A name for an unnamed gate from its op and operands, as cs231n's staged code
+        names its stages: `sigx` for σ(x), `xpy` for x + y, `w0x0` for w0·x0, `xpysqr` for
+        (x + y)²; None when it would be long or not a Python name."""
+        op = REGISTRY[node.op]
+        if op.stage_name is None:
+            return None
+        parts = []
+        for i in node.inputs:
+            if self.var[i] is not None:
+                parts.append(self.var[i])
+                continue
+            value = self.ev.value(i)
+            if value.shape == () and float(value).is_integer() and 0 <= float(value) < 100:
+                parts.append(str(int(float(value))))
+            else:
+                return None
+        if node.op == "pow" and parts[1] == "2":
+            name = f"{parts[0]}sqr"
+        elif node.op == "div" and parts[0] == "1":
+            name = f"inv{parts[1]}"
+        else:
+            name = op.stage_name.format(**dict(zip("ab", parts, strict=False)))
+        if len(name) > STAGE_NAME_LENGTH or not name.isidentifier() or name in RESERVED:
+            return None
+        return name
 
     def _claim(self, base: str, grad: bool) -> str:
         for k in count():

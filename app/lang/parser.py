@@ -76,6 +76,18 @@ class _Parser:
             raise self.unexpected(f"expected '{text}' {context}")
         return self.advance()
 
+    def unclosed(self, open_tok: Token, close: str) -> LabError | None:
+        """When a bracket runs to the end of the program, or to a later line that starts
+        something else, the mistake is the bracket never closed: point at it."""
+        tok = self.tok
+        previous = self.tokens[self.pos - 1] if self.pos else open_tok
+        if tok.kind == "end" or (tok.span.line > open_tok.span.line
+                                 and previous.span.line < tok.span.line):
+            return LabError("syntax", f"this '{open_tok.text}' is never closed: add '{close}' "
+                            "where what it holds ends", open_tok.span, key="unclosed",
+                            info={"open": open_tok.text, "close": close})
+        return None
+
     def unexpected(self, what: str | None = None) -> LabError:
         tok = self.tok
         if tok.kind == "end":
@@ -205,8 +217,11 @@ class _Parser:
             if self.is_op(","):
                 raise LabError("syntax", "tuples are not part of the language", self.tok.span,
                                key="tuple")
-            close = self.expect(")", "to close the '(' opened at column "
-                                f"{open_tok.span.column} of line {open_tok.span.line}")
+            if not self.is_op(")"):
+                raise self.unclosed(open_tok, ")") or self.unexpected(
+                    f"expected ')' to close the '(' opened at column {open_tok.span.column} "
+                    f"of line {open_tok.span.line}")
+            close = self.advance()
             self.depth -= 1
             span = open_tok.span.join(close.span)
             return _respan(inner, span)
@@ -234,7 +249,8 @@ class _Parser:
             if self.is_op(","):
                 self.advance()
             elif not self.is_op(")"):
-                raise self.unexpected(f"expected ',' or ')' in the call of {name_tok.text}")
+                raise self.unclosed(open_tok, ")") or self.unexpected(
+                    f"expected ',' or ')' in the call of {name_tok.text}")
         close = self.advance()
         self.depth -= 1
         span = name_tok.span.join(close.span)
@@ -249,7 +265,8 @@ class _Parser:
             if self.is_op(","):
                 self.advance()
             elif not self.is_op("]"):
-                raise self.unexpected("expected ',' or ']' in the list")
+                raise self.unclosed(open_tok, "]") or self.unexpected(
+                    "expected ',' or ']' in the list")
         close = self.advance()
         self.depth -= 1
         span = open_tok.span.join(close.span)

@@ -429,7 +429,7 @@ def _reshape_code(site: Site) -> str:
 # -- the entries -----------------------------------------------------------------------
 
 register(Op(
-    name="softmax", arity=1, symbol="softmax", function="softmax",
+    name="softmax", stage_name="softmax{a}", arity=1, symbol="softmax", function="softmax",
     description="softmax along the last axis: eˣ / Σ eˣ, each row a probability distribution",
     forward=softmax, vjp=_softmax_vjp, shape=_classes_shape("softmax"),
     formulas=("∂softmax: dx = y ⊙ (dy − Σ(dy ⊙ y)), Σ along the last axis",),
@@ -440,6 +440,7 @@ register(Op(
 ))
 register(Op(
     name="log_softmax", arity=1, symbol="log softmax", function="log_softmax",
+    stage_name="logsoftmax{a}",
     description="log of softmax along the last axis: x − log Σ eˣ",
     forward=log_softmax, vjp=_log_softmax_vjp, shape=_classes_shape("log_softmax"),
     formulas=("∂log softmax: dx = dy − softmax(x) ⊙ Σ dy, Σ along the last axis",),
@@ -450,7 +451,7 @@ register(Op(
               vjp=("{g} - np.exp({y}) * np.sum({g}, axis=-1, keepdims=True)",)),
 ))
 register(Op(
-    name="pick", arity=2, symbol="pick", function="pick",
+    name="pick", stage_name="pick{a}", arity=2, symbol="pick", function="pick",
     description="each row's entry at its class label b (gather along the last axis: "
                 "x[range(N), y])",
     forward=_pick, vjp=_pick_vjp, shape=_pick_shape, nondiff=(1,),
@@ -461,7 +462,7 @@ register(Op(
               vjp=(_pick_code, _NO_GRAD)),
 ))
 register(Op(
-    name="cross_entropy", arity=2, symbol="CE", function="cross_entropy",
+    name="cross_entropy", stage_name="loss", arity=2, symbol="CE", function="cross_entropy",
     description="cross-entropy loss −log softmax(a)[b] of logits a against class labels b "
                 "(whole numbers), averaged over the rows",
     forward=_cross_entropy, vjp=_cross_entropy_vjp, shape=_cross_entropy_shape, nondiff=(1,),
@@ -475,7 +476,7 @@ register(Op(
               vjp=(_cross_entropy_code, _NO_GRAD)),
 ))
 register(Op(
-    name="mse", arity=2, symbol="MSE", function="mse",
+    name="mse", stage_name="loss", arity=2, symbol="MSE", function="mse",
     description="mean squared error: the mean of (a − b)² over every element, broadcasting",
     forward=_mse, vjp=_mse_vjp, shape=_mse_shape,
     formulas=("∂MSE/∂a = 2(a − b)/n", "∂MSE/∂b = −2(a − b)/n"),
@@ -484,7 +485,7 @@ register(Op(
     code=Code(numpy="np.mean(({a} - {b}) ** 2)", vjp=(_mse_code(0), _mse_code(1))),
 ))
 register(Op(
-    name="max_pool", arity=1, symbol="max pool", function="max_pool",
+    name="max_pool", stage_name="pool{a}", arity=1, symbol="max pool", function="max_pool",
     description="the max of each k×k window of a matrix, stride k: max_pool(x, 2)",
     forward=_max_pool, vjp=_max_pool_vjp, shape=_pool_shape("max_pool"),
     params=(Param("k", required=True),),
@@ -493,7 +494,7 @@ register(Op(
     code=Code(numpy=_pool_code("max"), vjp=(_max_pool_code,)),
 ))
 register(Op(
-    name="mean_pool", arity=1, symbol="mean pool", function="mean_pool",
+    name="mean_pool", stage_name="pool{a}", arity=1, symbol="mean pool", function="mean_pool",
     description="the mean of each k×k window of a matrix, stride k: mean_pool(x, 2)",
     forward=_mean_pool, vjp=_mean_pool_vjp, shape=_pool_shape("mean_pool"),
     params=(Param("k", required=True),),
@@ -502,7 +503,7 @@ register(Op(
     code=Code(numpy=_pool_code("mean"), vjp=(_mean_pool_code,)),
 ))
 register(Op(
-    name="reshape", arity=1, symbol="reshape", function="reshape",
+    name="reshape", stage_name="{a}r", arity=1, symbol="reshape", function="reshape",
     description="the same numbers in a new shape, row by row: reshape(x, 6) or "
                 "reshape(x, 2, -1)",
     forward=_reshape, vjp=lambda g, y, x, d0, d1=None: (np.reshape(g, np.shape(x)),),

@@ -183,6 +183,9 @@ class Op:
     code: Code | None = None  # the staged program's templates
     # Input positions that take no gradient (class labels): the vjp gives zeros there.
     nondiff: tuple[int, ...] = ()
+    # How the staged program names a gate of this op the program left unnamed, from its
+    # operands' names, as cs231n's staged code does (`sigx`, `xpy`, `invden`); None: `t<id>`.
+    stage_name: str | None = None
     # For the page's explanation: the gate written on its operands `{a}`, `{b}`; its
     # pattern of backward flow (PATTERNS); its backward step's extra note (BACKWARD_NOTES).
     notation: str | None = None

@@ -163,7 +163,7 @@ def _mean_vjp(g, y, x, axis=None):
 
 
 register(Op(
-    name="matmul", arity=2, symbol="@", operator="@", notation="{a} @ {b}",
+    name="matmul", stage_name="{a}{b}", arity=2, symbol="@", operator="@", notation="{a} @ {b}",
     backward_note="dimensions",
     description="matrix product (numpy's @): vectors and matrices, batch dims broadcast",
     forward=np.matmul, vjp=_matmul_vjp, shape=_matmul_shape,
@@ -171,7 +171,7 @@ register(Op(
     batch=_matmul_batch, code=Code(numpy="{a} @ {b}", vjp=(_matmul_code(0), _matmul_code(1))),
 ))
 register(Op(
-    name="sum", arity=1, symbol="Σ", function="sum",
+    name="sum", stage_name="sum{a}", arity=1, symbol="Σ", function="sum",
     description="sum of all elements, or along an axis: sum(x) or sum(x, 0)",
     forward=lambda x, axis=None: np.sum(x, axis=axis), vjp=_sum_vjp, shape=_reduce_shape,
     params=(Param("axis"),), formulas=("∂(Σx)/∂xᵢ = 1: the gradient is copied to every element",),
@@ -180,7 +180,7 @@ register(Op(
                       "np.ones_like({a}) * np.expand_dims({g}, {axis})"),
 ))
 register(Op(
-    name="mean", arity=1, symbol="mean", function="mean",
+    name="mean", stage_name="mean{a}", arity=1, symbol="mean", function="mean",
     description="mean of all elements, or along an axis: mean(x) or mean(x, 0)",
     forward=lambda x, axis=None: np.mean(x, axis=axis), vjp=_mean_vjp, shape=_reduce_shape,
     params=(Param("axis"),), formulas=("∂mean(x)/∂xᵢ = 1/n",),
@@ -189,7 +189,7 @@ register(Op(
                       "np.ones_like({a}) * np.expand_dims({g}, {axis}) / {a}.shape[{axis}]"),
 ))
 register(Op(
-    name="transpose", arity=1, symbol="ᵀ", function="transpose",
+    name="transpose", stage_name="{a}T", arity=1, symbol="ᵀ", function="transpose",
     description="reverse the axes (a matrix's transpose; a vector is unchanged)",
     forward=np.transpose, vjp=lambda g, y, x: (np.transpose(g),),
     shape=lambda x: tuple(reversed(x)), formulas=("∂(xᵀ)/∂x: dx = (dy)ᵀ",),

@@ -200,6 +200,7 @@ export default {
   "err.bad_number": "数字写法有误：'{text}'",
   "err.unexpected": "语法错误：{summary}",
   "err.unexpected_char": "意外的字符 '{char}'",
+  "err.unclosed": "这个 '{open}' 一直没有闭合：在它包含的内容结束处加上 '{close}'",
   "err.invisible_char": "不可见字符 {code}（{char_name}）：请删除它",
   "err.invisible_after": "'{near}' 后面有不可见字符 {code}（{char_name}）：请删除它",
   "err.invisible_before": "'{near}' 前面有不可见字符 {code}（{char_name}）：请删除它",
