@@ -11,6 +11,8 @@ exactly the plain pipeline.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,11 +64,36 @@ class Options:
                 and self.lr is None)
 
 
+def circuit(source: str, limits: Limits = DEFAULT_LIMITS) -> Graph:
+    """The gate graph of a program, parsed and built, or remembered from a recent request:
+    a learner moving a slider sends the same program again and again, and the graph
+    depends on its text alone. Raises LabError for a mistake in the program."""
+    if len(source) > GRAPH_CACHE_CHARS:
+        return build(parse(source, limits), limits)
+    key = (source, limits)
+    with _graphs_lock:
+        found = _graphs.get(key)
+        if found is not None:
+            _graphs.move_to_end(key)
+            return found
+    graph = build(parse(source, limits), limits)
+    with _graphs_lock:
+        _graphs[key] = graph
+        if len(_graphs) > GRAPH_CACHE_SIZE:
+            _graphs.popitem(last=False)
+    return graph
+
+
+GRAPH_CACHE_SIZE = 256
+GRAPH_CACHE_CHARS = 20_000  # longer programs are built afresh: they are rarely re-sent
+_graphs: OrderedDict[tuple[str, Limits], Graph] = OrderedDict()
+_graphs_lock = threading.Lock()
+
+
 def run(source: str, values: dict[str, Any] | None = None, seed: Any = None,
         limits: Limits = DEFAULT_LIMITS) -> Evaluation:
     """Parse, build and evaluate a program; raises LabError for anything the user can fix."""
-    graph = build(parse(source, limits), limits)
-    return evaluate(graph, values, seed, limits)
+    return evaluate(circuit(source, limits), values, seed, limits)
 
 
 # An answer of more numbers than this is large: the server computes one such at a time,
@@ -197,7 +224,7 @@ def graph_response(source: str, values: dict[str, Any] | None = None, seed: Any 
     LargeAnswer before computing an answer of more than LARGE_ANSWER numbers."""
     options = options or Options()
     budget = answer_budget(limits, options.full_trace, large)
-    graph = build(parse(source, limits), limits)
+    graph = circuit(source, limits)
     if options.plain:
         ev = evaluate(graph, values, seed, limits, budget, cancel)
         return graph_json(ev, full_trace=options.full_trace, cancel=cancel)

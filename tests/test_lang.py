@@ -533,3 +533,38 @@ def test_a_sum_of_5000_terms_on_one_line():
     ev = run(source, {"x": 2.0}, limits=Limits(max_source_chars=10**6, max_nodes=10**5))
     assert float(ev.value(ev.graph.output)) == 2.0 * n
     assert float(ev.grad(ev.graph.input_ids["x"])) == n
+
+
+def test_the_fast_tokenizer_gives_the_slow_ones_tokens() -> None:
+    """ASCII lines are read with one pattern (app/lang/tokens.py FAST); character by
+    character gives the same tokens, spans and errors."""
+    import random
+
+    import app.lang.tokens as tokens_module
+    from tests.oracle import generate
+
+    def slow(source: str):
+        fast = tokens_module._fast_line
+        tokens_module._fast_line = lambda *args: None
+        try:
+            return tokens_module.tokenize(source)
+        except Exception as err:
+            return repr(err)
+        finally:
+            tokens_module._fast_line = fast
+
+    def fast(source: str):
+        try:
+            return tokens_module.tokenize(source)
+        except Exception as err:
+            return repr(err)
+
+    rng = random.Random(0)
+    pieces = ["x", "y1", "_a", "2", "3.5", ".5", "1e-3", "1_000", "2x", "1.2.3", " ", "\t",
+              "\r", "+", "-", "**", "*", "/", "^", "@", "(", ")", "[", "]", ",", "=", ";",
+              "#c", "\n", "$", "'", ":", "x̄", "损失", "ｘ"]
+    sources = [generate(seed).source for seed in range(200)]
+    sources += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 30)))
+                for _ in range(2_000)]
+    for source in sources:
+        assert fast(source) == slow(source), repr(source)

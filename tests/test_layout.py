@@ -407,3 +407,15 @@ def test_network_simplex_finds_the_shortest_wires() -> None:
             solver.solve(10_000)
             solver.rooted()  # every cut value again, from scratch
             assert solver.cut.min() >= 0
+
+
+def test_a_value_edit_reuses_the_layout() -> None:
+    """Moving a slider changes no position: the layout of the same wiring is remembered;
+    other wiring or other shapes are laid out afresh."""
+    first = run("f = (x + y) * z", {"x": -2, "y": 5, "z": -4})
+    again = run("f = (x + y) * z", {"x": 1, "y": 2, "z": 3})
+    assert layout(again.graph, again.shapes) is layout(first.graph, first.shapes)
+    other = run("f = (x + y) * z", {"x": [1, 2], "y": 5, "z": -4})
+    assert layout(other.graph, other.shapes) is not layout(first.graph, first.shapes)
+    rewired = run("f = (x * y) + z", {"x": -2, "y": 5, "z": -4})
+    assert layout(rewired.graph, rewired.shapes) is not layout(first.graph, first.shapes)

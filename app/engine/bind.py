@@ -118,12 +118,12 @@ def bind(graph: Graph, values: dict[str, Any] | None,
         else:
             missing.append(node_id)
     if missing:
-        names = [graph.nodes[i].name for i in missing]
+        names = [graph.nodes[i].name or "" for i in missing]  # inputs always have a name
         first = min(missing, key=lambda i: _place(graph.nodes[i].at))
         listed = ", ".join(f"'{n}'" for n in names)
         # a missing name one typo away from a name the program has is probably that name
         known = [n.name for n in graph.nodes if n.name and n.name not in names]
-        suggestions = {}
+        suggestions: dict[str, str] = {}
         for name in names:
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
             if close:

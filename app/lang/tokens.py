@@ -117,12 +117,59 @@ def _error(message: str, line: int, col: int, width: int = 1, key: str = "syntax
     return LabError("syntax", message, Span(line, col, line, col + width), key=key, info=args)
 
 
+# One pattern for a whole ASCII line: spaces, a comment, a number, a name, an operator. A
+# line it cannot read through (an error, or a number running into a name) goes the slow
+# way, character by character, which says what is wrong.
+FAST = re.compile(
+    r"(?P<space>[ \t\f\r]+)|(?P<comment>#.*)|(?P<num>" + NUMBER.pattern + r")"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>\*\*|[-+*/^@()\[\],=;])")
+
+
+def _fast_line(text: str, line: int, tokens: list[Token], depth: int) -> int | None:
+    """The tokens of one ASCII line appended, and the bracket depth after it; None (and
+    nothing appended) when the line needs the slow way."""
+    pos, n = 0, len(text)
+    found: list[Token] = []
+    previous = ""
+    match = FAST.match
+    while pos < n:
+        m = match(text, pos)
+        if m is None:
+            return None
+        kind = m.lastgroup or ""
+        end = m.end()
+        if kind == "comment":
+            break
+        if kind != "space":
+            token_text = m.group()
+            if previous == "num" and kind in ("num", "name"):
+                return None  # `2x`, `1.2.3`: the slow way words the error
+            if kind == "op":
+                if token_text in "([":
+                    depth += 1
+                elif token_text in ")]":
+                    depth = max(0, depth - 1)
+            found.append(Token(kind, token_text, Span(line, pos + 1, line, end + 1)))
+        previous = kind if kind != "space" else ""
+        pos = end
+    tokens.extend(found)
+    return depth
+
+
 def tokenize(source: str) -> list[Token]:
     """Tokens of the whole source; newlines inside brackets are not statement breaks."""
     tokens: list[Token] = []
     depth = 0
     line = 1
     for text in source.split("\n"):
+        fast = _fast_line(text, line, tokens, depth) if text.isascii() else None
+        if fast is not None:
+            depth = fast
+            if depth == 0:
+                tokens.append(Token("newline", "\n", Span(line, len(text) + 1, line,
+                                                          len(text) + 2)))
+            line += 1
+            continue
         pos = 0
         n = len(text)
         while pos < n:

@@ -61,6 +61,8 @@ The output is deterministic: stable sorts and no hashing anywhere.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -78,12 +80,40 @@ VIEW_MARGIN = 30.0  # px kept clear below and beside a tensor's numbers: room fo
 __all__ = ["count_crossings", "layout"]
 
 
+# Recent layouts by the circuit's structure: moving a slider or editing a number changes no
+# position, so the next answer reuses them. Only circuits of up to CACHE_NODES nodes.
+CACHE_SIZE = 256
+CACHE_NODES = 3_000
+_recent: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
+_recent_lock = threading.Lock()
+
+
 def layout(graph: Graph, shapes: Sequence[tuple[int, ...]] | None = None) -> dict[str, Any]:
     """Positions of every node and the path of every edge, in pixels (see the module doc).
 
     With the nodes' `shapes`, every tensor node also gets a `view` (how its numbers are
-    drawn, `views.tensor_view`) and the room for it under the node.
+    drawn, `views.tensor_view`) and the room for it under the node. The answer depends
+    only on the ops, the wiring and the shapes, and is remembered for the recent ones:
+    treat it as read-only.
     """
+    if len(graph) > CACHE_NODES:
+        return _layout(graph, shapes)
+    key = (tuple(graph.ops), tuple(graph.inputs), graph.output,
+           None if shapes is None else tuple(tuple(s) for s in shapes))
+    with _recent_lock:
+        found = _recent.get(key)
+        if found is not None:
+            _recent.move_to_end(key)
+            return found
+    result = _layout(graph, shapes)
+    with _recent_lock:
+        _recent[key] = result
+        if len(_recent) > CACHE_SIZE:
+            _recent.popitem(last=False)
+    return result
+
+
+def _layout(graph: Graph, shapes: Sequence[tuple[int, ...]] | None = None) -> dict[str, Any]:
     lay = build_layered(graph)
     slot, _ = order_nodes(lay, dfs_keys(graph.inputs, graph.output))
     n = lay.n_real

@@ -27,6 +27,8 @@ MAX_ITER = 24  # Graphviz dot's mincross parameters
 MIN_QUIT = 8
 CONVERGENCE = 0.995
 SMALL = 120  # nodes (dummies included) up to which the search runs in plain Python
+SMALL_MIN_QUIT = 3  # … with less patience: small graphs settle in a few iterations
+SMALL_MAX_ITER = 8
 ROUND_WORK = 120_000  # node-rounds up to which the thorough search runs
 
 
@@ -286,7 +288,7 @@ def _small_search(s: list[int], t: list[int], start: list[int]) -> tuple[list[in
         trying = 0
         c = count()
         for it in range(iterations):
-            if trying >= MIN_QUIT or c == 0:
+            if trying >= SMALL_MIN_QUIT or c == 0:
                 break
             trying += 1
             reverse = it % 4 < 2
@@ -303,6 +305,8 @@ def _small_search(s: list[int], t: list[int], start: list[int]) -> tuple[list[in
     initial = [list(r) for r in rows]
     for start_rows in (initial, _small_bfs(rows, out, inn, layer_of, True),
                        _small_bfs(rows, out, inn, layer_of, False)):
+        if best == 0:
+            break
         restore(start_rows)
         transpose(False)
         c = count()
@@ -310,7 +314,7 @@ def _small_search(s: list[int], t: list[int], start: list[int]) -> tuple[list[in
             best, saved = c, [list(r) for r in rows]
         best, saved = iterate(4, best, saved)
     restore(saved)
-    best, saved = iterate(MAX_ITER, best, saved)
+    best, saved = iterate(SMALL_MAX_ITER, best, saved)
     restore(saved)
     transpose(False)
     return place, min(best, count())
