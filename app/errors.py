@@ -113,6 +113,23 @@ class LabError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    # The place, as the envelope's fields name it (None where no place is to blame).
+    @property
+    def line(self) -> int | None:
+        return self.span.line if self.span else None
+
+    @property
+    def column(self) -> int | None:
+        return self.span.column if self.span else None
+
+    @property
+    def end_line(self) -> int | None:
+        return self.span.end_line if self.span else None
+
+    @property
+    def end_column(self) -> int | None:
+        return self.span.end_column if self.span else None
+
     @property
     def context(self) -> str:
         """The offending source line and a caret under the column, as lark's get_context."""

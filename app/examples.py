@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.training.example import SEED_004_PRESET
+from app.training.example import MAZUR_PRESET, MAZUR_PROGRAM, SEED_004_PRESET
 
 EXAMPLES: list[dict[str, Any]] = [
     {
@@ -78,14 +78,7 @@ EXAMPLES: list[dict[str, Any]] = [
         "id": "mazur-network",
         "title": {"en": "A 2-2-2 sigmoid network (neuron by neuron)",
                   "zh": "2-2-2 sigmoid 网络（逐个神经元）"},
-        "source": "i1 = 0.05\ni2 = 0.10\nw1 = 0.15\nw2 = 0.20\nw3 = 0.25\nw4 = 0.30\n"
-                  "w5 = 0.40\nw6 = 0.45\nw7 = 0.50\nw8 = 0.55\nb1 = 0.35\nb2 = 0.60\n"
-                  "t1 = 0.01\nt2 = 0.99\n"
-                  "out_h1 = sigmoid(w1*i1 + w2*i2 + b1)\n"
-                  "out_h2 = sigmoid(w3*i1 + w4*i2 + b1)\n"
-                  "out_o1 = sigmoid(w5*out_h1 + w6*out_h2 + b2)\n"
-                  "out_o2 = sigmoid(w7*out_h1 + w8*out_h2 + b2)\n"
-                  "E = 0.5*(t1 - out_o1)^2 + 0.5*(t2 - out_o2)^2\n",
+        "source": MAZUR_PROGRAM,
         "description": {
             "en": "The network of seed 004 with inputs i1, i2, weights w1…w8 and biases b1, b2, "
                   "and the squared error E = Σ ½(target − output)². E = 0.298371109; "
@@ -235,6 +228,7 @@ EXAMPLES: list[dict[str, Any]] = [
 
 
 EXAMPLES.append(SEED_004_PRESET)
+EXAMPLES.append(MAZUR_PRESET)
 
 
 def example(example_id: str) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app.api import errors, pages
+from app.api import errors, lesson, pages
 from app.api.cache import ResponseCache
 from app.api.connections import BodyDeadline
 from app.api.hosts import HostCheck
@@ -52,6 +52,7 @@ def create_app(serving: Serving | None = None) -> FastAPI:
                   docs_url=None, redoc_url=None, lifespan=lifespan)
     errors.install(app)
     app.include_router(router)
+    app.include_router(lesson.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     app.mount("/docs-static", StaticFiles(directory=pages.swagger_dir()), name="docs-static")

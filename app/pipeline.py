@@ -56,6 +56,10 @@ class Options:
     sweep: Sweep | None = None
     lr: float | None = None  # a learning rate: add one step of gradient descent
     params: list[str] | None = None  # the inputs it updates (None: weights and biases)
+    optimizer: str = "sgd"  # which optimiser steps (app/engine/optimizers.py)
+    hyper: dict[str, float] | None = None  # its hyperparameters (None: the defaults)
+    state: dict[str, dict[str, Any]] | None = None  # its state before the step, by input
+    t: int = 1  # the number of the step (Adam's bias correction)
     full_trace: bool = False  # every tensor of the step trace written out
 
     @property
@@ -242,7 +246,8 @@ def graph_response(source: str, values: dict[str, Any] | None = None, seed: Any 
         body["code"] = {"python": program.python, "variant": program.variant,
                         "grads": program.grads, "names": program.names, "lines": program.lines}
     if options.lr is not None:
-        body["update"] = deep(update(ev, options.lr, options.params))
+        body["update"] = deep(update(ev, options.lr, options.params, options.optimizer,
+                                     options.hyper, options.state, options.t))
     if options.sweep is not None:
         plot = sweep(ev, options.sweep.input, options.sweep.lo, options.sweep.hi,
                      options.sweep.points)

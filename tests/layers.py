@@ -25,8 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # longest prefix of its dotted name; the package `app` itself (its empty __init__) is only
 # `app`.
 LAYERS: list[tuple[str, tuple[str, ...], str]] = [
-    ("foundation", ("app", "app.errors", "app.limits"),
-     "errors as values and the one error envelope; the request limits"),
+    ("foundation", ("app", "app.errors", "app.limits", "app.assets"),
+     "errors as values and the one error envelope; the request limits; where the page's "
+     "files are"),
     ("ops", ("app.ops",), "the op registry: forward, vjp, formulas, expansions"),
     ("lang", ("app.lang",), "the circuit language: tokens, parser, names (its function "
      "whitelist is the registry's)"),
@@ -34,9 +35,13 @@ LAYERS: list[tuple[str, tuple[str, ...], str]] = [
     ("engine", ("app.engine",), "values and gradients: analysis, passes, trace, checks"),
     ("layout", ("app.layout",), "positions of the gates (reads the graph and the shapes only)"),
     ("services", ("app.jsonify", "app.networks", "app.training", "app.examples",
-                  "app.pipeline"),
-     "what the API and the CLI both offer: JSON, networks, training, presets, the pipeline"),
+                  "app.pipeline", "app.bundle", "app.lesson", "app.drawing"),
+     "what the API and the CLI both offer: JSON, networks, training, presets, the pipeline, "
+     "lesson files (with the page's modules bundled), a circuit drawn as SVG"),
     ("api", ("app.api",), "HTTP: routes, schemas, middleware, serving settings, the page"),
+    ("python", ("app.lab", "app.tracing", "app.notebook", "app.torch_compare"),
+     "the Python API: circuits, traced Python functions, the Jupyter widget and its kernel "
+     "side (which reads the API's request schemas), PyTorch side by side"),
     ("entry points", ("app.cli", "app.main", "app.__main__"),
      "the backprop-lab command and the ASGI app"),
 ]

@@ -204,7 +204,7 @@ def test_a_training_job_that_fails_in_the_worker() -> None:
     worker.run_job({"number": 1, "run_id": "r", "source": "f = w * 2"}, out, [0, 0])
     [(kind, status, data)] = out.sent
     assert (kind, status) == ("error", 400)
-    assert seen("worker run_job", strict_json(data.decode()), 400)["key"] == "train_no_x"
+    assert seen("worker run_job", strict_json(data.decode()), 400)["key"] == "missing_value"
 
 
 @pytest.mark.parametrize("refusal", [Busy("all busy"), Closing("closing")])
@@ -236,7 +236,7 @@ def test_the_cli_s_training_errors(capsys, tmp_path: Path) -> None:
     program = tmp_path / "p.txt"
     program.write_text("f = w * 2\n")
     assert cli(["train", str(program), "--json", "--passes", "1"]) == 2
-    assert seen("cli train", json.loads(capsys.readouterr().out))["key"] == "train_no_x"
+    assert seen("cli train", json.loads(capsys.readouterr().out))["key"] == "missing_value"
 
 
 # -------------------------------------------------------------------------- the code

@@ -31,6 +31,7 @@ PRESET_CROSSINGS = {
     "staged-backprop": 1,
     "mazur-network": 2,  # the least there can be: see test_mazur_network_reads_like_the_figure
     "mazur-network-tensor": 0,
+    "mazur-train": 2,  # the same network as mazur-network
     "tanh-mlp-softmax": 0,
     "pooling": 0,
     "seed004-train": 0,

@@ -26,22 +26,26 @@ import uvicorn
 from pydantic import BaseModel, ValidationError
 
 from app.api.schemas import (
+    CsvPoints,
     DatasetResponse,
     ExamplesResponse,
     GraphResponse,
     Health,
     NetworkResponse,
     OpsResponse,
+    OptimizersResponse,
     TrainCancelled,
+    TrainControlled,
     TrainProgress,
     TrainResponse,
     TrainStart,
     TrainStatus,
+    TrainView,
 )
 from app.cli.main import main as cli
 from app.examples import EXAMPLES
 from app.main import app
-from app.training.example import SEED_004_RUN
+from app.training.example import MAZUR_RUN, SEED_004_RUN
 from app.training.pool import POOL
 from tests.helpers import strict_json
 
@@ -51,6 +55,10 @@ ROUTES: dict[tuple[str, str], type[BaseModel]] = {
     ("post", "/api/network"): NetworkResponse,
     ("post", "/api/train"): TrainResponse,
     ("post", "/api/train/{run_id}/cancel"): TrainCancelled,
+    ("post", "/api/train/{run_id}/control"): TrainControlled,
+    ("post", "/api/train/view"): TrainView,
+    ("post", "/api/points/csv"): CsvPoints,
+    ("get", "/api/optimizers"): OptimizersResponse,
     ("get", "/api/train/status"): TrainStatus,
     ("get", "/api/datasets/{name}"): DatasetResponse,
     ("get", "/api/ops"): OpsResponse,
@@ -70,12 +78,19 @@ def valid(model: type[BaseModel], response: Any) -> dict[str, Any]:
 
 def test_every_route_declares_its_200_model_and_is_tested_here(client) -> None:
     paths = client.get("/openapi.json").json()["paths"]
-    declared = {}
+    declared, pages = {}, set()
     for path, methods in paths.items():
         for method, spec in methods.items():
-            schema = spec["responses"]["200"]["content"]["application/json"]["schema"]
+            content = spec["responses"]["200"]["content"]
+            if "application/json" not in content:
+                assert list(content) == ["text/html"], (method, path)
+                pages.add((method, path))
+                continue
+            schema = content["application/json"]["schema"]
             declared[(method, path)] = schema.get("$ref", "").rsplit("/", 1)[-1]
     assert declared == {k: model.__name__ for k, model in ROUTES.items()}
+    # the one route that answers a file to save (tests/test_lesson.py holds it)
+    assert pages == {("post", "/api/lesson")}
 
 
 def test_the_models_are_strict_enough_to_catch_a_wrong_field(client) -> None:
@@ -159,6 +174,18 @@ def test_the_catalogue_the_presets_and_health(client) -> None:
     examples = valid(ExamplesResponse, client.get("/api/examples"))
     assert any(e.get("train") for e in examples["examples"])
     valid(Health, client.get("/healthz"))
+    optimizers = valid(OptimizersResponse, client.get("/api/optimizers"))
+    assert [o["name"] for o in optimizers["optimizers"]] == ["sgd", "momentum", "adam"]
+
+
+def test_the_optimisers_update_and_csv_points(client) -> None:
+    for optimizer in ({"name": "momentum", "mu": 0.5}, {"name": "adam"}):
+        body = valid(GraphResponse, client.post("/api/graph", json={
+            "source": MAZUR_RUN["source"], "lr": 0.5, "optimizer": optimizer,
+            "optimizer_state": {"t": 3, "params": {"w5": {"v": 0.1}}}}))
+        assert body["update"]["optimizer"]["name"] == optimizer["name"]
+    valid(CsvPoints, client.post("/api/points/csv", json={"csv": "1,2,0\n3,4,1\n5,6,1\n7,8,0"}))
+    valid(CsvPoints, client.post("/api/points/csv", json={"csv": "1,2,.5\n3,4,1\n5,6,1\n7,8,0"}))
 
 
 @pytest.mark.parametrize("name", ["moons", "circles", "xor", "spiral"])
@@ -231,6 +258,20 @@ def test_training_as_json_and_its_status(client) -> None:
     body = valid(TrainResponse, client.post("/api/train", json=regression))
     assert body["accuracy"] is None and body["boundary"] is None
     valid(TrainStatus, client.get("/api/train/status"))
+    # no data set; momentum's state; targets (regression) in the data; the recorder's view
+    body = valid(TrainResponse, client.post("/api/train", json={
+        **MAZUR_RUN, "passes": 30, "optimizer": {"name": "momentum"}}))
+    assert body["data"] is None and body["state"]["w5"]["v"] != 0
+    targets = {"source": "W = [[0], [0]]\nb = 0\nloss = mse(X @ W + b, T)", "passes": 10,
+               "dataset": {"points": [[0, 1], [1, 0], [1, 1], [2, 1]],
+                           "targets": [[1], [2], [3], [4]], "y": "T"}}
+    body = valid(TrainResponse, client.post("/api/train", json=targets))
+    assert body["data"]["classes"] is None and body["neurons"] is None
+    body = valid(TrainResponse, client.post("/api/train", json={**SMALL, "passes": 20}))
+    view = valid(TrainView, client.post("/api/train/view", json={
+        **SMALL, "params": body["snapshots"][0]["params"], "init": "program"}))
+    assert view["boundary"] is not None and view["neurons"] is not None
+    valid(TrainView, client.post("/api/train/view", json={**MAZUR_RUN}))
 
 
 def test_training_as_a_stream_and_a_cancel(server: str) -> None:
@@ -250,6 +291,9 @@ def test_training_as_a_stream_and_a_cancel(server: str) -> None:
             name, start = next(stream)
             TrainStart.model_validate(start)
             TrainStatus.model_validate(strict_json(http.get("/api/train/status").text))
+            control = f"/api/train/{start['run_id']}/control"
+            valid(TrainControlled, http.post(control, json={"paused": True}))
+            valid(TrainControlled, http.post(control, json={"pace": 10, "step": 2}))
             valid(TrainCancelled, http.post(f"/api/train/{start['run_id']}/cancel"))
             rest = list(stream)
         assert rest[-1][0] == "done"

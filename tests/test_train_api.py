@@ -10,6 +10,7 @@ here asserts a time: "shortly" is a bounded wait for a state.
 from __future__ import annotations
 
 import json
+import math
 import socket
 import threading
 import time
@@ -23,7 +24,7 @@ import uvicorn
 
 from app.main import app
 from app.training import datasets
-from app.training.example import SEED_004_PROGRAM, SEED_004_RUN
+from app.training.example import MAZUR_RUN, SEED_004_PROGRAM, SEED_004_RUN
 from app.training.pool import GRACE_SECONDS, POOL
 from app.training.trainer import DataSpec, Training, TrainSpec
 from tests.helpers import assert_error, strict_json
@@ -89,7 +90,8 @@ def test_json_answer(client) -> None:
     assert response.headers["content-type"].startswith("application/json")
     body = strict_json(response.text)
     assert set(body) == {"run_id", "history", "loss", "params", "accuracy", "passes_done",
-                         "passes", "cancelled", "stopped", "seconds", "data", "boundary"}
+                         "passes", "cancelled", "stopped", "seconds", "data", "boundary",
+                         "neurons", "trainable", "optimizer", "state", "snapshots"}
     assert body["passes_done"] == 300 and not body["cancelled"] and body["stopped"] is None
     assert body["history"]["passes"][0] == 0 and body["history"]["passes"][-1] == 300
     assert len(body["data"]["X"]) == 200 and body["data"]["classes"] == 2
@@ -363,3 +365,90 @@ def test_closing_ends_open_streams_with_their_results(server: str) -> None:
     assert done[0] == "done" and done[1]["stopped"] == "shutdown" and not done[1]["cancelled"]
     assert done[1]["history"]["passes"][-1] == done[1]["passes_done"]
     assert wait_for(POOL.idle)
+
+
+# ---------------------------------------------------------------- the pace (issue 16)
+
+def test_a_paused_run_goes_one_pass_per_step(server: str) -> None:
+    """Mazur's network started paused: pass 0 is shown, each step is one pass (w5 =
+    0.35891648 after the first), a resume runs it to the end, E = 3.5102e-05."""
+    with httpx.Client(base_url=server, timeout=60) as http:
+        with http.stream("POST", "/api/train", json={**MAZUR_RUN, "paused": True},
+                         headers=SSE) as response:
+            stream = events(response.iter_lines())
+            name, start = next(stream)
+            assert name == "start" and start["trainable"] == MAZUR_RUN["trainable"]
+            assert next(stream)[1]["pass"] == 0
+            control = f"/api/train/{start['run_id']}/control"
+            answer = http.post(control, json={"step": 1})
+            assert answer.json() == {"run_id": start["run_id"], "pace": None, "paused": True}
+            first = next(stream)[1]
+            assert first["pass"] == 1
+            assert math.isclose(first["params"]["w5"], 0.35891648, abs_tol=5e-9)
+            assert math.isclose(first["loss"], 0.291027774, abs_tol=5e-10)
+            assert [s["pass"] for s in first["snapshots"]] == [1]
+            http.post(control, json={"step": 2})
+            assert [next(stream)[1]["pass"] for _ in range(2)] == [2, 3]
+            assert POOL.busy == 1  # waiting holds its worker
+            resumed = http.post(control, json={"paused": False, "pace": None}).json()
+            assert resumed["paused"] is False and resumed["pace"] is None
+            rest = list(stream)
+    done = rest[-1][1]
+    assert rest[-1][0] == "done" and done["passes_done"] == 10_000
+    assert f"{done['loss']:.4e}" == "3.5102e-05"
+    assert done["seconds"] < 60  # waiting for steps is not training time
+
+
+def test_a_paced_run_sends_every_pass(server: str) -> None:
+    with httpx.Client(base_url=server, timeout=60) as http, http.stream(
+            "POST", "/api/train", json={**MAZUR_RUN, "passes": 8, "pace": 40},
+            headers=SSE) as response:
+        received = list(events(response.iter_lines()))
+    assert [d["pass"] for n, d in received if n == "progress"] == list(range(9))
+    done = received[-1][1]
+    assert [s["pass"] for s in done["snapshots"]] == list(range(9))
+
+
+def test_a_waiting_run_is_not_taken_for_a_stuck_one(server: str, monkeypatch) -> None:
+    """The watchdog kills a worker silent for its time limit plus GRACE_SECONDS; a paused
+    run says it is alive every second, and waiting does not use up its time limit."""
+    monkeypatch.setattr(POOL, "time_limit", 1.0)
+    with httpx.Client(base_url=server, timeout=60) as http, http.stream(
+            "POST", "/api/train", json={**MAZUR_RUN, "paused": True}, headers=SSE) as response:
+        stream = events(response.iter_lines())
+        name, start = next(stream)
+        assert next(stream)[1]["pass"] == 0
+        time.sleep(1.0 + GRACE_SECONDS + 1.0)
+        http.post(f"/api/train/{start['run_id']}/control", json={"step": 1})
+        name, data = next(stream)
+        assert (name, data["pass"]) == ("progress", 1)
+        http.post(f"/api/train/{start['run_id']}/cancel")
+        assert list(stream)[-1][1]["stopped"] == "cancelled"
+
+
+def test_control_mistakes(server: str) -> None:
+    with httpx.Client(base_url=server, timeout=60) as http:
+        assert_error(http.post("/api/train/0123456789abcdef/control", json={"step": 1}),
+                     404, "not_found")
+        for bad in ({"pace": 0}, {"pace": "fast"}, {"step": -1}, {"step": 1_001},
+                    {"faster": True}):
+            assert_error(http.post("/api/train/0123456789abcdef/control", json=bad), 422,
+                         "request")
+
+
+def test_a_control_reaches_a_run_of_another_process(tmp_path) -> None:
+    """`serve --workers N`: a control landing on another server process is a file the
+    owner's reader applies, in the order asked."""
+    from app.training.registry import Registry
+
+    owner, other = Registry(tmp_path), Registry(tmp_path)
+    run_id = "0123456789abcdef"
+    owner.started(run_id)
+    assert other.request_control(run_id, {"paused": True})
+    assert other.request_control(run_id, {"step": 2})
+    assert owner.controls_requested(run_id) == [{"paused": True}, {"step": 2}]
+    assert owner.controls_requested(run_id) == []  # each handed out once
+    assert not other.request_control("fedcba9876543210", {"step": 1})  # no such run
+    other.request_control(run_id, {"step": 1})
+    owner.finished(run_id)
+    assert not list(tmp_path.glob("control-*"))

@@ -340,7 +340,8 @@ def test_progress_events_add_up_to_the_history() -> None:
     joined = [p for e in events for p in e["history"]["passes"]]
     assert joined == result["history"]["passes"][1:] or joined == result["history"]["passes"]
     assert events[-1]["loss"] == result["loss"] and events[-1]["accuracy"] == result["accuracy"]
-    assert set(events[0]) == {"pass", "loss", "accuracy", "params", "boundary", "history"}
+    assert set(events[0]) == {"pass", "loss", "accuracy", "params", "state", "boundary",
+                              "neurons", "history", "snapshots"}
     few = []  # progress_every below passes/1,000 is raised to it
     Training(spec(passes=5_000, progress_every=1)).run(on_progress=few.append)
     assert len(few) == 1_000
@@ -437,13 +438,13 @@ def test_a_boundary_that_cannot_finish_in_its_time_is_given_up() -> None:
     training.run()
     full = training.boundary()
     chunks = []
-    evaluate = training.tape.evaluate
+    evaluate = training.tape.evaluate_many
 
     def counted(*args, **kwargs):
         chunks.append(1)
         return evaluate(*args, **kwargs)
 
-    training.tape.evaluate = counted
+    training.tape.evaluate_many = counted
     ticks = iter(range(10**7))
     # each chunk "takes" a second on this clock: 21 chunks do not fit in 5
     assert training.boundary(guard=Guard(deadline=5.0, clock=lambda: float(next(ticks)))) is None

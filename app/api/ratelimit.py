@@ -33,6 +33,7 @@ COSTS: dict[tuple[str, str], float] = {
     ("POST", "/api/graph"): 1.0,
     ("POST", "/api/network"): 1.0,
     ("POST", "/api/train"): 10.0,
+    ("POST", "/api/lesson"): 5.0,  # several answers: as written, expanded, the nudge plots
 }
 
 

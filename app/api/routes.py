@@ -13,6 +13,8 @@ from fastapi.responses import Response
 from app.api import stream
 from app.api.errors import StrictJSONResponse, error_response
 from app.api.schemas import (
+    CsvPoints,
+    CsvRequest,
     DatasetName,
     DatasetResponse,
     ErrorResponse,
@@ -23,11 +25,16 @@ from app.api.schemas import (
     NetworkRequest,
     NetworkResponse,
     OpsResponse,
+    OptimizersResponse,
     TrainCancelled,
+    TrainControl,
+    TrainControlled,
     TrainRequest,
     TrainResponse,
     TrainStatus,
+    TrainView,
 )
+from app.engine.optimizers import OPTIMIZERS
 from app.engine.run import Cancel, Cancelled
 from app.examples import EXAMPLES
 from app.jsonify import deep, encode
@@ -36,7 +43,9 @@ from app.ops import REGISTRY
 from app.pipeline import LargeAnswer, Options, Sweep, graph_response
 from app.training import datasets
 from app.training import limits as train_limits
+from app.training.data import DataSpec, load
 from app.training.pool import POOL, Busy
+from app.training.view import view
 
 T = TypeVar("T")
 router = APIRouter()
@@ -96,7 +105,11 @@ async def post_graph(body: GraphRequest, request: Request) -> Response:
     options = Options(
         expand=body.expand, check=body.check, code=body.code,
         sweep=None if plot is None else Sweep(plot.input, plot.from_, plot.to, plot.points),
-        lr=body.lr, params=body.params, full_trace=body.full_trace)
+        lr=body.lr, params=body.params, full_trace=body.full_trace,
+        optimizer=body.optimizer.name if body.optimizer else "sgd",
+        hyper=body.optimizer.hyper() if body.optimizer else None,
+        state=body.optimizer_state.params if body.optimizer_state else None,
+        t=body.optimizer_state.t if body.optimizer_state else 1)
     cancel = Cancel()
 
     def work(large: bool) -> bytes:
@@ -151,8 +164,11 @@ async def post_train(body: TrainRequest, request: Request) -> Response:
     comes when the run ends, or its progress as it goes with Accept: text/event-stream. A
     client that goes away cancels its run."""
     streaming = "text/event-stream" in request.headers.get("accept", "")
+    job = body.model_dump()
+    if "dataset" not in body.model_fields_set:
+        job["dataset"] = "auto"  # moons for a program with X, none for one without
     try:
-        run = POOL.submit(body.model_dump(), streaming)
+        run = POOL.submit(job, streaming)
     except Busy as err:  # 429; 503 when the server is shutting down
         return error_response(err.status, "busy", str(err), key=err.key,
                               args={"slots": POOL.size})
@@ -174,6 +190,48 @@ def cancel_train(run_id: Annotated[str, Path(max_length=64)]) -> StrictJSONRespo
         return error_response(404, "not_found", f"no training run {run_id!r} is going (it "
                               "may have finished already)")
     return StrictJSONResponse({"run_id": run_id, "cancelled": True})
+
+
+@router.post("/api/train/{run_id}/control", response_class=StrictJSONResponse,
+             responses={200: {"model": TrainControlled}, **ERRORS,
+                        404: {"model": ErrorResponse, "description": "no such run going"}},
+             summary="Change a run's pace: passes a second, pause, resume, one pass at a time")
+def control_train(run_id: Annotated[str, Path(max_length=64)],
+                  body: TrainControl) -> StrictJSONResponse:
+    changes = body.model_dump(include=body.model_fields_set)
+    done = POOL.control(run_id, changes)
+    if done is None:
+        return error_response(404, "not_found", f"no training run {run_id!r} is going (it "
+                              "may have finished already)")
+    return StrictJSONResponse({"run_id": run_id, **done})
+
+
+@router.post("/api/train/view", response_class=StrictJSONResponse,
+             responses={200: {"model": TrainView}, **ERRORS},
+             summary="A network at given parameters: its loss, accuracy, decision boundary "
+                     "and neuron maps (the flight recorder's pass)")
+async def view_train(body: TrainRequest, request: Request) -> Response:
+    """The body of POST /api/train, its `params` the parameters to look at; computed in a
+    thread, at most one at a time, and given up after a second (the pictures null)."""
+    job = body.model_dump()
+    if "dataset" not in body.model_fields_set:
+        job["dataset"] = "auto"
+    cancel = Cancel()
+    try:
+        answer = await unless_gone(request, partial(view, job, lambda: cancel.is_set),
+                                   cancel, large_answers())
+    except Cancelled:
+        return Response(status_code=CLIENT_GONE)
+    return Response(encode(deep(answer)), media_type="application/json")
+
+
+@router.post("/api/points/csv", response_class=StrictJSONResponse,
+             responses={200: {"model": CsvPoints}, **ERRORS},
+             summary="Read points from CSV (x0, x1, label), as training would")
+def read_csv(body: CsvRequest) -> StrictJSONResponse:
+    """The points, their labels (whole numbers: classes) or targets; the CSV's mistakes
+    are 400s whose line and column point into it."""
+    return StrictJSONResponse(deep(load(DataSpec(csv=body.csv)).to_json()))
 
 
 @router.get("/api/train/status", response_class=StrictJSONResponse,
@@ -209,6 +267,13 @@ def get_dataset(
             responses={200: {"model": OpsResponse}}, summary="The op catalogue")
 def get_ops() -> StrictJSONResponse:
     return StrictJSONResponse({"ops": [op.describe() for op in REGISTRY.values()]})
+
+
+@router.get("/api/optimizers", response_class=StrictJSONResponse,
+            responses={200: {"model": OptimizersResponse}},
+            summary="The optimisers: hyperparameters, state and update, line by line")
+def get_optimizers() -> StrictJSONResponse:
+    return StrictJSONResponse({"optimizers": [o.catalogue() for o in OPTIMIZERS.values()]})
 
 
 @router.get("/api/examples", response_class=StrictJSONResponse,

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    model_validator,
+)
 from typing_extensions import TypeAliasType
 
+from app.engine.optimizers import BETA1, BETA2, EPS, MU
 from app.training import limits as train_limits
-from app.training.example import SEED_004_RUN
+from app.training.example import MAZUR_RUN, SEED_004_RUN
 
 CS231N: dict[str, Any] = {"source": "f = (x + y) * z", "values": {"x": -2, "y": 5, "z": -4}}
 TEACHING: dict[str, Any] = {
@@ -34,6 +44,46 @@ class SweepRequest(BaseModel):
 
 
 LearningRate = Annotated[StrictFloat | StrictInt, Field(allow_inf_nan=False, ge=-1e6, le=1e6)]
+
+
+def _hyper(h: Any) -> Any:
+    """A hyperparameter field from its entry in app/engine/optimizers.py."""
+    low = {"gt": h.low} if h.low_open else {"ge": h.low}
+    return Field(default=None, lt=h.high, allow_inf_nan=False, **low,
+                 description=f"{h.symbol}, {h.description} (default {h.default:g})")
+
+
+class OptimizerRequest(BaseModel):
+    """Which optimiser steps, and its hyperparameters (each optimiser reads its own; null or
+    left out: the default)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Literal["sgd", "momentum", "adam"] = Field(
+        default="sgd", description="sgd: w ← w − r·g; momentum: v ← μ·v − r·g, w ← w + v; "
+        "adam: m ← β₁·m + (1 − β₁)·g, v ← β₂·v + (1 − β₂)·g², m̂ = m/(1 − β₁ᵗ), "
+        "v̂ = v/(1 − β₂ᵗ), w ← w − r·m̂/(√v̂ + ε)")
+    mu: StrictFloat | StrictInt | None = _hyper(MU)
+    beta1: StrictFloat | StrictInt | None = _hyper(BETA1)
+    beta2: StrictFloat | StrictInt | None = _hyper(BETA2)
+    eps: StrictFloat | StrictInt | None = _hyper(EPS)
+
+    def hyper(self) -> dict[str, float]:
+        return {k: float(v) for k, v in self.model_dump().items()
+                if k != "name" and v is not None}
+
+
+class OptimizerState(BaseModel):
+    """The optimiser's state before this step, as the last step's answer left it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    t: StrictInt = Field(default=1, ge=1, le=10**9, description="the number of this step, 1 "
+                         "for the first (Adam's bias correction reads it)")
+    params: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, max_length=10_000,
+        description="by parameter name, the state's slots (momentum: v; adam: m, v) as "
+        "numbers or nested lists the parameter's shape; a slot left out is zeros")
 
 
 class GraphRequest(BaseModel):
@@ -71,6 +121,13 @@ class GraphRequest(BaseModel):
         default=None, max_length=10_000, description="the inputs `lr` updates (default: the "
         "inputs named like weights and biases — w1, W2, b, bias, theta — if any, else all; "
         "class labels never)")
+    optimizer: OptimizerRequest | None = Field(
+        default=None, description="with `lr`: the optimiser of the step (default sgd, "
+        "gradient descent)")
+    optimizer_state: OptimizerState | None = Field(
+        default=None, description="with `lr`: the optimiser's state before the step and the "
+        "step's number (default: zeros, step 1); an applied update's `update.params[].terms` "
+        "hold the state after it")
     full_trace: StrictBool = Field(
         default=False, description="write every tensor of the step trace out in full; by "
         "default one of more than 64 numbers is written as {\"shape\", \"same_as\"}: a "
@@ -188,6 +245,7 @@ class TensorView(Out):
     y: float
     w: float
     h: float
+    font: float | None = Field(default=None, description="a grid's numbers, px")
 
 
 class Point(Out):
@@ -284,16 +342,66 @@ class UpdateParam(Out):
     name: str
     value: Tensor
     grad: Tensor
-    new: Tensor = Field(description="value − lr · grad")
+    new: Tensor = Field(description="the value after the step (sgd: value − lr · grad)")
+    state: dict[str, Tensor] = Field(description="the optimiser's state before the step, by "
+                                     "slot (momentum: v; adam: m, v; sgd: none)")
+    terms: dict[str, Tensor] = Field(description="what each line of the optimiser's update "
+                                     "but the last computes, in order (momentum: v; adam: m, "
+                                     "v, mhat, vhat): the state after the step among them")
+
+
+class OptimizerLine(Out):
+    name: str = Field(description="what the line sets: w (the parameter), a state slot or a "
+                      "term such as mhat")
+    formula: str = Field(description="its right-hand side over names in braces: {w} the "
+                         "parameter, {g} its gradient, {r} the learning rate, {t} the step, "
+                         "the hyperparameters, the slots and the lines above")
+
+
+class OptimizerOut(Out):
+    """The optimiser of the step, written out line by line."""
+
+    name: Literal["sgd", "momentum", "adam"]
+    hyper: dict[str, float] = Field(description="its hyperparameters' values")
+    state: list[str] = Field(description="the slots of its state")
+    lines: list[OptimizerLine] = Field(description="the update, in order; the last sets w")
+    symbols: dict[str, str] = Field(description="how to write each name (mu: μ, mhat: m̂ …)")
+    t: int = Field(description="the number of this step")
+
+
+class HyperInfo(Out):
+    name: str
+    symbol: str
+    default: float
+    low: float = Field(description="the value is at least this (above it with low_open)")
+    high: float = Field(description="the value is below this")
+    low_open: bool
+    description: str
+
+
+class OptimizerInfo(Out):
+    """One entry of the optimiser table (app/engine/optimizers.py)."""
+
+    name: Literal["sgd", "momentum", "adam"]
+    description: str
+    hyper: list[HyperInfo]
+    state: list[str] = Field(description="the slots kept between steps")
+    lines: list[OptimizerLine] = Field(description="the update, in order; the last sets w")
+    symbols: dict[str, str]
+
+
+class OptimizersResponse(Out):
+    optimizers: list[OptimizerInfo]
 
 
 class UpdateOut(Out):
-    """One step of gradient descent (`lr`): each parameter before and after."""
+    """One step of an optimiser (`lr`): each parameter before and after."""
 
     lr: float
     params: list[UpdateParam] = Field(description="the inputs updated, in the order named")
     data: list[str] = Field(description="the inputs left as they are (data, labels)")
     loss: Tensor = Field(description="the output before the step")
+    optimizer: OptimizerOut
 
 
 class GraphResponse(Out):
@@ -446,15 +554,21 @@ Seed32 = Annotated[StrictInt, Field(ge=0, le=train_limits.MAX_SEED)]
 DatasetName = Literal["moons", "circles", "xor", "spiral"]
 
 
+DataNumber = Annotated[StrictFloat | StrictInt, Field(allow_inf_nan=False)]
+InputName = Annotated[StrictStr, Field(min_length=1, max_length=64)]
+
+
 class TrainDataset(BaseModel):
-    """Which points to train on: generated here from the seed, never downloaded."""
+    """What to learn from: a generated data set (`name`, `n`, `noise`, `seed`), points given
+    (`points` with `labels` or `targets`), or CSV; and the inputs it goes to."""
 
     model_config = ConfigDict(extra="forbid")
 
-    name: DatasetName = Field(
-        default="moons", description="moons (scikit-learn's make_moons, exactly), circles "
+    name: DatasetName | None = Field(
+        default=None, description="moons (scikit-learn's make_moons, exactly), circles "
         "(make_circles, factor 0.5), xor (uniform in [-1, 1]², class 1 where the signs "
-        "differ), spiral (cs231n's, 3 classes)")
+        "differ), spiral (cs231n's, 3 classes); the default when neither points nor csv "
+        "is given: moons")
     n: StrictInt = Field(default=200, ge=train_limits.MIN_POINTS, le=train_limits.MAX_POINTS,
                          description="how many points")
     noise: StrictFloat | None = Field(
@@ -462,43 +576,109 @@ class TrainDataset(BaseModel):
         description="the noise (default: moons 0.2, circles 0.1, xor 0.1, spiral 0.2); "
         "for the spiral it is on the angle")
     seed: Seed32 = Field(default=0, description="the points are numpy's RandomState(seed)'s")
+    points: list[list[DataNumber]] | None = Field(
+        default=None, description=f"points of your own, one row of numbers each "
+        f"({train_limits.MIN_POINTS} to {train_limits.MAX_POINTS:,} of them, at most "
+        f"{train_limits.MAX_FEATURES} numbers a row)")
+    labels: list[StrictInt] | None = Field(
+        default=None, description="with points: one class label per point, 0 … "
+        f"{train_limits.MAX_CLASSES - 1}")
+    targets: list[DataNumber] | list[list[DataNumber]] | None = Field(
+        default=None, description="with points: one target per point, a number or a row of "
+        "numbers (regression, e.g. an mse loss)")
+    csv: StrictStr | None = Field(
+        default=None, description="points as CSV, one a line: its coordinates then its label "
+        "(x0, x1, label); whole-number labels are classes, others targets; a first line "
+        f"without numbers is a header; at most {train_limits.MAX_CSV_CHARS:,} characters")
+    x: InputName | None = Field(default=None, description="the input the points go to "
+                                "(default X)")
+    y: InputName | None = Field(default=None, description="the input the labels or targets go "
+                                "to (default y, where the program has it)")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> TrainDataset:
+        given = [k for k in ("name", "points", "csv") if getattr(self, k) is not None]
+        if len(given) > 1:
+            raise ValueError(f"give one of name, points and csv, not {' and '.join(given)}")
+        if self.points is None and (self.labels is not None or self.targets is not None):
+            raise ValueError("labels and targets go with points")
+        return self
 
 
 class TrainRequest(BaseModel):
-    """A program whose output is a loss, the data it learns from, and how to learn.
+    """A program whose output is a loss, what it learns from, and how to learn.
 
-    The program reads the points as its input `X` and the labels as `y` (a default
-    written for them in the program is replaced); every other input is a parameter.
+    With a data set the program reads its points as the input `x` names (X) and their
+    labels as `y` (y); a default written for them in the program is replaced. Without one
+    the program's own inputs are its data, and its output is minimised over the
+    parameters.
     """
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [SEED_004_RUN]})
+    model_config = ConfigDict(extra="forbid",
+                              json_schema_extra={"examples": [SEED_004_RUN, MAZUR_RUN]})
 
     source: StrictStr = Field(description="the program, in the circuit language; its last "
                               "line is the loss, a single number")
     params: dict[str, Any] | None = Field(
         default=None, description="starting values of some parameters by name (numbers or "
         "nested lists), over what `init` gives them")
+    trainable: list[InputName] | None = Field(
+        default=None, max_length=10_000, description="the inputs to train (default: with a "
+        "data set every input but the data's; without one the inputs named like weights "
+        "and biases — w1, W2, b, theta — if any, else every input; class labels never)")
     lr: StrictFloat = Field(default=0.01, gt=0, le=train_limits.MAX_LR, allow_inf_nan=False,
                             description="the learning rate")
     l2: StrictFloat = Field(default=0.0, ge=0, le=train_limits.MAX_L2, allow_inf_nan=False,
                             description="the L2 strength λ, on parameters with two or more "
                             "axes (the weight matrices) only, as seed 004")
     mode: Literal["seed004", "mean"] = Field(
-        default="seed004", description="seed004: step lr·(N·∇loss + λW), the seed's gradient "
-        "of the summed loss, and the printed loss mean + λ/(2N)·Σ‖W‖²; mean: loss = mean + "
-        "λ/2·Σ‖W‖² and step lr·∇ of that")
-    init: Literal["seed004", "program"] = Field(
-        default="seed004", description="seed004: weight matrices randn(shape)/√shape[0] in "
+        default="seed004", description="seed004: the gradient N·∇loss + λW, the seed's "
+        "gradient of the summed loss, and the printed loss mean + λ/(2N)·Σ‖W‖²; mean: loss "
+        "= mean + λ/2·Σ‖W‖² and its gradient. Without a data set N = 1: the same")
+    optimizer: OptimizerRequest = Field(
+        default_factory=OptimizerRequest, description="what steps down the gradient: sgd "
+        "(default), momentum or adam")
+    init: Literal["seed004", "program"] | None = Field(
+        default=None, description="seed004: weight matrices randn(shape)/√shape[0] in "
         "program order from RandomState(init_seed), biases zeros; program: the values "
-        "written in the program")
+        "written in the program. Default: seed004 with a data set, program without")
     init_seed: Seed32 = Field(default=0, description="the seed of init seed004")
-    dataset: TrainDataset = Field(default_factory=TrainDataset)
+    dataset: TrainDataset | None = Field(
+        default_factory=TrainDataset, description="what to learn from; null: no data set. "
+        "Left out: moons (200 points) for a program with the input X, none for one without")
     passes: StrictInt = Field(default=20_000, ge=1, le=train_limits.MAX_PASSES,
-                              description="gradient-descent steps over the whole data set")
+                              description="optimiser steps over the whole data set")
     progress_every: StrictInt | None = Field(
         default=None, ge=1, le=train_limits.MAX_PASSES,
         description="with Accept: text/event-stream, a progress event every this many passes "
         "(raised to passes/1,000 if lower); default: one every ~100 ms")
+    pace: StrictFloat | StrictInt | None = Field(
+        default=None, gt=0, allow_inf_nan=False, description="passes a second, to watch "
+        "(POST /api/train/{run_id}/control changes it); default: as fast as it can. At "
+        f"{train_limits.EVERY_PASS_PACE:g} a second or slower, or paused, a progress event "
+        "follows every pass")
+    paused: StrictBool = Field(default=False, description="start paused: each step asked "
+                               "for with POST /api/train/{run_id}/control is one pass")
+
+
+class TrainControl(BaseModel):
+    """A change of a run's pace: any of the three."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pace: StrictFloat | StrictInt | None = Field(
+        default=None, gt=0, allow_inf_nan=False, description="passes a second; null: as fast "
+        "as it can; left out: unchanged")
+    paused: StrictBool | None = Field(default=None, description="pause (true) or resume "
+                                      "(false); left out: unchanged")
+    step: StrictInt = Field(default=0, ge=0, le=1_000, description="passes to make while "
+                            "paused, one by one")
+
+
+class CsvRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    csv: StrictStr = Field(description="points, one a line: x0, x1, label")
 
 
 class TrainHistory(Out):
@@ -509,8 +689,54 @@ class TrainHistory(Out):
 
 class TrainData(Out):
     X: list[list[float]] = Field(description="the points, one [x0, x1] per row")
-    y: list[int] = Field(description="their class labels")
-    classes: int
+    y: list[int] | list[float] | list[list[float]] | None = Field(
+        description="their class labels, or their targets (regression), or null (none)")
+    classes: int | None = Field(description="how many classes; null for targets or none")
+
+
+class NeuronLayer(Out):
+    """One hidden layer's units, each a map over the plane."""
+
+    node: str = Field(description="the layer's node in /api/graph's circuit (n7)")
+    name: str = Field(description="its name in the program, or its op and number")
+    units: int
+    low: float = Field(description="the lowest finite value of its maps")
+    high: float = Field(description="the highest")
+    maps: list[list[list[Number]]] = Field(description="per unit, size × size values, 3 "
+                                           "decimals; row 0 is the bottom")
+
+
+class TrainNeurons(Out):
+    """What each neuron learned: each hidden unit's output over the plane of 2-D points
+    (cell (r, c) at the centre of cell (2r + 1, 2c + 1) of the boundary's grid)."""
+
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+    size: int
+    layers: list[NeuronLayer]
+
+
+class TrainSnapshot(Out):
+    """The flight recorder's entry for one pass."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    pass_: int = Field(alias="pass", description="updates done")
+    loss: Number = Field(description="the printed loss there")
+    params: dict[str, Tensor]
+    state: dict[str, dict[str, Tensor]] = Field(
+        description="the optimiser's state before the next step, by parameter and slot "
+        "(empty for sgd)")
+
+
+class TrainOptimizer(Out):
+    name: Literal["sgd", "momentum", "adam"]
+    mu: float | None = None
+    beta1: float | None = None
+    beta2: float | None = None
+    eps: float | None = None
 
 
 class TrainBoundary(Out):
@@ -539,15 +765,26 @@ class TrainResponse(Out):
     passes_done: int
     passes: int = Field(description="as asked")
     cancelled: bool
-    stopped: Literal["cancelled", "shutdown", "time_limit", "diverged"] | None = Field(
-        description="why the run ended before `passes`: cancelled, the server shutting down, "
-        "the time limit, or a loss that became NaN or infinite; null if it did not")
-    seconds: float = Field(description="time spent training, compilation excluded")
-    data: TrainData
+    stopped: Literal["cancelled", "shutdown", "time_limit", "diverged", "idle"] | None = (
+        Field(description="why the run ended before `passes`: cancelled, the server shutting "
+              "down, the time limit, a loss that became NaN or infinite, or a paused run "
+              "left alone (idle); null if it did not"))
+    seconds: float = Field(description="time spent training: compilation and time waiting "
+                           "for the pace excluded")
+    data: TrainData | None = Field(description="the points; null without a data set")
     boundary: TrainBoundary | None = Field(description="null if the program is not a "
                                            "classifier of 2-D points, or if drawing it "
                                            "would not fit in the run's time (after a stop: "
                                            "half a second)")
+    neurons: TrainNeurons | None = Field(description="null without 2-D points or hidden "
+                                         "layers, or when it would not fit in time")
+    trainable: list[str] = Field(description="the inputs trained")
+    optimizer: TrainOptimizer
+    state: dict[str, dict[str, Tensor]] = Field(description="the optimiser's state after the "
+                                                "last update (empty for sgd)")
+    snapshots: list[TrainSnapshot] = Field(
+        description="the flight recorder: pass 0, every ⌈passes/200⌉-th pass and the last "
+        f"(fewer if they would hold over {train_limits.MAX_SNAPSHOT_NUMBERS:,} numbers)")
 
 
 class TrainStart(Out):
@@ -558,6 +795,8 @@ class TrainStart(Out):
     passes: int
     progress_every: int | None = Field(description="passes between progress events, when "
                                        "asked for")
+    trainable: list[str] = Field(description="the inputs it trains")
+    optimizer: TrainOptimizer
 
 
 class TrainProgress(Out):
@@ -570,8 +809,35 @@ class TrainProgress(Out):
     loss: Number
     accuracy: float | None
     params: dict[str, Tensor] | None = Field(description="null over 10,000 numbers")
+    state: dict[str, dict[str, Tensor]] | None = Field(description="the optimiser's state; "
+                                                       "null with the parameters")
     boundary: TrainBoundary | None = Field(description="null when it would take too long")
+    neurons: TrainNeurons | None = Field(description="drawn with the boundary, null with it")
     history: TrainHistory
+    snapshots: list[TrainSnapshot] = Field(description="the flight recorder's snapshots "
+                                           "since the last event")
+
+
+class TrainControlled(Out):
+    run_id: str
+    pace: float | None = Field(description="passes a second; null: as fast as it can")
+    paused: bool | None
+
+
+class TrainView(Out):
+    """A network at given parameters: the pictures the flight recorder does not keep."""
+
+    loss: Number
+    accuracy: float | None
+    boundary: TrainBoundary | None
+    neurons: TrainNeurons | None
+
+
+class CsvPoints(Out):
+    X: list[list[float]]
+    y: list[int] | list[float]
+    classes: int | None = Field(description="null when the labels are targets (numbers that "
+                                "are not all whole)")
 
 
 class TrainCancelled(Out):

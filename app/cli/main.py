@@ -5,6 +5,9 @@ so scripts can use either interchangeably. The teaching tools are flags of
 `eval`, as they are fields of the request: `--expand [IDS]`, `--check`,
 `--code` and `--sweep NAME[:FROM:TO[:POINTS]]`.
 
+`lesson` writes a program's lesson file (app/lesson.py): the page, its modules and the
+program's answers in one HTML file that opens from disk.
+
 `network` prints a small fully-connected network as a program (app/networks.py),
 in its tensor or neuron form, ready to pipe into `eval -`; `network --json`
 prints the body POST /api/network answers.
@@ -140,16 +143,27 @@ def _columns(rows: list[tuple[str, ...]]) -> str:
     return "\n".join(lines)
 
 
-def cmd_eval(args: argparse.Namespace) -> int:
+def read_program(args: argparse.Namespace) -> str | None:
+    """The program of `eval` or `lesson`: -f FILE, - for standard input, or the argument."""
     if args.file:
+        if args.source is not None:  # with -f, argparse puts the first name=value here
+            try:
+                args.values = [parse_assignment(args.source), *args.values]
+            except argparse.ArgumentTypeError as err:
+                emit(f"backprop-lab {args.command}: {err}", file=sys.stderr)
+                raise SystemExit(2) from None
         # utf-8-sig: a byte-order mark marks the file, it is not part of the program
         with open(args.file, encoding="utf-8-sig") as handle:
-            source = handle.read()
-    elif args.source == "-":
-        source = sys.stdin.read().removeprefix("\ufeff")
-    elif args.source is not None:
-        source = args.source
-    else:
+            return handle.read()
+    if args.source == "-":
+        return sys.stdin.read().removeprefix("\ufeff")
+    source: str | None = args.source
+    return source
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    source = read_program(args)
+    if source is None:
         print("backprop-lab eval: give a program, -f FILE, or - for standard input",
               file=sys.stderr)
         return 2
@@ -166,6 +180,29 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return 0
     extra = teaching_text(body)
     emit(table(body) + (f"\n\n{extra}" if extra else ""))
+    return 0
+
+
+def cmd_lesson(args: argparse.Namespace) -> int:
+    """Write the program's lesson file: one HTML page that needs no server (app/lesson.py)."""
+    from app.lesson import lesson_html
+
+    source = read_program(args)
+    if source is None:
+        print("backprop-lab lesson: give a program, -f FILE, or - for standard input",
+              file=sys.stderr)
+        return 2
+    try:
+        text = lesson_html(source, dict(args.values), lang=args.lang, title=args.title)
+    except LabError as err:
+        return report(err, False)
+    if args.output == "-":
+        sys.stdout.write(text)
+        return 0
+    with open(args.output, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    emit(f"wrote {args.output} ({len(text.encode('utf-8')):,} bytes): open it in a browser, "
+         "no server needed", file=sys.stderr)
     return 0
 
 
@@ -257,27 +294,80 @@ def cmd_ops(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    """Train a program's parameters on a data set (POST /api/train's work, in this process).
+    """Train a program's parameters (POST /api/train's work, in this process).
 
     Prints "Loss after iteration i" every 1,000 passes as seed 004 does (the loss after
-    i + 1 updates), then the accuracy, with a progress line on standard error; --json
-    prints the API's answer instead.
+    i + 1 updates), then the loss and the accuracy, with a progress line on standard
+    error; --json prints the API's answer instead. --example ID starts from a preset's
+    program and run (`mazur-train`, `seed004-train`); the flags given override it.
     """
     import time
 
-    from app.training.example import SEED_004_PROGRAM
-    from app.training.trainer import DataSpec, Training, TrainSpec
+    from app.examples import EXAMPLES
+    from app.training.data import AUTO, DataSpec
+    from app.training.example import SEED_004_RUN
+    from app.training.trainer import Training, TrainSpec
 
+    run: dict[str, Any] = dict(SEED_004_RUN)
+    if args.example:
+        chosen = next((e for e in EXAMPLES if e["id"] == args.example and e.get("train")),
+                      None)
+        if chosen is None:
+            names = ", ".join(e["id"] for e in EXAMPLES if e.get("train"))
+            print(f"backprop-lab train: no training preset {args.example!r}; there are "
+                  f"{names}", file=sys.stderr)
+            return 2
+        run = {"dataset": "auto", **chosen["train"]}
     if args.program == "-":
-        source = sys.stdin.read().removeprefix("\ufeff")
+        run["source"] = sys.stdin.read().removeprefix("\ufeff")
     elif args.program:
         with open(args.program, encoding="utf-8-sig") as handle:
-            source = handle.read()
+            run["source"] = handle.read()
+        if not args.example:
+            run = {"source": run["source"], "l2": 0.01, "dataset": "auto"}
+    data = run.get("dataset", "auto")
+    if args.csv:
+        with open(args.csv, encoding="utf-8-sig") as handle:
+            data = {"csv": handle.read()}
+    elif args.dataset == "none":
+        data = None
+    elif args.dataset or args.n or args.noise is not None or args.seed is not None:
+        base = data if isinstance(data, dict) else {}
+        data = {**base, "name": args.dataset or base.get("name") or "moons"}
+        for key in ("n", "noise", "seed"):
+            if getattr(args, key) is not None:
+                data[key] = getattr(args, key)
+    if isinstance(data, dict) or (data == "auto" and (args.x or args.y)):
+        data = {**(data if isinstance(data, dict) else {}),
+                **({"x": args.x} if args.x else {}), **({"y": args.y} if args.y else {})}
+    spec_data: DataSpec | None
+    if data == "auto":
+        spec_data = AUTO
+    elif data is None:
+        spec_data = None
     else:
-        source = SEED_004_PROGRAM
-    spec = TrainSpec(source, DataSpec(args.dataset, args.n, args.noise, args.seed),
-                     lr=args.lr, l2=args.l2, mode=args.mode, init=args.init,
-                     init_seed=args.init_seed, passes=args.passes, params=args.params)
+        spec_data = DataSpec(name=data.get("name") or "moons", n=data.get("n", 200),
+                             noise=data.get("noise"), seed=data.get("seed", 0),
+                             csv=data.get("csv"), x=data.get("x"), y=data.get("y"),
+                             auto="name" not in data and "csv" not in data)
+    chosen_run = {key: value for key, value in vars(args).items() if value is not None}
+    optimizer = dict(run.get("optimizer") or {})
+    optimizer.update({key: chosen_run[key] for key in ("mu", "beta1", "beta2", "eps")
+                      if key in chosen_run})
+    if args.optimizer:
+        optimizer["name"] = args.optimizer
+    trainable = args.trainable or run.get("trainable")
+    spec = TrainSpec(
+        run["source"], spec_data, lr=chosen_run.get("lr", run.get("lr", 0.01)),
+        l2=chosen_run.get("l2", run.get("l2", 0.0)),
+        mode=chosen_run.get("mode", run.get("mode", "seed004")),
+        init=chosen_run.get("init", run.get("init")),
+        init_seed=chosen_run.get("init_seed", run.get("init_seed", 0)),
+        passes=chosen_run.get("passes", run.get("passes", 20_000)),
+        params=chosen_run.get("params", run.get("params")),
+        trainable=None if trainable is None else tuple(trainable),
+        optimizer=optimizer.get("name", "sgd"),
+        hyper={k: v for k, v in optimizer.items() if k != "name"})
     try:
         training = Training(spec)
     except LabError as err:
@@ -310,7 +400,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     loss = training.loss()
     accuracy = training.accuracy()
     text = "—" if accuracy is None else f"{accuracy:.3f}"
-    print(f"after {spec.passes:,} passes: loss {loss:f}, accuracy {text}")
+    shown_loss = f"{loss:f}" if loss == 0 or abs(loss) >= 1e-3 else f"{loss:.6g}"
+    print(f"after {spec.passes:,} passes: loss {shown_loss}, accuracy {text}")
     return 0
 
 
@@ -396,6 +487,20 @@ def build_parser() -> argparse.ArgumentParser:
                     metavar="NAMES", help="the inputs --lr updates, comma-separated "
                     "(default: those named like weights and biases, else all)")
     ev.set_defaults(func=cmd_eval)
+    lesson = sub.add_parser(
+        "lesson", help="write a lesson file: the page and this program in one HTML file",
+        description="Example: backprop-lab lesson 'f = (x + y) * z' x=-2 y=5 z=-4 -o "
+        "lesson.html   (the file opens from disk: no server, no network; editing is off)")
+    lesson.add_argument("source", nargs="?", help="the program ('-' reads standard input)")
+    lesson.add_argument("values", nargs="*", type=parse_assignment, metavar="name=value",
+                        help="input values: numbers or JSON lists")
+    lesson.add_argument("-f", "--file", help="read the program from a file")
+    lesson.add_argument("-o", "--output", default="lesson.html",
+                        help="the file to write (default lesson.html; - for standard output)")
+    lesson.add_argument("--lang", choices=("en", "zh"),
+                        help="the language it opens in (default: the reader's browser's)")
+    lesson.add_argument("--title", help="the page's title (default: the program's first line)")
+    lesson.set_defaults(func=cmd_lesson)
     net = sub.add_parser(
         "network", help="print a small fully-connected network as a program",
         description="Example: backprop-lab network --sizes 2,3,2 --activation tanh "
@@ -434,27 +539,48 @@ def build_parser() -> argparse.ArgumentParser:
 
 def add_train_parser(sub: Any) -> None:
     """`backprop-lab train`: the flags are POST /api/train's fields."""
+    from app.engine.optimizers import NAMES
     from app.training.datasets import DATASETS
 
     train = sub.add_parser(
-        "train", help="train a program's parameters on a generated data set",
-        description="Example: backprop-lab train   (seed 004: a 2-3-2 tanh network on 200 "
-        "moons points, 20,000 passes)")
+        "train", help="train a program's parameters: on a data set, or on its own inputs",
+        description="Examples: backprop-lab train   (seed 004: a 2-3-2 tanh network on 200 "
+        "moons points, 20,000 passes); backprop-lab train --example mazur-train   (Mazur's "
+        "network, no data set: E over w1 … w8, 10,000 passes at rate 0.5)")
     train.add_argument("program", nargs="?", help="a file holding the program ('-' reads "
-                       "standard input; default: seed 004's network)")
-    train.add_argument("--dataset", choices=sorted(DATASETS), default="moons")
-    train.add_argument("--n", type=int, default=200, help="points (200)")
+                       "standard input; default: seed 004's network, or the --example's)")
+    train.add_argument("--example", metavar="ID", help="a training preset's program and run "
+                       "(seed004-train, mazur-train); the other flags override it")
+    train.add_argument("--dataset", choices=[*sorted(DATASETS), "none"],
+                       help="the data set (default: moons for a program with the input X, "
+                       "none for one without)")
+    train.add_argument("--csv", metavar="FILE", help="points of your own: x0, x1, label a line")
+    train.add_argument("--x", metavar="NAME", help="the input the points go to (X)")
+    train.add_argument("--y", metavar="NAME", help="the input the labels go to (y)")
+    train.add_argument("--n", type=int, help="points (200)")
     train.add_argument("--noise", type=finite_float, help="noise (default: the data set's)")
-    train.add_argument("--seed", type=int, default=0, help="the data's random seed (0)")
-    train.add_argument("--passes", type=int, default=20_000, help="passes (20,000)")
-    train.add_argument("--lr", type=finite_float, default=0.01, help="learning rate (0.01)")
-    train.add_argument("--l2", type=finite_float, default=0.01, help="L2 strength (0.01)")
-    train.add_argument("--mode", choices=("seed004", "mean"), default="seed004",
-                       help="seed004: the seed's step on the summed loss; mean: the "
-                       "consistent mean form")
-    train.add_argument("--init", choices=("seed004", "program"), default="seed004",
-                       help="seed004: the seed's random weights; program: the program's values")
-    train.add_argument("--init-seed", type=int, default=0, help="the seed of --init seed004")
+    train.add_argument("--seed", type=int, help="the data's random seed (0)")
+    train.add_argument("--trainable", type=lambda text: [n.strip() for n in text.split(",")
+                                                          if n.strip()],
+                       metavar="NAMES", help="the inputs to train, by name: w1,w2 (default: "
+                       "every input but the data's; without a data set those named like "
+                       "weights and biases)")
+    train.add_argument("--passes", type=int, help="passes (20,000)")
+    train.add_argument("--lr", type=finite_float, help="learning rate (0.01)")
+    train.add_argument("--l2", type=finite_float, help="L2 strength, on weight matrices only "
+                       "(0.01, the seed's)")
+    train.add_argument("--optimizer", choices=NAMES, help="sgd (the default), momentum or adam")
+    train.add_argument("--mu", type=finite_float, help="momentum's μ (0.9)")
+    train.add_argument("--beta1", type=finite_float, help="Adam's β₁ (0.9)")
+    train.add_argument("--beta2", type=finite_float, help="Adam's β₂ (0.999)")
+    train.add_argument("--eps", type=finite_float, help="Adam's ε (1e-8)")
+    train.add_argument("--mode", choices=("seed004", "mean"),
+                       help="seed004 (the default): the seed's step on the summed loss; mean: "
+                       "the consistent mean form")
+    train.add_argument("--init", choices=("seed004", "program"),
+                       help="seed004: the seed's random weights (the default with a data "
+                       "set); program: the program's values (without one)")
+    train.add_argument("--init-seed", type=int, help="the seed of --init seed004")
     train.add_argument("--params", type=parse_json, metavar="JSON",
                        help='starting values by name: {"b1": [0, 0, 0]}')
     train.add_argument("--json", action="store_true", help="print what POST /api/train returns")

@@ -17,7 +17,10 @@ for the next run.
 `run.cancel()` (the cancel endpoint, a client that went away) writes the run's
 number and the reason into the worker's stop flag; the worker looks at it every
 20 ms, in every phase of the run (app/training/guard.py), stops, and answers
-what it has, which frees the worker.
+what it has, which frees the worker. `run.control()` (the control endpoint) writes
+its pace, paused or not, and the single passes granted into the worker's control
+numbers the same way (app/training/pacing.py). A waiting run says it is alive every
+second, and the watchdog counts a run's time from the last thing its worker said.
 
 Several server processes (`serve --workers N`) each have a pool; they share a
 registry (app/training/registry.py), so a cancel that lands on another process
@@ -72,12 +75,20 @@ class Worker:
     jobs: Connection
     results: Connection
     stop: Any  # two shared integers: the number of the job to stop, and why (STOP_CODES)
+    control: Any  # four shared numbers: the job's number, pace, paused, passes granted
     run: Run | None = None
     alive: bool = True
 
     def stop_job(self, number: int, reason: str) -> None:
         self.stop[1] = STOP_CODES[reason]  # the reason first: the worker reads the number first
         self.stop[0] = number
+
+    def pace_job(self, number: int, pace: float | None, paused: bool, granted: int) -> None:
+        self.control[0] = 0  # (a look meanwhile sees no control: as fast as it can, briefly)
+        self.control[1] = 0.0 if pace is None else pace
+        self.control[2] = 1.0 if paused else 0.0
+        self.control[3] = granted
+        self.control[0] = number
 
 
 @dataclass(eq=False)
@@ -92,6 +103,9 @@ class Run:
     queue: asyncio.Queue = field(default_factory=asyncio.Queue)
     finished: bool = False
     on_finish: Callable[[Run], None] | None = None
+    pace: float | None = None  # passes a second; None: as fast as it can
+    paused: bool = False
+    granted: int = 0  # single passes asked for while paused, in all
 
     async def next(self) -> Message:
         """The next message from the worker: ("start"|"progress"|"done", json) or
@@ -103,6 +117,20 @@ class Run:
         stopped: "shutdown")."""
         if not self.finished:
             self.worker.stop_job(self.number, reason)
+
+    def control(self, pace: float | None = None, paused: bool | None = None,
+                step: int = 0, *, keep_pace: bool = False) -> bool:
+        """Change the run's pace (`keep_pace`: leave it), pause or resume it, grant `step`
+        single passes; False if it has finished."""
+        if self.finished:
+            return False
+        if not keep_pace:
+            self.pace = None if pace is None else float(pace)
+        if paused is not None:
+            self.paused = paused
+        self.granted += step
+        self.worker.pace_job(self.number, self.pace, self.paused, self.granted)
+        return True
 
     def post(self, message: Message) -> None:
         """From the reader thread: queue a message on the run's event loop."""
@@ -148,6 +176,7 @@ class TrainingPool:
 
     def submit(self, job: dict[str, Any], stream: bool) -> Run:
         """Start a run on an idle worker (starting one if there is room); Busy if none.
+        `job` may carry its starting `pace` and `paused`.
 
         Call from the event loop that will read the run's messages.
         """
@@ -164,9 +193,11 @@ class TrainingPool:
                 worker = self._start_worker()
             number = next(self._numbers)
             run = Run(secrets.token_hex(8), number, worker, loop,
-                      time.monotonic() + self.time_limit + GRACE_SECONDS)
+                      time.monotonic() + self.time_limit + GRACE_SECONDS,
+                      pace=job.get("pace"), paused=bool(job.get("paused")))
             worker.run = run
             self.runs[run.run_id] = run
+            worker.pace_job(number, run.pace, run.paused, 0)
         self.registry.started(run.run_id)
         try:
             worker.jobs.send({**job, "number": number, "run_id": run.run_id, "stream": stream,
@@ -183,6 +214,27 @@ class TrainingPool:
             return self.registry.request_cancel(run_id)
         run.cancel()
         return True
+
+    def control(self, run_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
+        """Pace, pause, resume or step a run by id, this process's or another's: the run's
+        control after it ({"pace", "paused"}; unknown in another process: what was asked),
+        or None if there is no such run going. `changes` holds `pace` (None: as fast as it
+        can; absent: unchanged), `paused` and `step`."""
+        with self._lock:
+            run = self.runs.get(run_id)
+        if run is None or run.finished:
+            if not self.registry.request_control(run_id, changes):
+                return None
+            return {"pace": changes.get("pace"), "paused": changes.get("paused")}
+        return self._apply(run, changes)
+
+    def _apply(self, run: Run, changes: dict[str, Any]) -> dict[str, Any] | None:
+        """A change of pace, under the lock: the routes' threads and the reader's may both
+        write a run's control."""
+        with self._lock:
+            done = run.control(changes.get("pace"), changes.get("paused"),
+                               int(changes.get("step") or 0), keep_pace="pace" not in changes)
+            return {"pace": run.pace, "paused": run.paused} if done else None
 
     def close(self, reason: str = "shutdown") -> None:
         """Take no more runs and stop every run going (SIGTERM: their streams end now)."""
@@ -216,12 +268,14 @@ class TrainingPool:
         jobs_out, jobs_in = ctx.Pipe(duplex=False)  # (receiving end, sending end)
         results_out, results_in = ctx.Pipe(duplex=False)
         stop = ctx.RawArray("q", 2)
-        process = ctx.Process(target=serve, args=(jobs_out, results_in, stop, os.getpid()),
+        control = ctx.RawArray("d", 4)
+        process = ctx.Process(target=serve, args=(jobs_out, results_in, stop, os.getpid(),
+                                                  control),
                               name="backprop-lab-training", daemon=True)
         process.start()
         jobs_out.close()
         results_in.close()
-        worker = Worker(process, jobs_in, results_out, stop)
+        worker = Worker(process, jobs_in, results_out, stop, control)
         self.workers.append(worker)
         threading.Thread(target=self._read, args=(worker,), name="training-reader",
                          daemon=True).start()
@@ -243,6 +297,9 @@ class TrainingPool:
                         run = worker.run
                     if run is not None and self.registry.cancel_requested(run.run_id):
                         run.cancel()  # asked for in another server process
+                    if run is not None:
+                        for changes in self.registry.controls_requested(run.run_id):
+                            self._apply(run, changes)
                 try:
                     if not conn.poll(POLL_SECONDS):
                         with self._lock:
@@ -262,8 +319,10 @@ class TrainingPool:
                     run = worker.run
                     if message[0] in ("done", "error") and run is not None:
                         self._finish(worker, run)
-                if run is not None:
-                    run.post(message)
+                if run is not None:  # it said something: not stuck
+                    run.deadline = time.monotonic() + self.time_limit + GRACE_SECONDS
+                    if message[0] != "alive":
+                        run.post(message)
         finally:
             worker.results.close()
             worker.jobs.close()

@@ -7,9 +7,10 @@ processes share a directory (made by `shared_runs`, named to them in RUN_DIR_ENV
     proc-<pid>          one per server process, while it serves
     run-<run id>        one per run going, holding the pid of the process that owns it
     cancel-<run id>     a request to stop that run, from whichever process got it
+    control-<run id>-<n>  a change of its pace (JSON: pace, paused, step), in order of n
 
-The owner's pool looks for its runs' cancel files every POLL_SECONDS and stops
-them. A process that died without cleaning up (SIGKILL) leaves files behind that
+The owner's pool looks for its runs' cancel and control files every POLL_SECONDS
+and applies them. A process that died without cleaning up (SIGKILL) leaves files behind that
 name a pid no longer alive: they are not counted, and are removed when seen.
 Run ids are checked to be ours (16 hex digits) before they become file names.
 Without the directory (one server process, or the tests' in-process server) the
@@ -19,12 +20,16 @@ registry is this process's pool alone.
 from __future__ import annotations
 
 import contextlib
+import itertools
+import json
 import os
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from app.training.lifecycle import SUPERVISOR_ENV
 
@@ -49,6 +54,7 @@ class Registry:
     def __init__(self, path: str | os.PathLike[str] | None) -> None:
         self.path = Path(path) if path else None
         self.pid = os.getpid()
+        self._count = itertools.count()
 
     @classmethod
     def from_env(cls) -> Registry:
@@ -80,7 +86,7 @@ class Registry:
         for entry in self._entries("run-"):
             if self._owner(entry) == self.pid:
                 self._remove(entry.name)
-                self._remove("cancel-" + entry.name[4:])
+                self._forget(entry.name[4:])
         self._remove(f"proc-{self.pid}")
         try:
             supervisor = int(os.environ.get(SUPERVISOR_ENV, ""))
@@ -96,10 +102,27 @@ class Registry:
     def finished(self, run_id: str) -> None:
         if self.shared:
             self._remove(f"run-{run_id}")
-            self._remove(f"cancel-{run_id}")
+            self._forget(run_id)
 
     def cancel_requested(self, run_id: str) -> bool:
         return self.shared and (self._dir / f"cancel-{run_id}").exists()
+
+    def controls_requested(self, run_id: str) -> list[dict[str, Any]]:
+        """The changes of pace asked for this run in other processes, oldest first; each
+        is handed out once."""
+        if not self.shared:
+            return []
+        prefix = f"control-{run_id}-"
+        found = []
+        for entry in self._entries(prefix):
+            try:
+                order = (int(entry.name[len(prefix):].split("-")[0]), entry.name)
+                found.append((order, json.loads(entry.read_text(encoding="ascii"))))
+            except (OSError, ValueError):
+                pass
+            self._remove(entry.name)
+        return [changes for _, changes in sorted(found, key=lambda item: item[0])
+                if isinstance(changes, dict)]
 
     # -- any process ----------------------------------------------------------------------
 
@@ -111,6 +134,18 @@ class Registry:
         if owner is None or not alive(owner):
             return False
         self._write(f"cancel-{run_id}", str(self.pid))
+        return True
+
+    def request_control(self, run_id: str, changes: dict[str, Any]) -> bool:
+        """Ask the owner of another process's run to change its pace; False if no such run
+        is going."""
+        if not (self.shared and RUN_ID.fullmatch(run_id)):
+            return False
+        owner = self._owner(self._dir / f"run-{run_id}")
+        if owner is None or not alive(owner):
+            return False
+        stamp = f"{time.time_ns():020d}-{self.pid}-{next(self._count)}"
+        self._write(f"control-{run_id}-{stamp}", json.dumps(changes))
         return True
 
     def running(self) -> int | None:
@@ -136,7 +171,7 @@ class Registry:
             elif owner is not None:
                 self._remove(entry.name)
                 if prefix == "run-":
-                    self._remove("cancel-" + entry.name[4:])
+                    self._forget(entry.name[4:])
 
     def _entries(self, prefix: str) -> list[Path]:
         try:
@@ -160,6 +195,12 @@ class Registry:
             with os.fdopen(fd, "w", encoding="ascii") as f:
                 f.write(text)
             os.replace(temporary, target)
+
+    def _forget(self, run_id: str) -> None:
+        """A finished run's requests go."""
+        self._remove(f"cancel-{run_id}")
+        for entry in self._entries(f"control-{run_id}-"):
+            self._remove(entry.name)
 
     def _remove(self, name: str) -> None:
         with contextlib.suppress(OSError):

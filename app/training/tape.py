@@ -24,7 +24,8 @@ keeps only the ones it needs.
 
 `Tape.evaluate(node, {input: value})` runs the forward pass of one node on
 other input values (the decision boundary's grid instead of the data),
-without touching the training values.
+without touching the training values; `evaluate_many` does it for several nodes
+at once (the boundary's scores and the hidden layers of the neuron maps).
 
 Compiling, both passes and `evaluate` take an optional `check`, called before
 every step: a run's guard (app/training/guard.py) raises there to stop a long
@@ -67,7 +68,7 @@ class Tape:
         self._backward = backward
         self._needs = needs
         self._varying = {o for o, *_ in forward}
-        self._plans: dict[tuple[int, frozenset[int]], list[Forward]] = {}
+        self._plans: dict[tuple[tuple[int, ...], frozenset[int]], list[Forward]] = {}
         self.forward_seconds = 0.0  # the first forward pass's time (compile measures it)
 
     @classmethod
@@ -166,20 +167,27 @@ class Tape:
 
     def evaluate(self, node: int, inputs: dict[int, np.ndarray], check: Check = None) -> Any:
         """The value of `node` with some inputs replaced, the training values untouched."""
-        key = (node, frozenset(inputs))
+        return self.evaluate_many((node,), inputs, check)[0]
+
+    def evaluate_many(self, nodes: Sequence[int], inputs: dict[int, np.ndarray],
+                      check: Check = None) -> list[Any]:
+        """The values of `nodes` with some inputs replaced, the training values untouched."""
+        key = (tuple(nodes), frozenset(inputs))
         plan = self._plans.get(key)
         if plan is None:
-            plan = self._plan(node, set(inputs))
+            plan = self._plan(nodes, set(inputs))
             self._plans[key] = plan
         values = list(self.values)
         for i, v in inputs.items():
             values[i] = v
         _run(plan, values, self.graph, check)
-        return values[node]
+        return [values[node] for node in nodes]
 
-    def _plan(self, node: int, changed: set[int]) -> list[Forward]:
-        """The forward steps `node` needs that depend on the `changed` inputs."""
-        needed = reaches(self.graph, node)
+    def _plan(self, nodes: Sequence[int], changed: set[int]) -> list[Forward]:
+        """The forward steps `nodes` need that depend on the `changed` inputs."""
+        needed = [False] * len(self.graph)
+        for node in nodes:
+            needed = [a or b for a, b in zip(needed, reaches(self.graph, node), strict=True)]
         changes = depends(self.graph, changed)
         return [step for step in self._forward if needed[step[0]] and changes[step[0]]]
 

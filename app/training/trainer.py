@@ -1,39 +1,47 @@
-"""The training loop: a program's output is the loss, gradient descent on its parameters.
+"""The training loop: a program's output is the loss, an optimiser steps its parameters.
 
-The program reads the data as the inputs `X` (n × 2 points) and, for a
-classifier, `y` (n class labels); any default they have in the program is
-replaced by the data set. Every other input is a parameter. Parameters start
-either from the program's own values (`init="program"`) or from seed 004's
-scheme (`init="seed004"`): one `RandomState(init_seed)` draws, in program
-order, `randn(*shape) / sqrt(shape[0])` for every weight matrix (a parameter
-with two or more axes) and biases (fewer axes) start at zero — for seed 004's
-2-3-2 network exactly its `np.random.seed(0); W1 = np.random.randn(2, 3) /
-np.sqrt(2); …`. Values in `params` replace the starting value of those
-parameters.
+What it learns from (app/training/data.py): a data set bound to two of the program's
+inputs (`x`, default `X`: the points; `y`, default `y`: their labels or targets) —
+generated, or points the request gives — or no data set at all, the program's own
+inputs being its data (Mazur's network: minimise E over w1 … w8). Any default the data
+inputs have in the program is replaced by the data set.
 
-Two update rules (`mode`), L2 on the weight matrices only, as the seed:
+Which inputs are trained (`trainable`): the ones named, or by default, with a data
+set, every input but the data's, and without one the inputs named like weights and
+biases (w1, W2, b, theta …) if there are any, else every input; class labels never.
+Parameters start either from the program's own values (`init="program"`, the default
+without a data set) or from seed 004's scheme (`init="seed004"`, the default with one):
+one `RandomState(init_seed)` draws, in program order, `randn(*shape) / sqrt(shape[0])`
+for every weight matrix (a parameter with two or more axes) and biases (fewer axes)
+start at zero — for seed 004's 2-3-2 network exactly its `np.random.seed(0); W1 =
+np.random.randn(2, 3) / np.sqrt(2); …`. Values in `params` replace the starting value
+of those parameters.
 
-- "seed004", what seed 004's code does: the program's output is the *mean*
-  data loss, but the seed's gradient is that of the *summed* loss (its
-  `delta3` is not divided by N) plus λW, so each step is
-  W ← W − lr·(N·∇mean + λW) and b ← b − lr·N·∇mean, while the loss it prints
-  is mean + λ/(2N)·Σ‖W‖².
-- "mean", the consistent form: loss = mean + λ/2·Σ‖W‖², and each step goes
-  down its gradient, W ← W − lr·(∇mean + λW), b ← b − lr·∇mean.
+The gradient each step uses (`mode`), L2 on the weight matrices only, as the seed:
+
+- "seed004", what seed 004's code does: the program's output is the *mean* data loss,
+  but the seed's gradient is that of the *summed* loss (its `delta3` is not divided by
+  N) plus λW, so the gradient is N·∇mean + λW for weights and N·∇mean for biases, while
+  the loss it prints is mean + λ/(2N)·Σ‖W‖².
+- "mean", the consistent form: loss = mean + λ/2·Σ‖W‖², gradient ∇mean + λW.
+
+Without a data set N is 1 and the two are the same. The optimiser (app/engine/
+optimizers.py: sgd, momentum, adam) then steps each parameter down that gradient —
+with sgd, W ← W − lr·(N·∇mean + λW), written in the seed's order of operations.
 
 The history holds the loss after 0, s, 2s, … updates and after the last one
-(s = ⌈passes / 1,000⌉), so at most about 1,000 points, first and last kept.
-A classifier (a program with a cross_entropy gate) also gets its accuracy,
-the argmax of that gate's scores against the labels, and the decision
-boundary: the predicted class and its probability on a 64 × 64 grid over the
-data's bounding box plus 0.5.
+(s = ⌈passes / 1,000⌉), so at most about 1,000 points, first and last kept; the flight
+recorder (app/training/recorder.py) keeps about 200 snapshots of the parameters. A
+classifier (a program with a cross_entropy gate) also gets its accuracy, the argmax of
+that gate's scores against the labels; on two-dimensional points the run draws the
+decision boundary and what each hidden unit learned (app/training/pictures.py).
 
-Every long phase can be stopped (app/training/guard.py): compiling, a pass
-(checked between its steps once passes take SLOW_PASS_SECONDS or more; a pass
-stopped half-way is undone, so the answer is always the parameters after
-whole passes with their loss), and the decision boundary (checked between
-chunks, and given up at once when its first chunk shows it cannot finish in
-its time: null, the page keeps the last one).
+A run goes as fast as it can, or at a pace, or one pass at a time (app/training/
+pacing.py). Every long phase can be stopped (app/training/guard.py): compiling, a pass
+(checked between its steps once passes take SLOW_PASS_SECONDS or more; a pass stopped
+half-way is undone, so the answer is always the parameters after whole passes with
+their loss), and the pictures (checked between chunks, and given up at once when the
+first chunk shows they cannot finish in their time: null, the page keeps the last).
 """
 
 from __future__ import annotations
@@ -46,51 +54,58 @@ from typing import Any
 
 import numpy as np
 
+from app.engine.analysis import discrete
 from app.engine.bind import bind, to_array
+from app.engine.optimizers import NAMES as OPTIMIZERS
+from app.engine.optimizers import Stepper, choose
 from app.engine.shapes import infer_shapes
+from app.engine.update import PARAMETER_NAME
 from app.errors import LabError
-from app.graph import build
+from app.graph import Graph, build
 from app.lang import parse
+from app.lang.names import normalize
 from app.limits import DEFAULT_LIMITS, Limits
-from app.ops.nn import softmax
+from app.training import data as datas
 from app.training import datasets
 from app.training import limits as bounds
+from app.training.data import AUTO, Data, DataSpec
 from app.training.guard import CHECK_SECONDS, Guard, ShouldStop, Stop
+from app.training.pacing import Pacer
+from app.training.pictures import Pictures, hidden_layers
+from app.training.recorder import Recorder
 from app.training.tape import Check, Tape
+
+__all__ = ["DataSpec", "TrainSpec", "Training", "check", "history_stride", "train"]
 
 MODES = ("seed004", "mean")
 INITS = ("seed004", "program")
-DATA_NAMES = ("X", "y")
-STOPPED = ("cancelled", "shutdown", "time_limit", "diverged")
+STOPPED = ("cancelled", "shutdown", "time_limit", "diverged", "idle")
 SLOW_PASS_SECONDS = 0.2  # passes this long are checked between steps, not only between passes
-FINISH_SECONDS = 0.5  # after a stop, the final decision boundary's time; else it is null
-PROGRESS_BOUNDARY_SECONDS = 1.0  # a progress event's boundary that would take longer is null
-
-
-@dataclass(frozen=True)
-class DataSpec:
-    """Which data set, how many points, how much noise (None: the data set's usual), the seed."""
-
-    name: str = "moons"
-    n: int = 200
-    noise: float | None = None
-    seed: int = 0
+FINISH_SECONDS = 0.5  # after a stop, the final pictures' time; else they are null
+PROGRESS_BOUNDARY_SECONDS = 1.0  # a progress event's pictures that would take longer are null
 
 
 @dataclass(frozen=True)
 class TrainSpec:
-    """Everything a run depends on: the same spec always trains to the same numbers."""
+    """Everything a run depends on: the same spec always trains to the same numbers.
+
+    `data` None trains with no data set; the default (AUTO) is moons, 200 points, for a
+    program that has the input X, and no data set for one that has not. `init` None is
+    seed004 with a data set and program without."""
 
     source: str
-    data: DataSpec = field(default_factory=DataSpec)
+    data: DataSpec | None = AUTO
     lr: float = 0.01
     l2: float = 0.0
     mode: str = "seed004"
-    init: str = "seed004"
+    init: str | None = None
     init_seed: int = 0
     passes: int = 20_000
     params: dict[str, Any] | None = None
     progress_every: int | None = None
+    trainable: tuple[str, ...] | None = None
+    optimizer: str = "sgd"
+    hyper: dict[str, float] | None = field(default=None)
 
 
 def check(spec: TrainSpec) -> None:
@@ -99,19 +114,20 @@ def check(spec: TrainSpec) -> None:
     The API's schema refuses the same things with a 422 before a request gets here;
     this is for the CLI and for code that builds a spec itself.
     """
-    def fail(type_: str, where: str, summary: str) -> LabError:
-        return LabError(type_, summary, key="train_bound", info={"where": where})
-
+    fail = datas.fail
     d = spec.data
-    if d.name not in datasets.DATASETS:
-        raise fail("value", "dataset.name", f"no data set called {d.name!r}; there are "
-                   + ", ".join(datasets.DATASETS))
-    if not bounds.MIN_POINTS <= d.n <= bounds.MAX_POINTS:
-        raise fail("too_large", "dataset.n", f"a data set has {bounds.MIN_POINTS} to "
-                   f"{bounds.MAX_POINTS:,} points, not {d.n:,}")
-    if d.noise is not None and not 0 <= d.noise <= bounds.MAX_NOISE:
-        raise fail("value", "dataset.noise", f"the noise is between 0 and {bounds.MAX_NOISE:g}")
-    for where, seed in (("dataset.seed", d.seed), ("init_seed", spec.init_seed)):
+    if d is not None and d.generated:
+        if d.name not in datasets.DATASETS:
+            raise fail("value", "dataset.name", f"no data set called {d.name!r}; there are "
+                       + ", ".join(datasets.DATASETS))
+        if not bounds.MIN_POINTS <= d.n <= bounds.MAX_POINTS:
+            raise fail("too_large", "dataset.n", f"a data set has {bounds.MIN_POINTS} to "
+                       f"{bounds.MAX_POINTS:,} points, not {d.n:,}")
+        if d.noise is not None and not 0 <= d.noise <= bounds.MAX_NOISE:
+            raise fail("value", "dataset.noise", "the noise is between 0 and "
+                       f"{bounds.MAX_NOISE:g}")
+    seeds = [("init_seed", spec.init_seed)] + ([("dataset.seed", d.seed)] if d else [])
+    for where, seed in seeds:
         if not 0 <= seed <= bounds.MAX_SEED:
             raise fail("value", where, f"a seed is a whole number from 0 to {bounds.MAX_SEED:,}")
     if not (math.isfinite(spec.lr) and 0 < spec.lr <= bounds.MAX_LR):
@@ -124,8 +140,10 @@ def check(spec: TrainSpec) -> None:
                    f"{spec.passes:,}")
     if spec.mode not in MODES:
         raise fail("value", "mode", f"the mode is one of {', '.join(MODES)}")
-    if spec.init not in INITS:
+    if spec.init is not None and spec.init not in INITS:
         raise fail("value", "init", f"init is one of {', '.join(INITS)}")
+    if spec.optimizer not in OPTIMIZERS:
+        raise fail("value", "optimizer", f"the optimizer is one of {', '.join(OPTIMIZERS)}")
     if spec.progress_every is not None and spec.progress_every < 1:
         raise fail("value", "progress_every", "progress_every is a whole number of passes, 1 "
                    "or more")
@@ -138,12 +156,13 @@ def history_stride(passes: int) -> int:
 
 @dataclass
 class Update:
-    """One parameter: its node, its array (updated in place), weight matrix or not."""
+    """One parameter: its node, its array, weight matrix or not, its optimiser state."""
 
     name: str
     node: int
     value: np.ndarray
     weight: bool
+    state: dict[str, np.ndarray]
 
 
 class Training:
@@ -155,23 +174,25 @@ class Training:
         check) and may raise to stop it."""
         check(spec)
         self.spec = spec
-        d = spec.data
-        self.X, self.y = datasets.make(d.name, d.n, d.noise, d.seed)
-        self.classes = datasets.DATASETS[d.name].classes
         graph = build(parse(spec.source, limits), limits)
         self.graph = graph
         ids = graph.input_ids
-        if "X" not in ids:
-            raise LabError("value", "training reads the data as the input X (and the labels as "
-                           "y): this program has no input called X", key="train_no_x")
-        names = [name for name in ids if name not in DATA_NAMES]
-        if not names:
-            raise LabError("value", "this program has nothing to train: every input but X and y "
-                           "is a parameter, and there is none", key="train_no_params")
+        self.data_spec = self._data_spec(spec.data, ids)
+        self.data_set: Data | None = None
+        bindings: dict[str, str] = {}  # the data: input name -> "x" or "y"
+        if self.data_spec is not None:
+            self.data_set = datas.load(self.data_spec)
+            bindings = self._bindings(self.data_spec, self.data_set, ids)
+        names = self._trainable(graph, bindings)
+        self.entry, self.hyper = choose(spec.optimizer, spec.hyper)
+        self.stepper = Stepper(self.entry, self.hyper, spec.lr)
         values = self._initial(graph, names, limits)
-        values["X"] = self.X.tolist()
-        if "y" in ids:
-            values["y"] = self.y.tolist()
+        data_set = self.data_set
+        if data_set is not None:
+            for name, role in bindings.items():
+                array = data_set.X if role == "x" else data_set.y
+                if array is not None:
+                    values[name] = array.tolist()
         bound, _ = bind(graph, values, limits)
         shapes = infer_shapes(graph, bound, limits)
         out_shape = shapes[graph.output]
@@ -180,25 +201,95 @@ class Training:
                            f"smaller, so it must be one number, a loss; it has shape {out_shape}",
                            graph.nodes[graph.output].at, key="train_output_shape",
                            info={"shape": list(out_shape)}, source=graph.source)
-        if "y" in ids:
-            bound[ids["y"]] = self.y  # labels as integers: what class_index wants
-        data_ids = [ids[name] for name in DATA_NAMES if name in ids]
+        for name, role in bindings.items():
+            if role == "y" and data_set is not None and data_set.y is not None and (
+                    data_set.classes is not None):
+                bound[ids[name]] = data_set.y  # labels as integers: what class_index wants
+        data_ids = [ids[name] for name in bindings]
         param_ids = [ids[name] for name in names]
         with np.errstate(all="ignore"):
             self.tape = Tape.compile(graph, shapes, bound, param_ids, data_ids, check=stop)
-        self.x_node = ids["X"]
         self.updates = [Update(name, ids[name], self.tape.values[ids[name]],
-                               np.ndim(self.tape.values[ids[name]]) >= 2) for name in names]
+                               np.ndim(self.tape.values[ids[name]]) >= 2,
+                               self.stepper.fresh(self.tape.values[ids[name]]))
+                        for name in names]
+        self.t = 0  # updates done
         self.scores, self.labels = self._classifier()
-        self.n = len(self.X)
+        x_name = next((name for name, role in bindings.items() if role == "x"), None)
+        self.x_node = ids[x_name] if x_name is not None else None
+        self.n = data_set.n if data_set is not None else 1
+        self.X = data_set.X if data_set is not None else np.zeros((0, 0))
+        self.y = data_set.y if data_set is not None else None
+        self.classes = data_set.classes if data_set is not None else None
         self._scale = float(self.n) if spec.mode == "seed004" else 1.0
-        self._boundary_at = self._boundary_cost = self._boundary_estimate = 0.0
+        layers = [] if self.x_node is None else hidden_layers(
+            graph, shapes, self.tape, self.x_node, param_ids, self.n)
+        self.pictures_of = Pictures(graph, self.tape, self.X, self.x_node or 0,
+                                    self.scores if self.x_node is not None else None, layers)
+        self._drawn_at = self._drawing_cost = 0.0
         self._guard: Guard | None = None  # the run's, while it runs
-        self._drawn: tuple[int, dict[str, Any] | None] = (-1, None)  # progress's last boundary
+        self._drawn: tuple[int, Any] = (-1, (None, None))  # progress's last pictures
 
     # -- set up ------------------------------------------------------------------------
 
-    def _initial(self, graph: Any, names: list[str], limits: Limits) -> dict[str, Any]:
+    @staticmethod
+    def _data_spec(spec: DataSpec | None, ids: dict[str, int]) -> DataSpec | None:
+        """The data set this program trains on: none where asked, or where the default
+        meets a program without its `x` input."""
+        if spec is None or (spec.auto and spec.x_name not in ids):
+            return None
+        return spec
+
+    @staticmethod
+    def _bindings(spec: DataSpec, data_set: Data, ids: dict[str, int]) -> dict[str, str]:
+        """The inputs the data goes to: {name of x: "x", name of y: "y"}."""
+        x = normalize(spec.x_name)
+        if x not in ids:
+            raise LabError("value", f"training reads the data's points as the input {x} (and "
+                           "the labels as y): this program has no input called " + x,
+                           key="train_no_x", info={"name": x})
+        bindings = {x: "x"}
+        y = normalize(spec.y) if spec.y else ("y" if "y" in ids else None)
+        if y is not None and y == x:
+            raise LabError("value", f"the points and their labels go to two different inputs, "
+                           f"not both to {x}", key="train_same_input", info={"name": x})
+        if y is not None and y not in ids:
+            raise LabError("value", f"the labels are to go to the input {y}, and this program "
+                           f"has no input called {y}", key="train_no_y", info={"name": y})
+        if y is not None and data_set.y is None:
+            raise LabError("value", f"the program reads labels as {y}, and these points have "
+                           "none: give labels or targets with them", key="train_no_labels",
+                           info={"name": y})
+        if y is not None:
+            bindings[y] = "y"
+        return bindings
+
+    def _trainable(self, graph: Graph, bindings: dict[str, str]) -> list[str]:
+        """The inputs to train: `trainable`, or the default (see the module's text)."""
+        ids = graph.input_ids
+        labels = discrete(graph)
+        candidates = [name for name in ids if name not in bindings and not labels[ids[name]]]
+        if self.spec.trainable is not None:
+            names = list(dict.fromkeys(normalize(name) for name in self.spec.trainable))
+            for name in names:
+                if name not in ids:
+                    raise LabError("value", f"'{name}' in trainable is not an input of this "
+                                   "program (its inputs: " + ", ".join(ids) + ")",
+                                   key="train_unknown_trainable", info={"name": name})
+                if name in bindings or labels[ids[name]]:
+                    raise LabError("value", f"'{name}' is data (the data set's, or class "
+                                   "labels), not a parameter", key="train_data_trainable",
+                                   info={"name": name})
+        elif self.data_spec is not None:
+            names = candidates
+        else:
+            names = [n for n in candidates if PARAMETER_NAME.fullmatch(n)] or candidates
+        if not names:
+            raise LabError("value", "this program has nothing to train: every input but the "
+                           "data is a parameter, and there is none", key="train_no_params")
+        return names
+
+    def _initial(self, graph: Graph, names: list[str], limits: Limits) -> dict[str, Any]:
         """The parameters' starting values: the program's, or seed 004's scheme; then `params`."""
         spec = self.spec
         given = dict(spec.params or {})
@@ -208,7 +299,8 @@ class Training:
                            "program (its parameters: " + ", ".join(names) + ")",
                            key="train_unknown_param", info={"name": unknown[0]})
         values: dict[str, Any] = {}
-        if spec.init == "seed004":
+        init = spec.init or ("seed004" if self.data_spec is not None else "program")
+        if init == "seed004":
             rng = np.random.RandomState(spec.init_seed)
             ids = graph.input_ids
             for name in names:
@@ -243,30 +335,30 @@ class Training:
         self.tape.backward()
         self._update()
 
-    def _update(self, fresh: bool = False) -> None:
-        """p ← p − lr·(s·∇ + λp) for weight matrices, p ← p − lr·(s·∇) for the rest, with
-        s = N (seed004: the summed loss's gradient) or 1 (mean).
+    def _update(self) -> None:
+        """Each parameter steps by the optimiser down g = s·∇ + λp (weight matrices) or s·∇
+        (the rest), s = N (seed004: the summed loss's gradient) or 1 (mean), into new
+        arrays (the old ones can be put back).
 
         Written in the seed's order of operations (its `dW += reg * W; W += -eps * dW`):
         seed 004's run amplifies differences in the last bit a hundred-billion-fold
         between passes 1,000 and 2,000 before it settles, so the order decides whether
-        the two runs end in the same place. In place, or with `fresh` into new arrays
-        (the same bits), so that the old ones can be put back.
+        the two runs end in the same place.
         """
-        lr, l2, scale = self.spec.lr, self.spec.l2, self._scale
-        grads = self.tape.grads
-        values = self.tape.values
+        l2, scale = self.spec.l2, self._scale
+        grads, values, new = self.tape.grads, self.tape.values, self.stepper.new
+        t = self.t + 1
         for u in self.updates:
             g = grads[u.node]
             if g is None:  # a parameter the loss does not depend on
                 continue
             if scale != 1.0:
                 g = scale * g
-            step = lr * (g + l2 * u.value) if u.weight and l2 else lr * g
-            if fresh:
-                u.value = values[u.node] = np.subtract(u.value, step, out=np.empty_like(u.value))
-            else:
-                u.value -= step
+            if u.weight and l2:
+                g = g + l2 * u.value
+            u.value, u.state = new(u.value, g, u.state, t)
+            values[u.node] = u.value
+        self.t = t
 
     def regularisation(self) -> float:
         """The L2 term of the printed loss: λ/(2N)·Σ‖W‖² (seed004) or λ/2·Σ‖W‖² (mean)."""
@@ -296,86 +388,47 @@ class Training:
         """Copies of the current parameters, by name."""
         return {u.name: np.array(u.value) for u in self.updates}
 
+    def state(self) -> dict[str, dict[str, np.ndarray]]:
+        """The optimiser's state before the next step, by parameter (empty for sgd)."""
+        if not self.stepper.slots:
+            return {}
+        return {u.name: {slot: np.array(v) for slot, v in u.state.items()}
+                for u in self.updates}
+
+    def pictures(self, guard: Guard | None = None) -> tuple[Any, Any]:
+        """(boundary, neurons) at the current parameters (app/training/pictures.py)."""
+        return self.pictures_of.draw(guard, self._slow())
+
     def boundary(self, size: int = bounds.BOUNDARY_SIZE,
                  guard: Guard | None = None) -> dict[str, Any] | None:
-        """The classifier's prediction over the data's bounding box + 0.5, on size × size cells.
-
-        `grid[r][c]` is the class predicted at the centre of cell (r, c), x growing with
-        c from x0 to x1 and y with r from y0 to y1 (row 0 at the bottom); `confidence`
-        the softmax probability of that class. None for a program that is not a classifier
-        (or whose scores need the labels), and None when `guard` stops it: its flag, or
-        its deadline, which the first chunk shows will come before the last.
-        """
-        if self.scores is None or self.X.shape[1] != 2:
-            return None
-        x0, y0 = (self.X.min(axis=0) - 0.5).tolist()
-        x1, y1 = (self.X.max(axis=0) + 0.5).tolist()
-        xs = x0 + (np.arange(size) + 0.5) * (x1 - x0) / size
-        ys = y0 + (np.arange(size) + 0.5) * (y1 - y0) / size
-        gx, gy = np.meshgrid(xs, ys)
-        points = np.c_[gx.ravel(), gy.ravel()]
-        try:
-            scores = self._predict(points, guard)
-        except (LabError, ValueError, IndexError, Stop):
-            return None
-        if scores is None:
-            return None
-        with np.errstate(all="ignore"):
-            probs = softmax(scores)
-        classes = np.argmax(scores, axis=-1)
-        confidence = np.round(np.max(probs, axis=-1), 3)
-        return {"x0": x0, "x1": x1, "y0": y0, "y1": y1, "size": size,
-                "grid": classes.reshape(size, size).tolist(),
-                "confidence": confidence.reshape(size, size)}
-
-    def _predict(self, points: np.ndarray, guard: Guard | None = None) -> np.ndarray | None:
-        """The scores at other points, in chunks the size of the data (the shapes trained on).
-
-        With a guard: checked between chunks (and between the steps of a chunk when a
-        forward pass is long), and given up (Stop) as soon as the time the first chunk
-        took says the rest would not fit before the guard's deadline.
-        """
-        n = self.n
-        node = self.scores
-        assert node is not None  # only a classifier predicts (boundary)
-        chunks = -(-len(points) // n)
-        inner = guard.check if guard is not None and self._slow() else None
-        began = guard.clock() if guard is not None else 0.0
-        out = []
-        with np.errstate(all="ignore"):
-            for start in range(0, len(points), n):
-                chunk = points[start:start + n]
-                rows = len(chunk)
-                if rows < n:  # pad the last chunk: every shape as in training
-                    chunk = np.concatenate([chunk, np.repeat(chunk[:1], n - rows, axis=0)])
-                scores = np.asarray(self.tape.evaluate(node, {self.x_node: chunk}, inner))
-                if scores.ndim != 2 or len(scores) != n:
-                    return None
-                out.append(scores[:rows])
-                if guard is not None:
-                    if len(out) == 1:
-                        self._boundary_estimate = (guard.clock() - began) * chunks
-                        if self._boundary_estimate > guard.left() + (guard.clock() - began):
-                            raise Stop("time_limit")
-                    guard.check()
-        return np.concatenate(out)
+        """The classifier's prediction over the data's bounding box + 0.5, on size × size cells
+        (None for a program that is not a classifier of 2-D points, or when `guard` stops
+        it)."""
+        return self.pictures_of.draw(guard, self._slow(), size)[0]
 
     def _slow(self) -> bool:
         """Whether a pass is long enough to be checked between its steps."""
         return 3 * self.tape.forward_seconds >= SLOW_PASS_SECONDS
 
+    def _recorder(self) -> Recorder:
+        per = sum(u.value.size for u in self.updates) * (1 + len(self.stepper.slots))
+        return Recorder(self.spec.passes, per)
+
     def run(self, on_progress: Callable[[dict[str, Any]], None] | None = None,
             should_stop: ShouldStop | None = None,
             time_limit: float | None = None,
-            clock: Callable[[], float] = time.perf_counter) -> dict[str, Any]:
+            clock: Callable[[], float] = time.perf_counter,
+            pacer: Pacer | None = None) -> dict[str, Any]:
         """Train for spec.passes passes, or until stopped; the result (numpy values inside).
 
         `on_progress(event)` gets a progress event every spec.progress_every passes
-        (at least passes / 1,000), or every PROGRESS_SECONDS without it; `should_stop()`
-        (True, or a reason: "cancelled", "shutdown") is asked every CHECK_SECONDS, inside
-        long passes and long boundaries too; past `time_limit` seconds the run stops. A
-        stopped run still answers: its history, parameters and accuracy where it got to,
-        the boundary if it can be drawn within FINISH_SECONDS.
+        (at least passes / 1,000), or every PROGRESS_SECONDS without it, and after every
+        pass while `pacer` is slow enough to watch; `should_stop()` (True, or a reason:
+        "cancelled", "shutdown") is asked every CHECK_SECONDS, inside long passes and
+        long pictures too; past `time_limit` seconds of training (time a pacer waits does
+        not count) the run stops. A stopped run still answers: its history, parameters
+        and accuracy where it got to, the pictures if they can be drawn within
+        FINISH_SECONDS.
         """
         spec = self.spec
         passes = spec.passes
@@ -386,6 +439,7 @@ class Training:
         hist_passes: list[int] = []
         hist_loss: list[float] = []
         sent = 0  # history points already sent in progress events
+        recorder = self._recorder()
         tape = self.tape
         values, output = tape.values, self.graph.output
         forward, backward, update = tape.forward, tape.backward, self._update
@@ -393,13 +447,13 @@ class Training:
         start = clock()
         guard = Guard(should_stop, None if time_limit is None else start + time_limit, clock)
         self._guard = guard
-        self._drawn = (-1, None)
+        self._drawn = (-1, (None, None))
         slow = self._slow()
         stepwise = guard.check if slow else None  # long passes: checked step by step
         next_check = start + CHECK_SECONDS
         next_progress = start + bounds.PROGRESS_SECONDS
         stopped: str | None = None
-        due = False
+        due = pacer is not None and pacer.watched  # a watched run shows its start
         k = 0
         now = start
         with np.errstate(all="ignore"):
@@ -411,6 +465,7 @@ class Training:
                 out, stopped = values[output], stop.reason
             while True:
                 last = k == passes or stopped is not None
+                loss = None
                 if (k % stride == 0 or last) and (not hist_passes or hist_passes[-1] != k):
                     loss = float(out) + regularisation()
                     hist_passes.append(k)
@@ -418,12 +473,29 @@ class Training:
                     if not math.isfinite(loss) and stopped is None and not last:
                         stopped = "diverged"
                         last = True
+                watched = pacer is not None and pacer.watched
+                if recorder.due(k, watched) or (last and recorder.on):
+                    if loss is None:
+                        loss = float(out) + regularisation()
+                    recorder.take(k, loss, self.parameters(), self.state())
                 if on_progress is not None and (due or last):
-                    on_progress(self._progress(k, out, hist_passes[sent:], hist_loss[sent:]))
+                    on_progress(self._progress(k, out, hist_passes[sent:], hist_loss[sent:],
+                                               recorder.fresh()))
                     sent = len(hist_passes)
                     due = False
                 if last:
                     break
+                if pacer is not None:
+                    try:
+                        waited = pacer.before_pass(guard)
+                    except Stop as stop:
+                        stopped = stop.reason
+                        continue
+                    if waited and guard.deadline is not None:
+                        guard.deadline += waited  # waiting is not training
+                        now += waited
+                    if pacer.watched:
+                        due = True
                 if stepwise is None:
                     backward()
                     update()
@@ -435,14 +507,16 @@ class Training:
                         stopped = stop.reason  # the forward pass of pass k is whole
                         continue
                     before = list(values)
-                    update(fresh=True)
+                    kept = [(u.value, u.state) for u in self.updates]
+                    update()
                     k += 1
                     try:
                         out = forward(stepwise)
                     except Stop as stop:
                         values[:] = before
-                        for u in self.updates:
-                            u.value = values[u.node]
+                        for u, (value, state) in zip(self.updates, kept, strict=True):
+                            u.value, u.state = value, state
+                        self.t -= 1
                         k -= 1
                         out, stopped = values[output], stop.reason
                         continue
@@ -459,14 +533,15 @@ class Training:
                     if now - began >= SLOW_PASS_SECONDS:
                         stepwise = guard.check  # passes got long (a busy machine): from the next
                     out = forward()
-        seconds = clock() - start
+        seconds = clock() - start - (pacer.waited if pacer is not None else 0.0)
         if stopped is None or stopped == "diverged":
             final = Guard(should_stop, guard.deadline, clock)
-        else:  # stopped: a boundary only if it is quick
+        else:  # stopped: pictures only if they are quick
             final = Guard(None, clock() + FINISH_SECONDS, clock)
-        drawn, boundary = self._drawn
-        if drawn != k or boundary is None:  # (the last progress event's, if it drew this one)
-            boundary = self.boundary(guard=final)
+        drawn, pictures = self._drawn
+        if drawn != k or pictures == (None, None):  # (the last progress event's, if it drew)
+            pictures = self.pictures(final)
+        boundary, neurons = pictures
         return {
             "history": {"passes": hist_passes, "loss": hist_loss},
             "loss": hist_loss[-1],
@@ -479,40 +554,50 @@ class Training:
             "seconds": seconds,
             "data": self.data(),
             "boundary": boundary,
+            "neurons": neurons,
+            "trainable": [u.name for u in self.updates],
+            "optimizer": {"name": self.entry.name, **self.hyper},
+            "state": self.state(),
+            "snapshots": recorder.snapshots,
         }
 
-    def _progress(self, k: int, out: Any, passes: list[int], loss: list[float]) -> dict[str, Any]:
+    def _progress(self, k: int, out: Any, passes: list[int], loss: list[float],
+                  snapshots: list[dict[str, Any]]) -> dict[str, Any]:
         """A progress event. Its extras stay cheap next to training: the parameters only
-        when they are at most PROGRESS_MAX_PARAMS numbers, the decision boundary only when
-        the time since the last one is four times what that one took, and only if it takes
-        at most PROGRESS_BOUNDARY_SECONDS (else null: the page keeps the last)."""
+        when they are at most PROGRESS_MAX_PARAMS numbers, the pictures only when the time
+        since the last is four times what those took, and only if they take at most
+        PROGRESS_BOUNDARY_SECONDS (else null: the page keeps the last)."""
         size = sum(u.value.size for u in self.updates)
-        boundary = None
+        pictures: tuple[Any, Any] = (None, None)
         now = time.perf_counter()
-        if now - self._boundary_at >= 4 * self._boundary_cost:
+        if self.pictures_of.drawable and now - self._drawn_at >= 4 * self._drawing_cost:
             run = self._guard
             limit = PROGRESS_BOUNDARY_SECONDS
             if run is not None:
                 limit = min(limit, run.left())
             guard = Guard(None if run is None else run.should_stop,
                           time.perf_counter() + limit)
-            self._boundary_estimate = 0.0
-            boundary = self.boundary(guard=guard)
-            self._drawn = (k, boundary)
-            self._boundary_at = time.perf_counter()
-            self._boundary_cost = max(self._boundary_at - now, self._boundary_estimate)
+            self.pictures_of.estimate = 0.0
+            pictures = self.pictures(guard)
+            self._drawn = (k, pictures)
+            self._drawn_at = time.perf_counter()
+            self._drawing_cost = max(self._drawn_at - now, self.pictures_of.estimate)
+        small = size <= bounds.PROGRESS_MAX_PARAMS
         return {
             "pass": k,
             "loss": float(out) + self.regularisation(),
             "accuracy": self.accuracy(),
-            "params": self.parameters() if size <= bounds.PROGRESS_MAX_PARAMS else None,
-            "boundary": boundary,
+            "params": self.parameters() if small else None,
+            "state": self.state() if small else None,
+            "boundary": pictures[0],
+            "neurons": pictures[1],
             "history": {"passes": passes, "loss": loss},
+            "snapshots": snapshots,
         }
 
-    def data(self) -> dict[str, Any]:
-        """The points and labels, for drawing."""
-        return {"X": self.X, "y": self.y.tolist(), "classes": self.classes}
+    def data(self) -> dict[str, Any] | None:
+        """The points and labels, for drawing (None without a data set)."""
+        return None if self.data_set is None else self.data_set.to_json()
 
 
 def train(spec: TrainSpec, **options: Any) -> dict[str, Any]:

@@ -9,10 +9,13 @@
 
 import { edgeParams } from "./explain.js";
 import { isRight, parseAnswer, saveScore } from "./lessons.js";
-import { dataInputs, keptValues, timelineOf } from "./selectors.js";
+import {
+  dataLoaded, paceSet, pointAdded, pointsCleared, runAfter, runPaused, runStarted, scrubTo,
+  throughPass,
+} from "./runstate.js";
+import { keptValues, timelineOf } from "./selectors.js";
 import { carryPosition } from "./timeline.js";
 
-const MAX_HISTORY = 2000; // points of the live loss curve kept on the page
 const END = Number.MAX_SAFE_INTEGER; // a landing past the last step: the end
 
 // A new program: the stepper starts over, and the gates are drawn as written.
@@ -32,6 +35,9 @@ export function createActions(store, { storage }) {
     },
     examplesLoaded(list) {
       commit({ examples: list });
+    },
+    optimizersLoaded(list) {
+      commit({ optimizers: list });
     },
     // `request`: the program and values the answer was asked for.
     graphAnswered(body, request) {
@@ -57,8 +63,12 @@ export function createActions(store, { storage }) {
       if (chosen.train) {
         // its run's settings go to the Train tab, its data set into the circuit
         const n = state.trainPreset ? state.trainPreset.n + 1 : 1;
-        Object.assign(patch, { tab: "train", training: null, dataLoading: true,
-                               trainPreset: { run: chosen.train, n } });
+        const run = chosen.train;
+        Object.assign(patch, { tab: "train", training: null, dataLoading: run.dataset !== null,
+                               trainPreset: { run, n }, trainTrainable: run.trainable || null,
+                               optimizer: { name: "sgd", ...(run.optimizer || {}) },
+                               recorderAt: null, recorderView: null });
+        if (run.dataset === null) patch.trainData = null;
       }
       commit(patch);
     },
@@ -189,8 +199,12 @@ export function createActions(store, { storage }) {
     setParams(names) {
       commit({ params: names });
     },
-    // The parameters take their new values, the loss so far joins the plot, and the page
-    // shows the next pass whole (step back through it at will).
+    // The optimiser (shared by the update and the Train tab): its name or a hyperparameter.
+    setOptimizer(changes) {
+      commit({ optimizer: { ...get().optimizer, ...changes } });
+    },
+    // The parameters take their new values, the optimiser its new state, the loss so far
+    // joins the plot, and the page shows the next pass whole (step back through it at will).
     applyUpdate() {
       const state = get();
       const update = state.result && state.result.update;
@@ -198,8 +212,12 @@ export function createActions(store, { storage }) {
       const values = { ...state.values };
       for (const p of update.params) values[p.name] = p.new;
       const history = state.lossProgram === state.program ? state.lossHistory : [];
+      const { optimizer } = update;
+      const params = Object.fromEntries(update.params.map((p) => [
+        p.name, Object.fromEntries(optimizer.state.map((slot) => [slot, p.terms[slot]]))]));
       commit({ values, lossHistory: [...history, update.loss], lossProgram: state.program,
-               landing: END });
+               landing: END, optimizerState: { program: state.program, name: optimizer.name,
+                                               t: optimizer.t + 1, params } });
     },
 
     // -- the network builder -------------------------------------------------------------
@@ -228,19 +246,26 @@ export function createActions(store, { storage }) {
 
     // -- training --------------------------------------------------------------------------
     dataLoaded(spec, body) {
-      const state = get();
-      const data = { X: body.X, y: body.y, key: JSON.stringify(spec) };
-      const values = { ...state.values };
-      for (const name of dataInputs(state.program)) values[name] = data[name];
-      const running = state.training && state.training.status === "running";
-      commit({ trainData: data, values, training: running ? state.training : null,
-               dataLoading: false });
+      commit(dataLoaded(get(), spec, body));
     },
     dataFailed(error) {
       commit({ training: { status: "error", error }, dataLoading: false });
     },
-    trainingStarted(passes) {
-      commit({ training: { status: "running", pass: 0, passes, history: null } });
+    // No data set: the program's own inputs are its data.
+    noData() {
+      commit({ trainData: null, training: null, dataLoading: false });
+    },
+    addPoint(point, label) {
+      commit(pointAdded(get(), point, label));
+    },
+    clearPoints() {
+      commit(pointsCleared(get()));
+    },
+    setTrainable(names) {
+      commit({ trainTrainable: names });
+    },
+    trainingStarted(options) {
+      commit(runStarted(get(), options));
     },
     trainEvent(name, data) {
       commit(runAfter(get(), name, data));
@@ -248,6 +273,22 @@ export function createActions(store, { storage }) {
     trainingCancelled() {
       const run = get().training;
       if (run && run.status === "running") commit({ training: { ...run, status: "cancelled" } });
+    },
+    setTrainPace(index) {
+      commit(paceSet(get(), index));
+    },
+    pauseRun(paused) {
+      commit(runPaused(get(), paused));
+    },
+    // The flight recorder: a snapshot's index, or null for the latest (live).
+    scrubRecorder(index) {
+      commit(scrubTo(get(), index));
+    },
+    recorderViewed(pass, body) {
+      commit({ recorderView: { pass, ...body } });
+    },
+    stepThroughPass() {
+      commit(throughPass(get()));
     },
     applyTrained() {
       const state = get();
@@ -292,6 +333,8 @@ function failed(state, error) {
   if (key.startsWith("sweep")) Object.assign(patch, { sweepInput: null, sweepRange: null });
   // parameters picked for another program: back to the default choice
   if (key === "update_param" && state.params) patch.params = null;
+  // optimiser state for other parameters or shapes: start it afresh
+  if (key.startsWith("update_state") && state.optimizerState) patch.optimizerState = null;
   // too big to write out: say so in the code tab, and draw the circuit anyway
   if (key.startsWith("code_")) Object.assign(patch, { error: null, codeNotice: error });
   return patch;
@@ -318,35 +361,4 @@ function forward(state) {
     return patch;
   }
   return { feedback: null, ...goTo(state, state.step + 1) };
-}
-
-// The training run after one of its server-sent events.
-function runAfter(state, name, data) {
-  const run = state.training || {};
-  if (name === "start") {
-    const patch = { training: { ...run, status: "running", runId: data.run_id } };
-    if (data.data) patch.trainData = { ...data.data, key: `run ${data.run_id}` };
-    return patch;
-  }
-  if (name === "progress") {
-    // each progress event carries the history points since the last one
-    const history = run.history || { passes: [], loss: [] };
-    const passes = [...history.passes, ...data.history.passes];
-    const loss = [...history.loss, ...data.history.loss];
-    const keep = passes.length > MAX_HISTORY ? (_, i) => i % 2 === 0 || i === passes.length - 1 : null;
-    return { training: { ...run, status: "running", pass: data.pass, loss: data.loss,
-                         accuracy: data.accuracy, params: data.params,
-                         boundary: data.boundary || run.boundary,
-                         history: keep ? { passes: passes.filter(keep), loss: loss.filter(keep) }
-                           : { passes, loss } } };
-  }
-  if (name === "done") {
-    const last = data.history.loss[data.history.loss.length - 1];
-    return { training: { ...run, status: data.cancelled ? "cancelled" : "done",
-                         pass: data.passes_done, loss: last, accuracy: data.accuracy,
-                         params: data.params, boundary: data.boundary || run.boundary,
-                         history: data.history, seconds: data.seconds } };
-  }
-  if (name === "error") return { training: { ...run, status: "error", error: data.error } };
-  return null;
 }

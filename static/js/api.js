@@ -26,7 +26,16 @@ function post(url, payload, signal) {
 export const graph = (payload, signal) => post("/api/graph", payload, signal);
 export const network = (spec) => post("/api/network", spec);
 export const ops = () => call("/api/ops");
+export const optimizers = () => call("/api/optimizers");
 export const examples = () => call("/api/examples");
+export const csv = (text) => post("/api/points/csv", { csv: text });
+// A network at a flight recorder's pass: its loss, accuracy, boundary and neuron maps.
+export const trainView = (payload, signal) => post("/api/train/view", payload, signal);
+
+// Pace, pause, resume or step a run: {pace, paused, step}.
+export function trainControl(runId, changes) {
+  return post(`/api/train/${encodeURIComponent(runId)}/control`, changes);
+}
 
 export function dataset(spec) {
   const query = new URLSearchParams({ n: spec.n, noise: spec.noise, seed: spec.seed });

@@ -1,70 +1,55 @@
 // The circuit as SVG: built once per graph, then only attributes and text change.
 //
-// cs231n's convention: each wire shows its source's value above it (green) and,
-// once the backward pass has sent a gradient along it, that gradient below it
-// (red, italic). Nodes show their own gradient so far beside them.
+// cs231n's convention: each wire shows its source's value above it (green) and, once
+// the backward pass has sent a gradient along it, that gradient below it (red, italic).
+// An input used more than once also shows the sum of its gradients beside it. Where
+// each of these goes is worked out once per answer, from the texts of the end of the
+// pass (arrange.js), so no number lands on another and nothing moves while stepping.
 
+import { arrange, LEAF_H, LEAF_W, R } from "./arrange.js";
 import { full, label, shapeText } from "./format.js";
-import { drawTensor } from "./tensorview.js";
-import { edgeKey } from "./timeline.js";
+import { createMeter } from "./measure.js";
+import { timelineOf } from "./selectors.js";
 import { el } from "./svg.js";
+import { drawTensor } from "./tensorview.js";
+import { edgeKey, stateAt } from "./timeline.js";
+import { pathThrough } from "./wires.js";
 import { Viewport } from "./zoom.js";
 
-const R = 22;
-const STUB = 70;
-// Where along a wire its labels sit: past the middle when the source fans out (so the
-// wires leaving one value carry their labels apart), before it when the wire is its
-// source's only one (so wires converging on one gate do).
-const LABEL_FAN_OUT = 0.64;
-const LABEL_SINGLE = 0.4;
+const SOFT_WIRES_UP_TO = 200; // wires up to which labels also keep off other wires
 
 function setText(node, text) {
   if (node.textContent !== text) node.textContent = text;
+}
+
+function setAttrs(node, attrs) {
+  for (const [k, v] of Object.entries(attrs)) {
+    const text = String(v);
+    if (node.getAttribute(k) !== text) node.setAttribute(k, text);
+  }
 }
 
 function toggle(node, cls, on) {
   if (node.classList.contains(cls) !== on) node.classList.toggle(cls, on);
 }
 
-// A smooth path through the layout's points: straight for two points, curved through more.
-function pathThrough(points) {
-  let d = `M${points[0][0]},${points[0][1]}`;
-  if (points.length === 2) return `${d} L${points[1][0]},${points[1][1]}`;
-  for (let i = 1; i < points.length; i += 1) {
-    const [x0, y0] = points[i - 1];
-    const [x1, y1] = points[i];
-    const mx = (x0 + x1) / 2;
-    d += ` C${mx},${y0} ${mx},${y1} ${x1},${y1}`;
-  }
-  return d;
-}
-
-// A point `fraction` of the way along the path. Labels sit past the middle, towards the
-// gate the wire feeds: wires fanning out of one value then carry their labels apart.
-function along(points, fraction) {
-  let total = 0;
-  const lengths = [];
-  for (let i = 1; i < points.length; i += 1) {
-    const len = Math.hypot(points[i][0] - points[i - 1][0], points[i][1] - points[i - 1][1]);
-    lengths.push(len);
-    total += len;
-  }
-  let walk = total * fraction;
-  for (let i = 0; i < lengths.length; i += 1) {
-    if (walk <= lengths[i] || i === lengths.length - 1) {
-      const f = lengths[i] ? walk / lengths[i] : 0;
-      const [x0, y0] = points[i];
-      const [x1, y1] = points[i + 1];
-      return [x0 + (x1 - x0) * f, y0 + (y1 - y0) * f];
-    }
-    walk -= lengths[i];
-  }
-  return points[0];
-}
-
 // Node ids, ops and inputs: if these match, a new response can reuse the drawing.
 export function structureKey(body) {
   return body.nodes.map((n) => `${n.id}:${n.op}:${n.inputs.join(",")}:${n.shape.join("x")}`).join("|");
+}
+
+// The texts a label will show by the end of the pass (the widest an input's running
+// sum of gradients shows on the way), which the placement makes room for.
+function endTexts(body) {
+  const timeline = timelineOf(body);
+  const end = stateAt(timeline, timeline.items.length);
+  const sums = new Map();
+  for (const item of timeline.items) {
+    if (item.kind !== "edge" || item.edge.sum === undefined) continue;
+    const text = label(item.edge.sum, timeline.nodes.get(item.edge.input).shape);
+    if (text.length >= (sums.get(item.edge.input) || "").length) sums.set(item.edge.input, text);
+  }
+  return { end, sums };
 }
 
 export class CircuitView {
@@ -73,33 +58,40 @@ export class CircuitView {
     this.handlers = handlers; // { onNodeHover(id|null), onToggleExpand, handleLabel, checkText }
     this.key = null;
     this.viewport = new Viewport(svg);
+    this.meter = null;
+    this.pos = new Map();
   }
 
-  // Build the drawing for a response (or keep it, when only numbers changed).
+  // Build the drawing for a response (or keep it, when only numbers changed), and place
+  // its labels for these numbers.
   setGraph(body) {
     const key = structureKey(body) + JSON.stringify(body.layout ? [body.layout.width, body.layout.height] : []);
+    const fresh = key !== this.key;
     this.body = body;
     this.byId = new Map(body.nodes.map((n) => [n.id, n]));
-    if (key === this.key) return false;
-    this.key = key;
-    this.build(body);
-    this.viewport.initial();
-    return true;
+    if (fresh) {
+      this.key = key;
+      this.extra = null;
+      this.build(body);
+    }
+    if (fresh || this.arranged !== body) this.arrange(body);
+    if (fresh) this.viewport.initial(this.pos.get(body.output));
+    return fresh;
   }
 
   build(body) {
     const svg = this.svg;
     while (svg.firstChild) svg.removeChild(svg.firstChild);
+    if (!this.meter) this.meter = createMeter(svg);
     const layout = body.layout; // the server always lays the circuit out
     this.layout = layout;
-    const pos = (id) => layout.nodes[id];
     const root = el("g", { class: "viewport" }, svg);
+    this.root = root;
     const edgeLayer = el("g", { class: "edges" }, root);
     const nodeLayer = el("g", { class: "nodes" }, root);
     this.overlay = el("g", { class: "overlays" }, root);
     this.edges = [];
     this.nodeViews = new Map();
-
     this.groupTop = new Map(); // origin id -> the last primitive of an expanded gate
     for (const node of body.nodes) {
       if (node.expanded_from) this.groupTop.set(node.origin, node.id);
@@ -111,62 +103,54 @@ export class CircuitView {
       routes.get(k).push(route.points);
     }
     const used = new Map();
-    const uses = new Map();
+    this.uses = new Map();
     for (const node of body.nodes) {
-      for (const id of node.inputs) uses.set(id, (uses.get(id) || 0) + 1);
+      for (const id of node.inputs) this.uses.set(id, (this.uses.get(id) || 0) + 1);
     }
     for (const node of body.nodes) {
       node.inputs.forEach((inputId, position) => {
-        const a = pos(inputId);
-        const b = pos(node.id);
         const k = `${inputId}>${node.id}`;
         const seen = used.get(k) || 0;
         used.set(k, seen + 1);
         const given = (routes.get(k) || [])[seen];
-        let points = given && given.length >= 2 ? given.map((p) => [p[0], p[1]]) : [[a.x, a.y], [b.x, b.y]];
-        points[0] = [points[0][0] + R, points[0][1]];
-        points[points.length - 1] = [b.x - R, b.y + (seen ? 8 * seen : 0)];
-        const at = (uses.get(inputId) || 0) > 1 ? LABEL_FAN_OUT : LABEL_SINGLE;
-        this.edges.push(this.makeEdge(edgeLayer, inputId, node.id, position, points, at));
+        const a = layout.nodes[inputId];
+        const b = layout.nodes[node.id];
+        const route = given && given.length >= 2 ? given : [[a.x, a.y], [b.x, b.y]];
+        this.edges.push(this.makeEdge(edgeLayer, inputId, node.id, position, route, seen));
       });
     }
-    const out = pos(body.output);
-    this.edges.push(this.makeEdge(edgeLayer, body.output, null, 0,
-      [[out.x + R, out.y], [out.x + R + STUB, out.y]]));
-
-    for (const node of body.nodes) this.nodeViews.set(node.id, this.makeNode(nodeLayer, node, pos(node.id)));
-    this.viewport.attach(root, { x: -40, y: -50, w: (layout.width || 200) + STUB + 80,
-                                 h: (layout.height || 100) + 100 });
+    this.edges.push(this.makeEdge(edgeLayer, body.output, null, 0, null, 0));
+    for (const node of body.nodes) this.nodeViews.set(node.id, this.makeNode(nodeLayer, node, layout.nodes[node.id]));
   }
 
-  makeEdge(layer, from, to, position, points, at = 0.5) {
-    const g = el("g", { class: to ? "edge" : "edge output-edge" }, layer);
-    el("path", { d: pathThrough(points), class: "wire", "marker-end": "" }, g);
-    const [mx, my] = along(points, at);
-    const value = el("text", { x: mx, y: my - 7, class: "value", "text-anchor": "middle" }, g);
+  makeEdge(layer, from, to, position, route, seen) {
+    const g = el("g", { class: to ? "edge" : "edge output-edge", "data-from": from, "data-to": to || "" }, layer);
+    const path = el("path", { class: "wire" }, g);
+    const value = el("text", { class: "value", "text-anchor": "middle" }, g);
     const valueTitle = el("title", {}, value);
-    const grad = el("text", { x: mx, y: my + 17, class: "grad", "text-anchor": "middle" }, g);
+    const grad = el("text", { class: "grad", "text-anchor": "middle" }, g);
     const gradTitle = el("title", {}, grad);
     const quiet = Boolean(this.layout.nodes[from] && this.layout.nodes[from].view);
-    return { g, from, to, key: to ? edgeKey(from, to, position) : null, value, valueTitle, grad, gradTitle,
-             quiet };
+    return { g, path, from, to, route, seen, key: to ? edgeKey(from, to, position) : null, value, valueTitle,
+             grad, gradTitle, quiet };
   }
 
   makeNode(layer, node, p) {
     const kind = node.op === "input" ? "input" : node.op === "const" ? "const" : "gate";
-    const g = el("g", { class: `node ${kind}`, transform: `translate(${p.x},${p.y})`, tabindex: 0,
-                        "data-id": node.id, role: "button" }, layer);
+    const g = el("g", { class: `node ${kind}`, tabindex: 0, "data-id": node.id, role: "button" }, layer);
     if (kind === "gate") el("circle", { r: R, class: "shape" }, g);
-    else el("rect", { x: -R - 6, y: -15, width: 2 * R + 12, height: 30, rx: 8, class: "shape" }, g);
+    else el("rect", { x: -LEAF_W, y: -LEAF_H, width: 2 * LEAF_W, height: 2 * LEAF_H, rx: 8, class: "shape" }, g);
     const text = el("text", { class: "symbol", "text-anchor": "middle", dy: "0.35em" }, g);
     text.textContent = kind === "gate" ? node.label : (node.name || node.label);
+    if (kind === "gate") this.fitSymbol(text, node.label);
     if (kind === "gate" && node.name) {
       const name = el("text", { class: "node-name", "text-anchor": "middle", y: -R - 8 }, g);
       name.textContent = node.name;
     }
-    const grad = el("text", { class: "grad node-grad", "text-anchor": "middle", y: R + 18 }, g);
-    const fresh = kind === "input" && !p.view
-      ? el("text", { class: "node-new", "text-anchor": "middle", y: R + 33 }, g) : null;
+    // an input used once shows its gradient on its wire only
+    const showGrad = kind === "input" && !p.view && (this.uses.get(node.id) || 0) !== 1;
+    const grad = el("text", { class: "grad node-grad", "text-anchor": "middle" }, g);
+    const fresh = kind === "input" && !p.view ? el("text", { class: "node-new", "text-anchor": "middle" }, g) : null;
     const title = el("title", {}, g);
     let badge = null;
     if (node.shape.length) {
@@ -177,27 +161,40 @@ export class CircuitView {
     const check = kind === "input"
       ? el("text", { class: "check-mark", x: -R - 12, y: 5, "text-anchor": "middle" }, g) : null;
     const checkTitle = check ? el("title", {}, check) : null;
-    const handle = this.makeHandle(node, p);
-    const tensor = p.view
-      ? el("g", { class: "tensor-view", "data-id": node.id,
-                  transform: `translate(${p.x + p.view.x},${p.y + p.view.y})` }, this.overlay)
-      : null;
+    const handle = this.makeHandle(node);
+    const tensor = p.view ? el("g", { class: "tensor-view", "data-id": node.id }, this.overlay) : null;
     g.addEventListener("mouseenter", () => this.handlers.onNodeHover(node.id));
     g.addEventListener("mouseleave", () => this.handlers.onNodeHover(null));
     g.addEventListener("focus", () => this.handlers.onNodeHover(node.id));
     g.addEventListener("blur", () => this.handlers.onNodeHover(null));
-    return { g, grad, fresh, title, warn, tensor, view: p.view, tensorKey: "", check, checkTitle, handle };
+    return { g, kind, grad, showGrad, fresh, title, warn, tensor, view: p.view, tensorKey: "", check, checkTitle,
+             handle, badge: badge ? badge.textContent : null, symbol: text.textContent };
+  }
+
+  // A gate's symbol inside its circle: a long one smaller, or on two lines ("max pool").
+  fitSymbol(text, label) {
+    const room = 2 * R - 6;
+    const w = this.meter("gateSymbol", label).w;
+    if (w <= room) return;
+    const words = label.split(" ");
+    if (words.length === 2) {
+      text.textContent = "";
+      text.classList.add("two-lines");
+      el("tspan", { x: 0, dy: "-0.2em" }, text).textContent = words[0];
+      el("tspan", { x: 0, dy: "1.05em" }, text).textContent = words[1];
+      return;
+    }
+    text.classList.add(w * 12 / 15 <= room ? "small" : w * 10 / 15 <= room ? "smaller" : "smallest");
   }
 
   // A small ± button on a composite gate (expand it in place) and on the last primitive
   // of an expanded one (collapse it again).
-  makeHandle(node, p) {
+  makeHandle(node) {
     const group = node.expanded_from ? this.groupTop.get(node.origin) === node.id : false;
     if (!(node.composite || group)) return null;
     const origin = node.origin || node.id;
     const expand = !group;
-    const g = el("g", { class: "gate-handle", transform: `translate(${p.x + R - 2},${p.y + R - 2})`,
-                        tabindex: 0, role: "button", "data-origin": origin }, this.overlay);
+    const g = el("g", { class: "gate-handle", tabindex: 0, role: "button", "data-origin": origin }, this.overlay);
     el("circle", { r: 8 }, g);
     el("text", { "text-anchor": "middle", dy: "0.35em" }, g).textContent = expand ? "+" : "−";
     const label = this.handlers.handleLabel(expand, expand ? node.label : node.expanded_from);
@@ -215,6 +212,60 @@ export class CircuitView {
     return g;
   }
 
+  // Place the nodes, wires and labels for this answer's numbers (arrange.js).
+  arrange(body) {
+    this.arranged = body;
+    const { end, sums } = endTexts(body);
+    const nodes = body.nodes.map((node) => {
+      const view = this.nodeViews.get(node.id);
+      const lines = [];
+      if (view.showGrad && end.grads.has(node.id)) {
+        lines.push({ kind: "nodeGrad", text: sums.get(node.id) || label(end.grads.get(node.id), node.shape) });
+      }
+      if (view.fresh && end.updated.has(node.id)) {
+        lines.push({ kind: "fresh", text: `→ ${label(end.updated.get(node.id), node.shape)}` });
+      }
+      view.lines = lines.map((line) => (line.kind === "nodeGrad" ? view.grad : view.fresh));
+      return {
+        id: node.id, kind: view.kind, p: this.layout.nodes[node.id], symbol: view.symbol, badge: view.badge,
+        name: view.kind === "gate" ? node.name : null, handle: Boolean(view.handle), lines,
+        warned: Boolean(node.warnings && node.warnings.length),
+        check: Boolean(view.check && body.gradcheck && node.name && body.gradcheck[node.name]),
+      };
+    });
+    const edges = this.edges.map((edge) => {
+      const source = this.byId.get(edge.from);
+      const grad = edge.to ? end.edgeGrads.get(edge.key) : end.grads.get(edge.from);
+      return {
+        from: edge.from, to: edge.to, route: edge.route, seen: edge.seen,
+        value: edge.quiet ? "" : label(source.value, source.shape),
+        grad: edge.quiet || grad === undefined ? "" : label(grad, source.shape),
+      };
+    });
+    const placed = arrange({ nodes, edges }, this.meter,
+                           { softWires: edges.length <= SOFT_WIRES_UP_TO, start: this.extra });
+    this.extra = placed.extra; // the next answer of this circuit starts from this room
+    this.svg.dataset.labelMisses = String(placed.failed.length);
+    this.pos = placed.pos;
+    this.edges.forEach((edge, i) => {
+      const { points, labels } = placed.edges[i];
+      setAttrs(edge.path, { d: pathThrough(points) });
+      if (labels.value) setAttrs(edge.value, { x: labels.value[0].toFixed(1), y: labels.value[1].toFixed(1) });
+      if (labels.grad) setAttrs(edge.grad, { x: labels.grad[0].toFixed(1), y: labels.grad[1].toFixed(1) });
+    });
+    for (const [id, view] of this.nodeViews) {
+      const p = placed.pos.get(id);
+      setAttrs(view.g, { transform: `translate(${p.x},${p.y})` });
+      if (view.handle) setAttrs(view.handle, { transform: `translate(${p.x + R - 2},${p.y + R - 2})` });
+      if (view.tensor) setAttrs(view.tensor, { transform: `translate(${p.x + p.view.x},${p.y + p.view.y})` });
+      const spots = placed.stacks.get(id) || [];
+      view.lines.forEach((text, k) => {
+        setAttrs(text, { x: (spots[k][0] - p.x).toFixed(1), y: (spots[k][1] - p.y).toFixed(1) });
+      });
+    }
+    this.viewport.attach(this.root, placed.bounds);
+  }
+
   // Show the numbers visible at this step; highlight the current and hovered nodes.
   // `routes`: per node id, the cells of its gradient a pooling step sends to (outlined).
   update(state, focusId, hovered, names, bug = new Set(), checks = null, routes = null) {
@@ -223,12 +274,9 @@ export class CircuitView {
       const source = byId.get(edge.from);
       const shown = state.shown.has(edge.from);
       // a tensor's numbers are under its node: its wire stays clear of them
-      const valueText = shown && !edge.quiet ? label(source.value, source.shape) : "";
-      setText(edge.value, valueText);
+      setText(edge.value, shown && !edge.quiet ? label(source.value, source.shape) : "");
       setText(edge.valueTitle, shown ? full(source.value) : "");
-      let g;
-      if (edge.key) g = state.edgeGrads.get(edge.key);
-      else g = state.grads.get(edge.from);
+      const g = edge.key ? state.edgeGrads.get(edge.key) : state.grads.get(edge.from);
       const has = g !== undefined;
       setText(edge.grad, has && !edge.quiet ? label(g, source.shape) : "");
       setText(edge.gradTitle, has ? full(g) : "");
@@ -238,9 +286,7 @@ export class CircuitView {
       const node = byId.get(id);
       const shown = state.shown.has(id);
       const g = state.grads.get(id);
-      const isLeaf = node.op === "input";
-      // a tensor input's gradient is in the grid under it, not as its shape again
-      setText(view.grad, isLeaf && g !== undefined && !view.view ? label(g, node.shape) : "");
+      setText(view.grad, view.showGrad && g !== undefined ? label(g, node.shape) : "");
       if (view.fresh) {
         const next = state.updated ? state.updated.get(id) : undefined;
         setText(view.fresh, next === undefined ? "" : `→ ${label(next, node.shape)}`);
@@ -308,7 +354,7 @@ export class CircuitView {
 
   // Pan (never zoom) so that a node is inside the view.
   reveal(id) {
-    const p = this.layout && this.layout.nodes[id];
+    const p = this.pos.get(id);
     if (p) this.viewport.reveal(p);
   }
 }

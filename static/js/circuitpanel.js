@@ -3,7 +3,7 @@
 // the node under the pointer. Returns the circuit view, for the export buttons.
 
 import { CircuitView } from "./circuit.js";
-import { $, setChecked, setHidden, setText } from "./dom.js";
+import { $, setAttr, setChecked, setHidden, setText } from "./dom.js";
 import { displayName } from "./explain.js";
 import { full } from "./format.js";
 import { t } from "./i18n.js";
@@ -22,6 +22,22 @@ export function mount({ store, actions }) {
   $("zoom-in").addEventListener("click", () => circuit.zoom(1 / 1.25));
   $("zoom-out").addEventListener("click", () => circuit.zoom(1.25));
   $("expand-all").addEventListener("change", (e) => actions.setExpandAll(e.target.checked));
+
+  // The program's column folds away for a wider circuit: the view's own business, not
+  // the page's state (a link does not carry it).
+  let folded = false;
+  const fold = $("fold-program");
+  const renderFold = (state) => {
+    const page = $("program-panel").parentElement;
+    page.classList.toggle("folded", folded);
+    setHidden($("program-panel"), folded);
+    setAttr(fold, "aria-expanded", String(!folded));
+    setText(fold, t(state.lang, folded ? "showProgram" : "hideProgram"));
+  };
+  fold.addEventListener("click", () => {
+    folded = !folded;
+    renderFold(store.get());
+  });
 
   let revealed = -1; // the step the view last panned for
 
@@ -44,6 +60,7 @@ export function mount({ store, actions }) {
       revealed = state.step;
     }
     setText($("node-info"), nodeInfo(state));
+    renderFold(state);
   }
 
   store.subscribe(render);

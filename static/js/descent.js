@@ -1,11 +1,14 @@
-// The update bar: one step of gradient descent after the backward pass, its learning
-// rate, the parameters it moves (picked under the bar), Apply, and a small plot of the
-// output before each applied update, falling.
+// The update bar: one step of an optimiser after the backward pass — gradient descent,
+// momentum or Adam (the table GET /api/optimizers serves), its learning rate and
+// hyperparameters, the parameters it moves (picked under the bar), Apply (which carries
+// the optimiser's state to the next step), and a small plot of the output before each
+// applied update, falling.
 
 import { $, setChecked, setDisabled, setHidden, setText } from "./dom.js";
 import { t } from "./i18n.js";
 import { drawLoss } from "./lossplot.js";
 import { outputNode, stepView } from "./selectors.js";
+import { hyperFields } from "./trainform.js";
 
 export function mount({ store, actions }) {
   const lr = $("lr");
@@ -24,6 +27,31 @@ export function mount({ store, actions }) {
     actions.setParams(boxes.filter((b) => b.checked).map((b) => b.dataset.name));
   });
   $("apply-update").addEventListener("click", () => actions.applyUpdate());
+  const optimizer = $("optimizer");
+  const hyper = $("optimizer-hyper");
+  optimizer.addEventListener("change", () => actions.setOptimizer({ name: optimizer.value }));
+  hyper.addEventListener("change", (e) => {
+    const value = Number(e.target.value);
+    if (e.target.dataset.name && e.target.value.trim() !== "" && Number.isFinite(value)) {
+      actions.setOptimizer({ [e.target.dataset.name]: value });
+    }
+  });
+
+  function renderOptimizer(state) {
+    const table = state.optimizers || [];
+    const names = table.map((o) => o.name).join(",");
+    if (optimizer.dataset.names !== names) {
+      optimizer.dataset.names = names;
+      optimizer.replaceChildren(...table.map((o) => {
+        const option = document.createElement("option");
+        option.value = o.name;
+        return option;
+      }));
+    }
+    for (const option of optimizer.options) setText(option, t(state.lang, `opt.${option.value}`));
+    if (optimizer.value !== state.optimizer.name) optimizer.value = state.optimizer.name;
+    hyperFields(hyper, table.find((o) => o.name === state.optimizer.name), state.optimizer);
+  }
 
   function renderParams(state, update, lang) {
     const chosen = new Set(update.params.map((p) => p.name));
@@ -47,6 +75,7 @@ export function mount({ store, actions }) {
     const { lang } = state;
     const { view } = stepView(state);
     setChecked($("update-on"), state.update);
+    renderOptimizer(state);
     if (document.activeElement !== lr && Number(lr.value) !== state.lr) lr.value = String(state.lr);
     const update = state.update && state.result ? state.result.update : null;
     setDisabled($("apply-update"), !(update && view && view.k === view.total && !state.error));

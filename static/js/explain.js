@@ -143,17 +143,44 @@ function digits4(x) {
   return String(Number(x.toPrecision(4))).replace(/^-/, "−");
 }
 
+// A value in an update's formula: four digits, a small tensor's numbers, negatives in
+// parentheses where they stand inside a formula.
+function updateValue(x, inside = false) {
+  const text = Array.isArray(x) ? inline(x, []) : digits4(x);
+  return inside && text.startsWith("−") ? `(${text})` : text;
+}
+
+// Momentum's and Adam's lines, each written in symbols and then in numbers:
+// v ← μ·v − r·∂E/∂w5 = 0.9 × 0 − 0.5 × 0.08217 = −0.04108. Each name stands for its
+// latest value: the state before the step until a line above sets it anew.
+function optimizerLines(optimizer, p, lr, outName) {
+  const symbols = { ...optimizer.symbols, w: p.name, g: `∂${outName}/∂${p.name}` };
+  const values = { ...optimizer.hyper, ...p.state, w: p.value, g: p.grad, r: lr, t: optimizer.t };
+  return optimizer.lines.map((line) => {
+    const symbolic = line.formula.replace(/\{(\w+)\}/g, (_, n) => symbols[n] ?? n);
+    const numeric = line.formula.replace(/\{(\w+)\}/g, (_, n) => updateValue(values[n], true))
+      .replaceAll("·", " × ");
+    const result = line.name === "w" ? p.new : p.terms[line.name];
+    values[line.name] = result;
+    const target = line.name === "w" ? p.name : symbols[line.name] ?? line.name;
+    return `${target} ← ${symbolic} = ${numeric} = ${updateValue(result)}`;
+  });
+}
+
 function explainUpdate(timeline, item, state, lang, outName) {
   const p = item.param;
   const tensor = Array.isArray(p.value);
   const params = {
     name: p.name, out: outName, lr: num(item.lr),
     value: tensor ? inline(p.value, []) : digits4(p.value),
-    grad: tensor ? inline(p.grad, []) : digits4(p.grad),
+    grad: updateValue(p.grad, true),
     new: tensor ? inline(p.new, []) : digits4(p.new),
   };
-  const math = t(lang, "updateStep", params);
-  const notes = [t(lang, "updateNote", params)];
+  const optimizer = timeline.body.update.optimizer;
+  const plain = !optimizer || optimizer.name === "sgd";
+  const math = plain ? t(lang, "updateStep", params)
+    : optimizerLines(optimizer, p, item.lr, outName).join("\n");
+  const notes = [t(lang, plain ? "updateNote" : `optNote.${optimizer.name}`, params)];
   if (state.k === state.total) {
     const data = timeline.body.update.data;
     notes.push(t(lang, data.length ? "updateDoneData" : "updateDone",

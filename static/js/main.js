@@ -56,3 +56,6 @@ api.ops().then((answer) => actions.opsLoaded(answer.ok ? answer.body.ops : []));
 api.examples().then((answer) => {
   if (answer.ok) actions.examplesLoaded(answer.body.examples);
 });
+api.optimizers().then((answer) => {
+  if (answer.ok) actions.optimizersLoaded(answer.body.optimizers);
+});

@@ -1,28 +1,39 @@
 // The circuit's request, derived from the state. What POST /api/graph is asked
-// (`requestBody`) is a function of the state: the program, its values and the options
-// the open panels need. Whenever it changes, it is sent (debounced: typing sends one
+// (`requestBody`) is a function of the state: the program, its values (with the
+// parameters of a training run a person is watching) and the options the open panels
+// need. Whenever it changes, it is sent (debounced: typing sends one
 // request, not one a key); a request already sent is not sent again; a newer request
 // aborts the one in flight, and an answer to anything but the newest is dropped. No
 // panel schedules a request: they change the state, and this follows.
 
 import * as api from "./api.js";
-import { keptValues, sweepTarget } from "./selectors.js";
+import { keptValues, sweepTarget, watchedParams } from "./selectors.js";
 
 const DEBOUNCE_MS = 150;
 // The fields of the state requestBody reads.
 const REQUEST_INPUTS = ["ops", "dataLoading", "program", "values", "expandAll", "expanded", "update",
-                        "lr", "params", "tab", "codeNotice", "sweepInput", "sweepRange", "result"];
+                        "lr", "params", "optimizer", "optimizerState", "tab", "codeNotice",
+                        "sweepInput", "sweepRange", "result", "training", "recorderAt"];
 
 // What to ask the server for: the circuit, plus what the open tab shows. Null while
 // there is nothing to ask yet (the op catalogue, or a preset's data set, is on its way).
 export function requestBody(state) {
   if (state.ops === null || state.dataLoading) return null;
-  const body = { source: state.program, values: state.values, check: true };
+  // a run a person watches: the circuit at its pass
+  const watched = watchedParams(state);
+  const values = watched ? { ...state.values, ...watched } : state.values;
+  const body = { source: state.program, values, check: true };
   if (state.expandAll) body.expand = true;
   else if (state.expanded.length) body.expand = state.expanded;
   if (state.update) {
     body.lr = state.lr;
     if (state.params) body.params = state.params;
+    const { optimizer, optimizerState: carried } = state;
+    if (optimizer.name !== "sgd") body.optimizer = optimizer;
+    // the state the applied updates left, while the program and the optimiser are the same
+    if (carried && carried.program === state.program && carried.name === optimizer.name) {
+      body.optimizer_state = { t: carried.t, params: carried.params };
+    }
   }
   if (state.tab === "code" && !state.codeNotice) body.code = true;
   const input = sweepTarget(state);
@@ -62,7 +73,7 @@ export function watchGraph({ store, actions, delay = DEBOUNCE_MS }) {
     if (inflight) inflight.abort();
     const controller = new AbortController();
     inflight = controller;
-    const request = { program: state.program, values: state.values };
+    const request = { program: state.program, values: body.values };
     const outcome = await api.graph(body, controller.signal);
     if (outcome.aborted || inflight !== controller) return; // a newer request is on its way
     inflight = null;

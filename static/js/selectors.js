@@ -11,6 +11,7 @@ import { firstUses, usesName } from "./names.js";
 import { buildTimeline, focusNode, stateAt } from "./timeline.js";
 
 const timelines = new WeakMap();
+const WATCHED_PACE = 10; // passes a second up to which the circuit follows a run pass by pass
 const bugReports = new WeakMap();
 
 // The stepper's model of an /api/graph answer (null for none).
@@ -143,13 +144,36 @@ export function sweepTarget(state) {
   return choices.includes(state.sweepInput) ? state.sweepInput : choices[0];
 }
 
-// While a training run goes, the parameters' numbers in the circuit are the run's latest.
+// The flight recorder's snapshot on show: the one scrubbed to, or null (the latest, live).
+export function recorded(state) {
+  const run = state.training;
+  if (!run || state.recorderAt === null || !run.snapshots || !run.snapshots.length) return null;
+  return run.snapshots[Math.min(state.recorderAt, run.snapshots.length - 1)];
+}
+
+// The parameters the circuit is computed with while a person watches a run: the
+// recorder's pass scrubbed to, or the latest pass of a run that is paused or slow enough
+// to follow (the whole circuit's numbers then move with it); null otherwise.
+export function watchedParams(state) {
+  const run = state.training;
+  if (!run) return null;
+  const snapshot = recorded(state);
+  if (snapshot) return snapshot.params;
+  const slow = run.paused || (run.pace !== null && run.pace !== undefined && run.pace <= WATCHED_PACE);
+  return run.status === "running" && slow && run.params ? run.params : null;
+}
+
+// While a training run goes, the parameters' numbers in the circuit are the run's latest;
+// scrubbing its flight recorder shows them at that pass.
 export function liveParams(state) {
   const run = state.training;
-  if (!run || run.status !== "running" || !run.params || !state.result) return null;
+  if (!run || !state.result) return null;
+  const snapshot = recorded(state);
+  const params = snapshot ? snapshot.params : (run.status === "running" && run.params) || null;
+  if (!params) return null;
   const live = new Map();
   for (const node of state.result.nodes) {
-    if (node.op === "input" && node.name in run.params) live.set(node.id, run.params[node.name]);
+    if (node.op === "input" && node.name in params) live.set(node.id, params[node.name]);
   }
   return live;
 }

@@ -51,6 +51,14 @@ export function initialState() {
     trainData: null, // the data set's points drawn under the boundary ({X, y, key})
     dataLoading: false, // a preset's data set is on its way: the circuit waits for it
     trainLog: false, // the loss curve on a log scale
+    optimizers: null, // the optimiser table (GET /api/optimizers)
+    optimizer: { name: "sgd" }, // the update's and the Train tab's: name and hyperparameters
+    optimizerState: null, // {program, name, t, params}: its state after the applied updates
+    trainPace: 7, // the Train tab's pace, an index of runstate.js's PACES (7: as fast as it goes)
+    trainTrainable: null, // the inputs a run trains (null: the server's default)
+    recorderAt: null, // the flight recorder's snapshot on show (null: the latest)
+    recorderView: null, // that snapshot's pictures, from the server: {pass, boundary, …}
+    ownPoints: null, // the learner's own points, kept while another data set is on show
   };
 }
 

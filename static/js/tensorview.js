@@ -7,6 +7,10 @@
 import { full, matrixOf, num } from "./format.js";
 import { el } from "./svg.js";
 
+const FONT = 11; // px of a grid's numbers unless the view says (app/layout/views.py)
+const MONO_EM = 0.6; // a monospace character's width, em
+const NOISE = 1e-12;
+
 function finite(x) {
   return typeof x === "number" && Number.isFinite(x);
 }
@@ -60,6 +64,12 @@ function block(parent, view, cls, value, x, marks) {
   const [cw, ch] = view.cell;
   const matrix = matrixOf(value);
   if (view.kind === "grid") {
+    // numbers below 1e-12 of the largest are float noise (−1.11e-17 from 0.1 + 0.2 − 0.3):
+    // written as 0, exact on hover
+    let largest = 0;
+    for (const row of matrix) for (const x of row) if (finite(x)) largest = Math.max(largest, Math.abs(x));
+    const font = view.font || FONT;
+    const fits = Math.floor((cw - 4) / (font * MONO_EM)); // characters a cell holds
     matrix.forEach((row, i) => {
       row.forEach((x, j) => {
         const mark = marks && marks.has(`${i},${j}`);
@@ -69,8 +79,9 @@ function block(parent, view, cls, value, x, marks) {
                      width: cw, height: ch }, cell);
         const text = el("text", { class: `tensor-num ${cls}`, x: j * cw + cw / 2,
                                   y: i * ch + ch - 4, "text-anchor": "middle" }, cell);
-        text.textContent = num(x);
-        if (text.textContent.length > 7) text.classList.add("tight");  // −1.33e-17
+        text.textContent = finite(x) && Math.abs(x) < NOISE * largest ? "0" : num(x);
+        if (font > FONT) text.classList.add("big");
+        if (text.textContent.length > fits) text.classList.add("tight");  // −1.23e-5 in a small cell
       });
     });
     return g;

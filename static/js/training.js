@@ -1,180 +1,98 @@
-// The training panel: many passes of forward → backward → update on a data set, run
-// by the server (POST /api/train, streamed as server-sent events) while the page
-// draws the loss curve, the decision boundary with the data on top, and a progress
-// bar, and the circuit shows the parameters as they change. Cancelling, or leaving
+// The training panel: many passes of forward → backward → update, run by the server
+// (POST /api/train, streamed as server-sent events) while the page draws the loss curve,
+// the decision boundary with the data on top, what each neuron learned and a progress
+// bar, and the circuit shows the parameters as they change. The pace goes from one pass
+// per click to as fast as the server goes, and changes, pauses and resumes while the run
+// goes (POST /api/train/{id}/control). The flight recorder scrubs back through the run;
+// "step through this pass" opens a recorded pass in the stepper. Cancelling, or leaving
 // the page, closes the stream, and the server stops the run.
 //
-// The form's settings live in the form (a preset writes them there); the run, its
-// data set and its history live in the page's state, through the actions.
+// The data is a generated set, none (the program's own inputs are its data) or the
+// learner's own points: clicked onto the plot (shift-click: the other class) or pasted
+// as CSV, which the server reads (POST /api/points/csv) and says what is wrong with.
 
 import * as api from "./api.js";
-import { $ } from "./dom.js";
+import { $, setDisabled, setHidden, setText } from "./dom.js";
 import { num } from "./format.js";
 import { message, t } from "./i18n.js";
 import { drawLoss } from "./lossplot.js";
+import { controlOf } from "./runstate.js";
+import { dataInputs, recorded } from "./selectors.js";
+import { TrainForm } from "./trainform.js";
+import { drawBoundary, drawNeurons, toData } from "./trainpictures.js";
 
 const TRAIN_EXAMPLE = "seed004-train"; // the preset "Load seed 004's network" opens
 
-// Class colours: the boundary's regions (light) and the points (strong).
-const CLASSES = [[214, 69, 65], [53, 106, 195], [46, 160, 67], [230, 150, 30], [140, 80, 190]];
-
-function drawBoundary(canvas, boundary, data) {
-  const ctx = canvas.getContext("2d");
-  const w = canvas.width;
-  const h = canvas.height;
-  ctx.clearRect(0, 0, w, h);
-  if (!boundary && !data) return;
-  const box = boundary || bounds(data.X);
-  const sx = (x) => ((x - box.x0) / (box.x1 - box.x0)) * w;
-  const sy = (y) => h - ((y - box.y0) / (box.y1 - box.y0)) * h;
-  if (boundary && boundary.grid && boundary.grid.length) {
-    const grid = boundary.grid;
-    const rows = grid.length;
-    const cols = grid[0].length;
-    const image = ctx.createImageData(cols, rows);
-    const confidence = boundary.confidence;
-    for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < cols; c++) {
-        const row = rows - 1 - r;  // row 0 of the grid is the bottom (y0)
-        const rgb = CLASSES[grid[row][c] % CLASSES.length];
-        // the surer the class, the stronger its colour
-        const sure = confidence ? Number(confidence[row][c]) || 0 : 1;
-        const strength = 0.12 + 0.33 * sure;
-        const k = 4 * (r * cols + c);
-        image.data[k] = 255 - (255 - rgb[0]) * strength;
-        image.data[k + 1] = 255 - (255 - rgb[1]) * strength;
-        image.data[k + 2] = 255 - (255 - rgb[2]) * strength;
-        image.data[k + 3] = 255;
-      }
-    }
-    const tmp = document.createElement("canvas");
-    tmp.width = cols;
-    tmp.height = rows;
-    tmp.getContext("2d").putImageData(image, 0, 0);
-    ctx.imageSmoothingEnabled = true;
-    ctx.drawImage(tmp, 0, 0, w, h);
-  }
-  if (data) {
-    data.X.forEach(([x, y], i) => {
-      const [r, g, b] = CLASSES[data.y[i] % CLASSES.length];
-      ctx.beginPath();
-      ctx.arc(sx(x), sy(y), 3, 0, 2 * Math.PI);
-      ctx.fillStyle = `rgb(${r},${g},${b})`;
-      ctx.fill();
-      ctx.lineWidth = 0.8;
-      ctx.strokeStyle = "#fff";
-      ctx.stroke();
-    });
-  }
-}
-
-function bounds(X) {
-  const xs = X.map((p) => p[0]);
-  const ys = X.map((p) => p[1]);
-  return { x0: Math.min(...xs) - 0.5, x1: Math.max(...xs) + 0.5,
-           y0: Math.min(...ys) - 0.5, y1: Math.max(...ys) + 0.5 };
-}
-
-export class TrainingPanel {
-  constructor(els, handlers) {
-    this.els = els;
-    this.handlers = handlers; // { onStart(options), onCancel(), onApply(), onExample(), onData(spec), onLog(bool) }
-    this.drawn = "";
-    els.form.addEventListener("submit", (e) => {
-      e.preventDefault();
-      this.handlers.onStart(this.options());
-    });
-    els.cancel.addEventListener("click", () => this.handlers.onCancel());
-    els.apply.addEventListener("click", () => this.handlers.onApply());
-    els.example.addEventListener("click", () => this.handlers.onExample());
-    els.log.addEventListener("change", () => this.handlers.onLog(els.log.checked));
-    for (const field of [els.dataset, els.n, els.noise, els.seed]) {
-      field.addEventListener("change", () => this.handlers.onData(this.dataSpec()));
-    }
-  }
-
-  dataSpec() {
-    const e = this.els;
-    return { name: e.dataset.value, n: Number(e.n.value) || 200, noise: Number(e.noise.value) || 0,
-             seed: Math.max(0, Number.parseInt(e.seed.value || "0", 10) || 0) };
-  }
-
-  // A training preset's settings into the form.
-  setOptions(run) {
-    const e = this.els;
-    const set = (field, value) => { if (value !== undefined && value !== null) field.value = String(value); };
-    set(e.dataset, run.dataset && run.dataset.name);
-    set(e.n, run.dataset && run.dataset.n);
-    set(e.noise, run.dataset && run.dataset.noise);
-    set(e.seed, run.dataset && run.dataset.seed);
-    set(e.passes, run.passes);
-    set(e.lr, run.lr);
-    set(e.l2, run.l2);
-    set(e.mode, run.mode);
-  }
-
-  options() {
-    const e = this.els;
-    return { dataset: this.dataSpec(), passes: Number(e.passes.value) || 1000,
-             lr: Number(e.lr.value), l2: Number(e.l2.value) || 0, mode: e.mode.value };
-  }
-
-  render(state, lang) {
-    const run = state.training;
-    const e = this.els;
-    const running = Boolean(run && run.status === "running");
-    e.start.disabled = running;
-    e.cancel.disabled = !running;
-    e.apply.disabled = !(run && run.params && !running);
-    e.progress.max = run && run.passes ? run.passes : 1;
-    e.progress.value = run ? run.pass || 0 : 0;
-    let note = "";
-    if (!run) note = t(lang, "trainIdle");
-    else if (run.status === "error") note = message(lang, run.error);
-    else {
-      const params = { pass: (run.pass || 0).toLocaleString(), passes: (run.passes || 0).toLocaleString(),
-                       loss: num(run.loss), accuracy: run.accuracy == null ? "—" : `${(100 * run.accuracy).toFixed(1)}%`,
-                       seconds: run.seconds == null ? "" : run.seconds.toFixed(1) };
-      note = t(lang, `train_${run.status}`, params);
-    }
-    if (e.note.textContent !== note) e.note.textContent = note;
-    if (e.log.checked !== state.trainLog) e.log.checked = state.trainLog;
-    const history = run && run.history ? run.history : null;
-    e.lossWrap.hidden = !(history && history.loss.length);
-    if (history && history.loss.length) {
-      const points = history.passes.map((p, i) => [p, history.loss[i]]);
-      drawLoss(e.loss, points, { log: state.trainLog, title: t(lang, "trainLossTitle") });
-    }
-    const data = state.trainData;
-    const boundary = run ? run.boundary : null;
-    const key = JSON.stringify([data ? data.key : "", boundary ? [run.pass, boundary.x0] : null]);
-    if (key !== this.drawn) {
-      this.drawn = key;
-      drawBoundary(e.canvas, boundary, data);
-    }
-    e.canvasWrap.hidden = !(data || boundary);
-  }
-}
-
 export function mount({ store, actions }) {
   let stream = null; // the AbortController of the run's stream
+  let payload = null; // the run's request, for the recorder's pictures
+  let viewing = null; // the AbortController of the recorder's picture request
+  let viewed = null; // the snapshot those pictures are of
+  const canvas = $("train-boundary");
+  const form = new TrainForm({
+    onStart: start,
+    onData: loadData,
+    onOptimizer: (changes) => actions.setOptimizer(changes),
+    onTrainable: (names) => actions.setTrainable(names),
+    onPace: pace,
+  });
 
   async function loadData(spec) {
+    if (spec.name === "none") return actions.noData();
+    if (spec.name === "own") {
+      const own = store.get().ownPoints || { X: [], y: [], classes: null };
+      return actions.dataLoaded({ name: "own" }, own);
+    }
     const answer = await api.dataset(spec);
     if (answer.ok) actions.dataLoaded(spec, answer.body);
     else if (!answer.aborted) actions.dataFailed(answer.error);
+    return null;
   }
 
-  async function start(options) {
+  // The request's `dataset`: none, the learner's points, or a generated set.
+  function dataset(state) {
+    const choice = form.dataChoice;
+    if (choice === "none") return null;
+    if (choice === "own") {
+      const data = state.trainData || { X: [], y: [], classes: null };
+      return data.classes == null ? { points: data.X, targets: data.y }
+        : { points: data.X, labels: data.y };
+    }
+    return form.dataSpec();
+  }
+
+  async function start() {
+    const state = store.get();
     if (stream) stream.abort();
     const controller = new AbortController();
     stream = controller;
-    const payload = { source: store.get().program, passes: options.passes, lr: options.lr,
-                      l2: options.l2, mode: options.mode, dataset: options.dataset,
-                      init: $("train-from-program").checked ? "program" : "seed004" };
-    actions.trainingStarted(options.passes);
+    const options = form.options();
+    const data = dataset(state);
+    const control = controlOf(state.trainPace);
+    payload = { source: state.program, ...options, dataset: data, optimizer: state.optimizer,
+                paused: control.paused };
+    if (control.pace !== null) payload.pace = control.pace;
+    if (state.trainTrainable) payload.trainable = state.trainTrainable;
+    const n = data === null ? 1 : (data.points ? data.points.length : data.n);
+    actions.trainingStarted({ ...options, optimizer: state.optimizer, n });
     const outcome = await api.train(payload, controller.signal, actions.trainEvent);
     if (!outcome.ok && !outcome.aborted) actions.trainEvent("error", { error: outcome.error });
+  }
+
+  function control(changes) {
+    const run = store.get().training;
+    if (run && run.runId && run.status === "running") api.trainControl(run.runId, changes);
+  }
+
+  // the run's pace and pause, as the state now has them, to the server
+  function paced() {
+    const run = store.get().training;
+    if (run) control({ pace: run.pace, paused: run.paused });
+  }
+
+  function pace(index) {
+    actions.setTrainPace(index);
+    paced();
   }
 
   function cancel() {
@@ -185,36 +103,151 @@ export function mount({ store, actions }) {
     actions.trainingCancelled();
   }
 
-  const panel = new TrainingPanel({
-    form: $("train-form"), dataset: $("train-dataset"), n: $("train-n"), noise: $("train-noise"),
-    seed: $("train-seed"), passes: $("train-passes"), lr: $("train-lr"), l2: $("train-l2"),
-    mode: $("train-mode"), start: $("train-start"), cancel: $("train-cancel"),
-    apply: $("train-apply"), example: $("train-example"), progress: $("train-progress"),
-    note: $("train-note"), loss: $("train-loss"), lossWrap: $("train-loss-wrap"), log: $("train-log"),
-    canvas: $("train-boundary"), canvasWrap: $("train-canvas-wrap"),
-  }, {
-    onStart: start,
-    onCancel: cancel,
-    onApply: () => actions.applyTrained(),
-    onExample: () => actions.chooseExample(TRAIN_EXAMPLE),
-    onData: loadData,
-    onLog: (on) => actions.setTrainLog(on),
+  $("train-cancel").addEventListener("click", cancel);
+  $("train-apply").addEventListener("click", () => actions.applyTrained());
+  $("train-example").addEventListener("click", () => actions.chooseExample(TRAIN_EXAMPLE));
+  $("train-log").addEventListener("change", (e) => actions.setTrainLog(e.target.checked));
+  $("train-pause").addEventListener("click", () => {
+    const run = store.get().training;
+    if (!run || run.status !== "running") return;
+    actions.pauseRun(!run.held);
+    paced();
+  });
+  $("train-step").addEventListener("click", () => control({ step: 1 }));
+  $("train-recorder").addEventListener("input", (e) => {
+    const run = store.get().training;
+    const last = run && run.snapshots ? run.snapshots.length - 1 : 0;
+    const at = Number(e.target.value);
+    actions.scrubRecorder(at >= last && run && run.status === "running" ? null : at);
+  });
+  $("train-through").addEventListener("click", () => actions.stepThroughPass());
+  // your own points: click (shift-click: the other class), clear, or paste CSV
+  canvas.addEventListener("click", (e) => {
+    const state = store.get();
+    if (state.training && state.training.status === "running") return;
+    const run = state.training;
+    const point = toData(canvas, run && run.boundary, state.trainData, e.offsetX, e.offsetY);
+    actions.addPoint(point, e.shiftKey ? 1 : 0);
+    form.els.dataset.value = "own";
+  });
+  $("train-clear").addEventListener("click", () => {
+    actions.clearPoints();
+    form.els.dataset.value = "own";
+  });
+  $("train-csv-use").addEventListener("click", async () => {
+    const answer = await api.csv($("train-csv-text").value);
+    if (answer.ok) {
+      form.els.dataset.value = "own";
+      actions.dataLoaded({ name: "own" }, answer.body);
+    } else if (!answer.aborted) {
+      actions.dataFailed(answer.error);
+    }
   });
   window.addEventListener("pagehide", () => { if (stream) stream.abort(); });
 
-  let preset = store.get().trainPreset;
+  // The pictures of the pass the recorder shows come from the server (it keeps parameters,
+  // not pictures): asked for once per snapshot scrubbed to.
+  function fetchView(state, snapshot) {
+    if (!snapshot || snapshot === viewed || !payload || !state.trainData) return;
+    viewed = snapshot;
+    if (viewing) viewing.abort();
+    const controller = new AbortController();
+    viewing = controller;
+    const body = { ...payload, params: snapshot.params, init: "program", passes: 1 };
+    delete body.pace;
+    delete body.paused;
+    api.trainView(body, controller.signal).then((answer) => {
+      if (answer.ok) actions.recorderViewed(snapshot.pass, answer.body);
+    });
+  }
+
+  function renderNote(state, run) {
+    const { lang } = state;
+    let note = "";
+    if (!run) note = t(lang, "trainIdle");
+    else if (run.status === "error") note = message(lang, run.error);
+    else {
+      const params = { pass: (run.pass || 0).toLocaleString(), passes: (run.passes || 0).toLocaleString(),
+                       loss: run.loss == null ? "—" : num(run.loss), accuracy: run.accuracy == null ? "—" : `${(100 * run.accuracy).toFixed(1)}%`,
+                       seconds: run.seconds == null ? "" : run.seconds.toFixed(1) };
+      const status = run.status === "running" && run.paused ? "paused" : run.status;
+      note = t(lang, `train_${status}`, params);
+      if (run.stopped === "idle") note += ` ${t(lang, "trainIdleStop")}`;
+    }
+    setText($("train-note"), note);
+  }
+
+  function renderRecorder(state, run) {
+    const snapshots = run && run.snapshots ? run.snapshots : [];
+    setHidden($("train-recorder-wrap"), !snapshots.length);
+    if (!snapshots.length) return;
+    const slider = $("train-recorder");
+    const at = state.recorderAt === null ? snapshots.length - 1 : state.recorderAt;
+    if (slider.max !== String(snapshots.length - 1)) slider.max = String(snapshots.length - 1);
+    if (slider.value !== String(at)) slider.value = String(at);
+    const snapshot = snapshots[Math.min(at, snapshots.length - 1)];
+    setText($("train-recorder-text"), t(state.lang, state.recorderAt === null ? "recorderLive" : "recorderAt",
+                                        { pass: snapshot.pass.toLocaleString(), loss: num(snapshot.loss) }));
+  }
+
+  let drawn = "";
   function render(state) {
+    const { lang } = state;
+    const run = state.training;
+    form.noDataFor(state.program, dataInputs(state.program).includes("X"));
+    const running = Boolean(run && run.status === "running");
+    form.render(state, running);
+    setDisabled($("train-start"), running);
+    setDisabled($("train-cancel"), !running);
+    setDisabled($("train-pause"), !running || state.trainPace === 0);
+    setText($("train-pause"), t(lang, running && run.held ? "trainResume" : "trainPause"));
+    setDisabled($("train-step"), !(running && run.paused && run.runId));
+    setDisabled($("train-apply"), !(run && run.params && !running));
+    const progress = $("train-progress");
+    progress.max = run && run.passes ? run.passes : 1;
+    progress.value = run ? run.pass || 0 : 0;
+    renderNote(state, run);
+    if ($("train-log").checked !== state.trainLog) $("train-log").checked = state.trainLog;
+    renderRecorder(state, run);
+    const snapshot = recorded(state);
+    fetchView(state, snapshot);
+    const view = snapshot && state.recorderView && state.recorderView.pass === snapshot.pass
+      ? state.recorderView : null;
+    const history = run && run.history ? run.history : null;
+    setHidden($("train-loss-wrap"), !(history && history.loss.length));
+    if (history && history.loss.length) {
+      drawLoss($("train-loss"), history.passes.map((p, i) => [p, history.loss[i]]), {
+        log: state.trainLog, title: t(lang, "trainLossTitle"), marker: snapshot ? snapshot.pass : null,
+        axes: { x: t(lang, "axisPass"), y: t(lang, "axisLoss") } });
+    }
+    const data = state.trainData;
+    const boundary = snapshot ? view && view.boundary : run ? run.boundary : null;
+    const key = JSON.stringify([data ? [data.key, data.X.length] : "", boundary ? [boundary.x0, boundary.grid[0]] : null,
+                                run ? run.pass : null]);
+    if (key !== drawn) {
+      drawn = key;
+      drawBoundary(canvas, boundary, data);
+    }
+    setHidden($("train-canvas-wrap"), form.dataChoice === "none");
+    const neurons = snapshot ? view && view.neurons : run ? run.neurons : null;
+    setHidden($("train-neurons-wrap"), !neurons);
+    drawNeurons($("train-neurons"), neurons,
+                (layer, unit) => t(lang, "neuronMap", { name: layer.name, unit }));
+  }
+
+  let preset = store.get().trainPreset;
+  function onState(state) {
     // a training preset's settings go into the form, and its data set is loaded
     if (state.trainPreset !== preset) {
       preset = state.trainPreset;
       if (preset) {
-        panel.setOptions(preset.run);
-        loadData(panel.dataSpec());
+        form.setOptions(preset.run);
+        loadData(form.dataSpec());
       }
     }
-    if (state.tab === "train") panel.render(state, state.lang);
+    if (state.tab === "train") render(state);
   }
 
-  store.subscribe(render);
-  render(store.get());
+  store.subscribe(onState);
+  onState(store.get());
 }

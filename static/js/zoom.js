@@ -5,28 +5,37 @@
 // changing a transform costs well under a millisecond, where a new viewBox re-lays out
 // every element of the drawing.
 
-const MIN_READABLE = 0.7; // the smallest scale at which labels can still be read
+// Scales (screen px per drawing px) a view opens at: at most MAX_FIT, so a five-gate
+// circuit is not blown up; at least MIN_READABLE, where 13 px labels are still 9 px on
+// screen, so a big circuit is not a sliver: past that the view shows the output's end
+// of it, and the stepper pans along.
+export const MAX_FIT = 1.25;
+export const MIN_READABLE = 0.7;
 
 export class Viewport {
   constructor(svg) {
     this.svg = svg;
     this.root = null;
     this.view = null;
+    this.fitted = null; // the least scale of a view that fits the box (null: the learner's own view)
     this.bounds = { x: 0, y: 0, w: 100, h: 100 };
     this.install();
   }
 
-  // A new drawing: its root group and the box of the whole of it.
+  // The root group of a drawing, and the box of the whole of it.
   attach(root, bounds) {
     this.root = root;
     this.bounds = bounds;
   }
 
+  size() {
+    const rect = this.svg.getBoundingClientRect();
+    return { width: rect.width || this.bounds.w, height: rect.height || this.bounds.h };
+  }
+
   apply() {
     const v = this.view;
-    const rect = this.svg.getBoundingClientRect();
-    const width = rect.width || v.w;
-    const height = rect.height || v.h;
+    const { width, height } = this.size();
     const s = Math.min(width / v.w, height / v.h);
     const tx = -v.x * s + (width - v.w * s) / 2;
     const ty = -v.y * s + (height - v.h * s) / 2;
@@ -36,24 +45,56 @@ export class Viewport {
     }
   }
 
+  // The view of the drawing's box `b` at scale s: centred on it, or, where the screen
+  // holds less than all of it, on `focus` (a point of the drawing), kept inside b.
+  viewAt(s, focus) {
+    const b = this.bounds;
+    const { width, height } = this.size();
+    const w = width / s;
+    const h = height / s;
+    const place = (start, length, span, at) => {
+      if (span <= length) return start + span / 2 - length / 2;
+      return Math.min(Math.max(at - length / 2, start), start + span - length);
+    };
+    const fx = focus ? focus.x : b.x + b.w / 2;
+    const fy = focus ? focus.y : b.y + b.h / 2;
+    return { x: place(b.x, w, b.w, fx), y: place(b.y, h, b.h, fy), w, h };
+  }
+
+  // The scale that shows all of the drawing, within [lowest, MAX_FIT].
+  fitScale(lowest = 0) {
+    const b = this.bounds;
+    const { width, height } = this.size();
+    return Math.min(Math.max(Math.min(width / b.w, height / b.h), lowest), MAX_FIT);
+  }
+
+  // Everything, but never blown up past MAX_FIT.
   fit() {
-    this.view = { ...this.bounds };
+    this.view = this.viewAt(this.fitScale());
+    this.fitted = 0; // a fitted view follows the box's size (resized())
     this.apply();
   }
 
-  // The whole circuit when it is readable at that size; otherwise its left end (the
-  // inputs) at a readable scale, and the stepper pans along as it moves.
-  initial() {
-    const rect = this.svg.getBoundingClientRect();
+  // The first view of a drawing: all of it at a scale between MIN_READABLE and MAX_FIT;
+  // a drawing too big for that opens at MIN_READABLE on its output (`focus`).
+  initial(focus = null) {
     const b = this.bounds;
-    const scale = Math.min(rect.width / b.w, rect.height / b.h) || 1;
-    if (scale >= MIN_READABLE) {
-      this.fit();
-      return;
-    }
-    const w = rect.width / MIN_READABLE;
-    const h = rect.height / MIN_READABLE;
-    this.view = { x: b.x, y: b.y + (b.h - h) / 2, w, h };
+    const s = this.fitScale(MIN_READABLE);
+    // the output's end: its right edge at the right of the screen
+    const at = focus ? { x: Math.max(focus.x, b.x + b.w - this.size().width / s / 2), y: focus.y } : null;
+    this.view = this.viewAt(s, at);
+    this.fitted = MIN_READABLE;
+    this.apply();
+  }
+
+  // The box changed size (the window, the program's column folded, the explanation
+  // grown): the same middle of the drawing at the same scale; a view that was fitted
+  // (not zoomed since) fits the new box, from the same middle.
+  resized() {
+    if (!this.view || !this.transform) return;
+    const v = this.view;
+    const s = this.fitted === null ? this.transform.s : this.fitScale(this.fitted);
+    this.view = this.viewAt(s, { x: v.x + v.w / 2, y: v.y + v.h / 2 });
     this.apply();
   }
 
@@ -82,6 +123,7 @@ export class Viewport {
   }
 
   zoom(factor, cx = null, cy = null) {
+    this.fitted = null;
     const v = this.view;
     const px = cx ?? v.x + v.w / 2;
     const py = cy ?? v.y + v.h / 2;
@@ -100,7 +142,12 @@ export class Viewport {
 
   install() {
     const svg = this.svg;
-    window.addEventListener("resize", () => this.view && this.apply());
+    // the box can change without the window (the editor folded away, a panel grown)
+    if (typeof ResizeObserver === "function") {
+      new ResizeObserver(() => this.resized()).observe(svg);
+    } else {
+      window.addEventListener("resize", () => this.resized());
+    }
     const pointers = new Map();
     let last = null;
     svg.addEventListener("wheel", (e) => {
@@ -119,6 +166,7 @@ export class Viewport {
       if (!pointers.has(e.pointerId)) return;
       const prev = pointers.get(e.pointerId);
       pointers.set(e.pointerId, [e.clientX, e.clientY]);
+      this.fitted = null;
       if (pointers.size === 1) {
         const [, , scale] = this.toSvg(e.clientX, e.clientY);
         this.view.x -= (e.clientX - prev[0]) * scale;

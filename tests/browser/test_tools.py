@@ -7,14 +7,14 @@ from urllib.parse import quote
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_page import node, open_program
+from tests.browser.test_page import input_grad, open_program
 
 NEURON = "w0 = 2\nx0 = -1\nw1 = -3\nx1 = -2\nw2 = -3\nf = sigmoid(w0*x0 + w1*x1 + w2)\n"
 GRADS = {"w0": "−0.197", "x0": "0.393", "w1": "−0.393", "x1": "−0.59", "w2": "0.197"}
 
 
 def input_grads(page: Page) -> dict[str, str]:
-    return {name: node(page, name).locator("text.node-grad").text_content() for name in GRADS}
+    return {name: input_grad(page, name) for name in GRADS}
 
 
 def test_granularity_switch_keeps_the_gradients(page: Page, shot) -> None:

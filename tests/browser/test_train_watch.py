@@ -1,0 +1,206 @@
+"""Training any program, watched (issue 16): Mazur's network one pass per click, the flight
+recorder scrubbed and a pass stepped through, momentum and Adam in the update phase, your
+own points clicked onto the plot and pasted as CSV, and what each neuron learned."""
+
+from __future__ import annotations
+
+import random
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import ARTIFACTS
+
+
+def choose(page: Page, preset: str, lang: str = "en") -> None:
+    page.goto(f"/?lang={lang}")
+    expect(page.locator("#circuit .node").first).to_be_visible()
+    page.get_by_role("combobox", name="Examples" if lang == "en" else "示例").select_option(preset)
+    expect(page.locator("#train-panel")).to_be_visible()
+    if preset == "seed004-train":  # its data set is in the circuit
+        labels = page.get_by_role("textbox", name="y")
+        expect(labels).to_have_value(re.compile(r"^\[(\d,){199}\d\]$"))
+
+
+def set_range(page: Page, selector: str, value: int) -> None:
+    page.locator(selector).fill(str(value))
+    page.locator(selector).dispatch_event("input")
+
+
+def go_to(page: Page, step: int) -> None:
+    set_range(page, "#timeline", step)
+
+
+def wire_value(page: Page, name: str):
+    """The number on the wire out of the input `name` (its value in the circuit)."""
+    node = page.locator(f'#circuit .node.input[aria-label="{name}"], '
+                        f'#circuit .node.input[aria-label^="{name} "]')
+    return page.locator(f'#circuit .edge[data-from="{node.get_attribute("data-id")}"] text.value')
+
+
+def element_shot(page: Page, selector: str, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator(selector).evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.locator(selector).screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def test_mazur_one_pass_per_click_then_the_recorder(page: Page) -> None:
+    choose(page, "mazur-train")
+    expect(page.get_by_label("Data set")).to_have_value("none")
+    assert page.get_by_label("Passes").input_value() == "10000"
+    expect(page.locator("#train-params-summary")).to_have_text("Parameters: 8 of 14 inputs")
+    expect(page.locator("#train-canvas-wrap")).to_be_hidden()  # no data set: no plane to draw
+    set_range(page, "#train-pace", 0)
+    expect(page.locator("#train-pace-text")).to_have_text("one pass per click")
+    page.get_by_role("button", name="Train", exact=True).click()
+    note = page.locator("#train-note")
+    expect(note).to_have_text("Paused at pass 0 of 10,000: loss 0.298, accuracy —.")
+    page.locator("#timeline").fill("1000")  # the stepper at the end: every number on show
+    page.locator("#timeline").dispatch_event("input")
+    expect(wire_value(page, "w5")).to_have_text("0.4")
+    one = page.get_by_role("button", name="One pass")
+    one.click()
+    # Mazur's first pass: E = 0.291027774, w5 = 0.35891648 — in the note and in the circuit
+    expect(note).to_have_text("Paused at pass 1 of 10,000: loss 0.291, accuracy —.")
+    expect(wire_value(page, "w5")).to_have_text("0.359")
+    expect(wire_value(page, "w1")).to_have_text("0.15")
+    expect(page.locator('#circuit .node.input.live')).to_have_count(8)
+    line = page.locator("#train-loss .loss-line")
+    expect(line).to_have_attribute("d", re.compile(r"^M[^L]*L[^L]*$"))  # passes 0 and 1
+    one.click()
+    expect(note).to_contain_text("Paused at pass 2 of 10,000")
+    one.click()
+    expect(note).to_contain_text("Paused at pass 3 of 10,000")
+    expect(line).to_have_attribute("d", re.compile(r"^M[^L]*(L[^L]*){3}$"))
+    axes = page.locator("#train-loss .plot-axis-name")
+    expect(axes).to_have_text(["pass", "loss"])
+    assert page.locator("#train-loss .plot-tick").count() >= 4
+    # the flight recorder: every watched pass, scrubbed back to pass 1
+    recorder = page.locator("#train-recorder")
+    expect(recorder).to_have_attribute("max", "3")
+    set_range(page, "#train-recorder", 1)
+    expect(page.locator("#train-recorder-text")).to_have_text("pass 1: loss 0.291")
+    expect(page.locator("#train-loss .loss-marker")).to_have_count(1)
+    expect(wire_value(page, "w5")).to_have_text("0.359")
+    set_range(page, "#train-recorder", 0)
+    expect(wire_value(page, "w5")).to_have_text("0.4")
+    # as fast as it goes: Mazur's 10,000 passes
+    set_range(page, "#train-pace", 7)
+    expect(note).to_contain_text("Done: 10,000 passes", timeout=30_000)
+    expect(note).to_contain_text("loss 3.51e-5")
+    expect(page.locator("#train-recorder-text")).to_contain_text("pass 0: loss 0.298")
+    # step through the recorder's first pass: its forward, backward and Mazur's update
+    set_range(page, "#train-recorder", 0)
+    page.get_by_role("button", name="Step through this pass").click()
+    expect(page.get_by_label("Update: one step of gradient descent")).to_be_checked()
+    expect(page.locator("#position")).to_have_text(re.compile(r"^0 / \d+$"))
+    expect(page.get_by_role("spinbutton", name="w5")).to_have_value("0.4")
+    forward = page.get_by_role("button", name="Step forward")
+    math = page.locator("#explain-math")
+    while "w5 ←" not in math.inner_text():
+        forward.click()
+    expect(math).to_have_text("w5 ← w5 − r · ∂E/∂w5 = 0.4 − 0.5 × 0.08217 = 0.3589")
+    expect(page.locator("#param-summary")).to_have_text("Parameters it moves: 8 of 14 inputs")
+
+
+def test_momentum_and_adam_in_the_update_phase(page: Page, shot) -> None:
+    page.goto("/?lang=en")
+    page.get_by_role("combobox", name="Examples").select_option("mazur-network")
+    expect(page.locator("#circuit .node.input")).to_have_count(14)
+    page.get_by_label("Update: one step of gradient descent").check()
+    bar = page.locator(".descent-bar")
+    bar.get_by_label("optimizer").select_option("momentum")
+    expect(bar.get_by_label("μ (mu)")).to_have_value("0.9")
+    math = page.locator("#explain-math")
+    go_to(page, 1000)  # the last step: b2's update, once momentum's answer is in
+    expect(math).to_contain_text("b2 ← b2 + v = 0.6 + (−0.0502) = 0.5498")
+    go_to(page, 0)
+    forward = page.get_by_role("button", name="Step forward")
+    while "w5 ←" not in math.inner_text():
+        forward.click()
+    expect(math).to_have_text("v ← μ·v − r·∂E/∂w5 = 0.9 × 0 − 0.5 × 0.08217 = −0.04108\n"
+                              "w5 ← w5 + v = 0.4 + (−0.04108) = 0.3589")
+    expect(page.locator("#explain-note")).to_contain_text("Momentum: the velocity v")
+    go_to(page, 1000)
+    page.get_by_role("button", name="Apply the update").click()
+    expect(page.get_by_role("spinbutton", name="w5")).not_to_have_value("0.4")
+    # the next pass lands at its end: b2's velocity carried from the step before
+    expect(math).to_contain_text("v ← μ·v − r·∂E/∂b2 = 0.9 × (−0.0502) − 0.5 × ")
+    go_to(page, 0)
+    while "w5 ←" not in math.inner_text():
+        forward.click()
+    # the second step carries the velocity of the first
+    expect(math).to_contain_text("v ← μ·v − r·∂E/∂w5 = 0.9 × (−0.04108) − 0.5 × ")
+    shot("update-momentum")
+    bar.get_by_label("optimizer").select_option("adam")
+    expect(bar.get_by_label("β₁ (beta1)")).to_have_value("0.9")
+    go_to(page, 1000)
+    expect(math).to_contain_text("b2 ← b2 − r·m̂ / (√v̂ + ε)")
+    go_to(page, 0)
+    while "w5 ←" not in math.inner_text():
+        forward.click()
+    text = math.inner_text()
+    assert text.startswith("m ← β₁·m + (1 − β₁)·∂E/∂w5 = 0.9 × 0 + (1 − 0.9) × ")
+    assert "m̂ ← m / (1 − β₁^t) = " in text and "(1 − 0.9^1)" in text
+    assert "w5 ← w5 − r·m̂ / (√v̂ + ε) = " in text
+    expect(page.locator("#explain-note")).to_contain_text("Adam: m is a running mean")
+
+
+def draw_points(page: Page, count: int = 40) -> None:
+    """A blob of the second class (shift-click) inside a ring of the first."""
+    canvas = page.locator("#train-boundary")
+    rnd = random.Random(4)
+    for _ in range(count):
+        x, y = rnd.uniform(15, 265), rnd.uniform(15, 265)
+        inside = (x - 140) ** 2 + (y - 140) ** 2 < 65 ** 2
+        canvas.click(position={"x": x, "y": y}, modifiers=["Shift"] if inside else [])
+
+
+def test_your_own_points_and_what_each_neuron_learned(page: Page) -> None:
+    page.set_viewport_size({"width": 1280, "height": 1500})  # room for the whole plot
+    choose(page, "seed004-train")
+    expect(page.locator("#train-canvas-wrap")).to_be_visible()
+    page.get_by_role("button", name="Clear the points").click()
+    expect(page.get_by_label("Data set")).to_have_value("own")
+    draw_points(page)
+    element_shot(page, "#train-boundary", "train-own-points-drawn")
+    page.get_by_label("Passes").fill("3000")
+    page.locator("#train-optimizer").select_option("adam")
+    page.locator("#train-panel").get_by_label("learning rate").fill("0.02")
+    page.get_by_role("button", name="Train", exact=True).click()
+    note = page.locator("#train-note")
+    expect(note).to_contain_text("Done: 3,000 passes", timeout=30_000)
+    accuracy = float(re.search(r"accuracy ([\d.]+)%", note.inner_text()).group(1))
+    assert accuracy >= 90
+    # the circuit's X holds the 40 points, y their classes
+    expect(page.get_by_role("textbox", name="y")).to_have_value(re.compile(r"^\[(\d,){39}\d\]$"))
+    maps = page.locator("#train-neurons canvas")
+    expect(maps).to_have_count(3)
+    expect(page.locator("#train-neurons figcaption")).to_have_text(["h[0]", "h[1]", "h[2]"])
+    assert maps.first.get_attribute("aria-label") == "h, unit 0: its output over the plane"
+    element_shot(page, "#train-boundary", "train-own-points-trained")
+    element_shot(page, "#train-neurons-wrap", "train-neurons")
+
+
+def test_pasted_csv_and_its_mistakes(page: Page) -> None:
+    choose(page, "seed004-train", "zh")
+    page.locator(".train-csv summary").click()
+    csv = page.locator("#train-csv-text")
+    csv.fill("x0, x1, label\n0.5, -1, 0\n1.5, zwei, 1\n")
+    page.locator("#train-csv-use").click()
+    expect(page.locator("#train-note")).to_have_text("'zwei' 不是数字")
+    page.goto("/?lang=en")
+    choose(page, "seed004-train")
+    page.locator(".train-csv summary").click()
+    csv = page.locator("#train-csv-text")
+    csv.fill("x0, x1, label\n0.5, -1, 0\n1.5, 0.2, 1\n-0.3, 0.8, 1\n-1.2, -0.6, 0\n1, 1, 12")
+    page.locator("#train-csv-use").click()
+    expect(page.locator("#train-note")).to_have_text("a class label is a whole number from 0 to "
+                                                     "9, not 12")
+    csv.fill("x0, x1, label\n0.5, -1, 0\n1.5, 0.2, 1\n-0.3, 0.8, 1\n-1.2, -0.6, 0")
+    page.locator("#train-csv-use").click()
+    expect(page.get_by_label("Data set")).to_have_value("own")
+    expect(page.get_by_role("textbox", name="y")).to_have_value("[0,1,1,0]")
+    page.get_by_label("Passes").fill("200")
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(page.locator("#train-note")).to_contain_text("Done: 200 passes", timeout=30_000)
