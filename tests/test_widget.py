@@ -18,7 +18,9 @@ from app.notebook.widget import CircuitWidget, esm, page_css, page_html, shadow_
 from tests.helpers import check_envelope
 
 # What a notebook has no use for: training (the server's worker processes) and its data.
-SERVER_ONLY = ("/api/train", "/api/datasets", "/api/points")
+# training needs the server's workers; a notebook writes a lesson file with circuit.lesson()
+# (the widget hides Export lesson)
+SERVER_ONLY = ("/api/train", "/api/datasets", "/api/points", "/api/lesson")
 
 
 def ask(method: str, url: str, body: Any = None) -> dict[str, Any]:

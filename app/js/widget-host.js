@@ -88,8 +88,9 @@ function render({ model, el }) {
   page.className = "bpl-page";
   page.innerHTML = model.get("_page_html");
   root.append(style, page);
-  // what a notebook has no use for: training (a server's worker processes)
-  for (const selector of ["#tab-train", "#train-panel"]) {
+  // what a notebook has no use for: training (a server's worker processes), and the
+  // lesson file (circuit.lesson() writes it from the kernel)
+  for (const selector of ["#tab-train", "#train-panel", "#export-lesson"]) {
     const node = root.querySelector(selector);
     if (node) node.hidden = true;
   }

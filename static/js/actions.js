@@ -39,6 +39,10 @@ export function createActions(store, { storage }) {
     optimizersLoaded(list) {
       commit({ optimizers: list });
     },
+    // The lesson file: asked for ("saving"), saved (null) or refused ({error}).
+    lessonExport(status) {
+      commit({ lessonExport: status });
+    },
     // `request`: the program and values the answer was asked for.
     graphAnswered(body, request) {
       commit(answered(get(), body, request));

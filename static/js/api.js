@@ -26,6 +26,19 @@ function post(url, payload, signal) {
 export const graph = (payload, signal) => post("/api/graph", payload, signal);
 export const network = (spec) => post("/api/network", spec);
 export const ops = () => call("/api/ops");
+
+// POST /api/lesson: the lesson file, as a Blob to save ({ok: true, body: Blob}).
+export async function lesson(payload) {
+  try {
+    const response = await fetch("/api/lesson", {
+      method: "POST", headers: JSON_HEADERS, body: JSON.stringify(payload),
+    });
+    if (response.ok) return { ok: true, body: await response.blob() };
+    return { ok: false, error: (await response.json()).error };
+  } catch (err) {
+    return { ok: false, error: networkError(err) };
+  }
+}
 export const optimizers = () => call("/api/optimizers");
 export const examples = () => call("/api/examples");
 export const csv = (text) => post("/api/points/csv", { csv: text });

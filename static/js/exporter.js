@@ -7,7 +7,9 @@
 // would paint the halo over the text), and the controls (the ± handles, tooltips, focus)
 // stay out.
 
+import * as api from "./api.js";
 import { $ } from "./dom.js";
+import { t } from "./i18n.js";
 import { SVG } from "./svg.js";
 
 // What the page's CSS decides about how an element is drawn.
@@ -149,8 +151,38 @@ export function exportPng(svg, extent = null, scale = 2) {
   img.src = url;
 }
 
+// The lesson file of the program and values on screen, from POST /api/lesson, saved.
+async function exportLesson({ store, actions }) {
+  const state = store.get();
+  actions.lessonExport("saving");
+  const answer = await api.lesson({ source: state.program, values: state.values,
+                                    lang: state.lang });
+  if (!answer.ok) {
+    actions.lessonExport({ error: answer.error });
+    return;
+  }
+  download(answer.body, "lesson.html");
+  actions.lessonExport(null);
+}
+
+function renderLesson(state) {
+  const button = $("export-lesson");
+  const status = $("export-status");
+  const saving = state.lessonExport === "saving";
+  button.disabled = saving;
+  button.title = t(state.lang, "exportLessonTitle");
+  const error = state.lessonExport && state.lessonExport.error;
+  const text = saving ? t(state.lang, "exportSaving")
+    : error ? t(state.lang, "exportFailed", { message: error.summary || error.message }) : "";
+  if (status.textContent !== text) status.textContent = text;
+  status.classList.toggle("is-error", Boolean(error));
+}
+
 // The export buttons, for the circuit view that circuitpanel.js mounted.
-export function mount({ circuit }) {
+export function mount({ store, actions, circuit }) {
   $("export-svg").addEventListener("click", () => exportSvg($("circuit"), circuit.extent));
   $("export-png").addEventListener("click", () => exportPng($("circuit"), circuit.extent));
+  $("export-lesson").addEventListener("click", () => exportLesson({ store, actions }));
+  store.subscribe(renderLesson);
+  renderLesson(store.get());
 }

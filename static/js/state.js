@@ -52,6 +52,7 @@ export function initialState() {
     dataLoading: false, // a preset's data set is on its way: the circuit waits for it
     trainLog: false, // the loss curve on a log scale
     optimizers: null, // the optimiser table (GET /api/optimizers)
+    lessonExport: null, // the lesson file being written: "saving", {error}, or null
     optimizer: { name: "sgd" }, // the update's and the Train tab's: name and hyperparameters
     optimizerState: null, // {program, name, t, params}: its state after the applied updates
     trainPace: 7, // the Train tab's pace, an index of runstate.js's PACES (7: as fast as it goes)

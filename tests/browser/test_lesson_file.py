@@ -106,3 +106,49 @@ def test_composite_gates_expand_from_the_stored_answers(page: Page, tmp_path: Pa
     page.get_by_label("Composite gates as primitives").check()
     expect(nodes).to_have_count(len(circuit.expanded()))  # σ as its primitive gates
     expect(page.locator("#error")).to_be_hidden()
+
+
+def test_export_lesson_on_the_page_saves_a_file_that_opens_offline(
+        page: Page, base_url: str, tmp_path: Path, browser, shot) -> None:
+    """The page's Export lesson saves the program and values on screen, with an input
+    value the learner typed; the file opens from disk with the network blocked and shows
+    the typed value's numbers. A wrong program says why there is no file."""
+    page.goto(base_url + "/")
+    program = page.locator("#program")
+    program.fill("x = -2\ny = 5\nz = 3\nf = (x + y) * z")
+    expect(page.locator("#circuit g.node")).to_have_count(5)
+    page.get_by_role("spinbutton", name="z", exact=True).fill("-4")  # typed, not in the program
+    page.locator("#timeline").fill("1000")
+    page.locator("#timeline").dispatch_event("input")
+    expect(page.locator("#circuit")).to_contain_text("−12")
+    button = page.get_by_role("button", name="Export lesson")
+    with page.expect_download() as saved:
+        button.click()
+    download = saved.value
+    assert download.suggested_filename == "lesson.html"
+    path = tmp_path / "lesson.html"
+    download.save_as(path)
+    text = path.read_text(encoding="utf-8")
+    assert "f = (x + y) * z" in text
+
+    offline = browser.new_page()
+    try:
+        tried = open_offline(offline, path)
+        forward = offline.get_by_role("button", name="Step forward")
+        for _ in range(10):
+            forward.click()
+        expect(offline.locator("#position")).to_have_text(re.compile(r"^10 / 10"))
+        expect(offline.locator("#circuit")).to_contain_text("−12")
+        expect(offline.locator("#export-lesson")).to_be_hidden()
+        assert tried == [], tried
+    finally:
+        offline.close()
+
+    # a program with a mistake: no download, a sentence in the toolbar that says why
+    program.fill("f = (x + ")
+    expect(page.locator("#error")).to_be_visible()
+    button.click()
+    status = page.locator("#export-status")
+    expect(status).to_contain_text("No lesson file")
+    expect(status).to_have_class(re.compile("is-error"))
+    shot("export-lesson-refused")
