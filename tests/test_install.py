@@ -96,3 +96,22 @@ def test_uv_tool_install_dot_serves_the_page(tmp_path: Path) -> None:
                              text=True, env=clean_env(), cwd=tmp_path).stdout
     assert "-12" in printed
     serves_the_page(command, tmp_path)
+
+
+def test_pipx_install_dot_serves_the_page(tmp_path: Path) -> None:
+    """`pipx install .` from a checkout: pipx's own venv, built from pyproject.toml, the
+    dependencies from PyPI; the command on a bin directory of its own."""
+    pipx = Path(sys.executable).parent / "pipx"
+    assert pipx.exists(), "pipx is in the test extra: pip install -e '.[test]'"
+    source = checkout_copy(tmp_path / "backprop-lab")
+    env = {**clean_env(), "PIPX_HOME": str(tmp_path / "pipx"),
+           "PIPX_BIN_DIR": str(tmp_path / "bin"), "PIPX_MAN_DIR": str(tmp_path / "man")}
+    base = getattr(sys, "_base_executable", sys.executable)
+    done = subprocess.run([str(pipx), "install", "--python", base, str(source)],
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    command = tmp_path / "bin" / "backprop-lab"
+    printed = subprocess.run([str(command), "eval", *CS231N], check=True, capture_output=True,
+                             text=True, env=clean_env(), cwd=tmp_path).stdout
+    assert "-12" in printed
+    serves_the_page(command, tmp_path)
