@@ -7,7 +7,11 @@ import { $, setAttr, setChecked, setHidden, setText } from "./dom.js";
 import { displayName } from "./explain.js";
 import { full } from "./format.js";
 import { t } from "./i18n.js";
+import { MIN_READABLE } from "./zoom.js";
 import { bugNodes, explanationOf, hoveredNodes, liveParams, nodeInfo, stepView } from "./selectors.js";
+
+// The least scale a drawing may open at when the program folded away to show it whole.
+const FOLDED_READABLE = 0.62;
 
 export function mount({ store, actions }) {
   const lang = () => store.get().lang;
@@ -24,8 +28,12 @@ export function mount({ store, actions }) {
   $("expand-all").addEventListener("change", (e) => actions.setExpandAll(e.target.checked));
 
   // The program's column folds away for a wider circuit: the view's own business, not
-  // the page's state (a link does not carry it).
+  // the page's state (a link does not carry it). A new drawing too wide to show whole at
+  // a readable scale beside the program folds it away by itself, once, on a screen wide
+  // enough for the two columns (Mazur's network at 1366 px: the output is not cut off);
+  // the button brings the program back.
   let folded = false;
+  let autoFolded = false;
   const fold = $("fold-program");
   const renderFold = (state) => {
     const page = $("program-panel").parentElement;
@@ -38,6 +46,21 @@ export function mount({ store, actions }) {
     folded = !folded;
     renderFold(store.get());
   });
+  const twoColumns = () => getComputedStyle($("program-panel").parentElement)
+    .gridTemplateColumns.split(" ").length > 1;
+  const foldForRoom = (state) => {
+    const viewport = circuit.viewport;
+    if (folded || autoFolded || !twoColumns() || viewport.fitScale(0) >= MIN_READABLE) return;
+    // the scale it would show whole at with the program's column given to it
+    const { width, height } = viewport.size();
+    const gained = $("program-panel").getBoundingClientRect().width;
+    const whole = Math.min((width + gained) / viewport.bounds.w, height / viewport.bounds.h);
+    if (whole < FOLDED_READABLE) return; // still a sliver: panning is better
+    autoFolded = true;
+    folded = true;
+    viewport.fitted = 0; // the resize that follows fits all of it
+    renderFold(state);
+  };
 
   let revealed = -1; // the step the view last panned for
 
@@ -48,7 +71,7 @@ export function mount({ store, actions }) {
     setChecked($("expand-all"), state.expandAll);
     const { timeline, view, focus } = stepView(state);
     if (result && timeline) {
-      circuit.setGraph(result);
+      if (circuit.setGraph(result)) foldForRoom(state);
       circuit.setLive(liveParams(state));
       circuit.update(view, focus ? focus.id : null, hoveredNodes(state),
                      (node) => displayName(node, state.program), bugNodes(state),

@@ -9,10 +9,11 @@ const LABELS = {
   reset: "Reset", back: "Step back", forward: "Step forward", fit: "Fit to screen",
   "zoom-in": "Zoom in", "zoom-out": "Zoom out", speed: "Speed", timeline: "Timeline",
   examples: "Examples", lang: "Language", code: "Python code", "sweep-input": "Input to nudge",
-  plot: "Nudge plot",
+  plot: "Nudge plot", "export-svg": "Export SVG", "export-png": "Export PNG",
+  "export-lesson": "Export lesson",
 };
 const GROUP_LABELS = { ".lesson-bar": "Teaching tools", ".descent-bar": "Gradient descent",
-                       ".tabs": "Views" };
+                       ".tabs": "Views", ".export-group": "Export" };
 
 // Only on a change of language: touching <html lang> restyles the whole document.
 function translatePage(lang) {

@@ -14,6 +14,7 @@ from tests.browser.drawing import settle
 
 MAX_FIT = 1.25  # static/js/zoom.js
 MIN_READABLE = 0.7
+FOLDED_READABLE = 0.62  # static/js/circuitpanel.js
 
 
 def scale(page: Page) -> float:
@@ -67,21 +68,40 @@ def test_circuit_stepper_and_explanation_on_one_screen(page: Page, size: tuple[i
         assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
+def every_node_inside(page: Page) -> bool:
+    circuit = page.locator("#circuit").bounding_box()
+    boxes = page.locator("#circuit g.node").evaluate_all(
+        "(nodes) => nodes.map((n) => { const r = n.getBoundingClientRect();"
+        " return { x: r.x, y: r.y, width: r.width, height: r.height }; })")
+    return all(inside(box, circuit, 2) for box in boxes)
+
+
 def test_the_program_folds_away_for_a_wider_circuit(page: Page) -> None:
+    """Mazur's network at 1366 x 768 is too wide to show whole beside the program: the
+    program's column folds away by itself and every gate, the output E included, is on
+    screen at a readable scale; Show brings the program back and it stays."""
     page.set_viewport_size({"width": 1366, "height": 768})
-    choose(page, "mazur-network")
-    before = page.locator("#circuit").bounding_box()["width"]
+    choose(page, "cs231n-add-mul")
     fold = page.get_by_role("button", name="Hide the program")
-    expect(fold).to_have_attribute("aria-expanded", "true")
-    fold.click()
-    expect(page.get_by_role("textbox", name="Program")).to_be_hidden()
+    expect(fold).to_have_attribute("aria-expanded", "true")  # a small circuit keeps it
+    page.get_by_role("combobox", name="Examples").select_option("mazur-network")
     show = page.get_by_role("button", name="Show the program")
     expect(show).to_have_attribute("aria-expanded", "false")
-    assert page.locator("#circuit").bounding_box()["width"] > before + 300
+    expect(page.get_by_role("textbox", name="Program")).to_be_hidden()
+    settle(page)
     page.wait_for_timeout(200)
-    assert scale(page) >= MIN_READABLE - 1e-6
+    assert FOLDED_READABLE <= scale(page) <= MIN_READABLE + 0.2
+    assert every_node_inside(page)
+    expect(page.locator("#circuit .node.output, #circuit g.node").last).to_be_visible()
     show.click()
     expect(page.get_by_role("textbox", name="Program")).to_be_visible()
+    before = page.locator("#circuit").bounding_box()["width"]
+    page.get_by_role("combobox", name="Examples").select_option("mazur-network-tensor")
+    expect(page.get_by_role("textbox", name="Program")).to_be_visible()  # once, not again
+    hide = page.get_by_role("button", name="Hide the program")
+    hide.click()
+    expect(page.get_by_role("textbox", name="Program")).to_be_hidden()
+    assert page.locator("#circuit").bounding_box()["width"] > before + 300
 
 
 def test_small_circuits_are_not_blown_up_and_big_ones_stay_readable(page: Page) -> None:
@@ -118,7 +138,7 @@ def test_every_preset_opens_with_its_output_in_view(page: Page) -> None:
         circuit = page.locator("#circuit").bounding_box()
         output = page.locator("#circuit .output-edge path").bounding_box()
         assert inside(output, circuit, 2), preset
-        assert MIN_READABLE - 1e-3 <= scale(page) <= MAX_FIT + 1e-3, preset
+        assert FOLDED_READABLE - 1e-3 <= scale(page) <= MAX_FIT + 1e-3, preset
 
 
 def test_tensor_numbers_are_as_big_as_the_wire_labels_and_free_of_noise(page: Page) -> None:
