@@ -10,10 +10,10 @@
 import { edgeParams } from "./explain.js";
 import { isRight, parseAnswer, saveScore } from "./lessons.js";
 import {
-  dataLoaded, paceSet, pointAdded, pointsCleared, runAfter, runPaused, runStarted, scrubTo,
-  throughPass,
+  dataInto, dataLoaded, paceSet, pointAdded, pointsCleared, runAfter, runPaused, runStarted,
+  scrubTo, throughPass,
 } from "./runstate.js";
-import { keptValues, timelineOf } from "./selectors.js";
+import { dataInputs, keptValues, timelineOf } from "./selectors.js";
 import { carryPosition } from "./timeline.js";
 
 const END = Number.MAX_SAFE_INTEGER; // a landing past the last step: the end
@@ -267,6 +267,18 @@ export function createActions(store, { storage }) {
     },
     setTrainable(names) {
       commit({ trainTrainable: names });
+    },
+    // The inputs a data set's points and labels go to ({x} or {y}: a name; null: X, y).
+    bindData(changes) {
+      const state = get();
+      const trainBind = { ...state.trainBind, ...changes };
+      const values = { ...state.values };
+      const data = state.trainData;
+      for (const [key, field] of [["x", "X"], ["y", "y"]]) {
+        const old = dataInputs(state.program, state.trainBind)[key];
+        if (old && data && values[old] === data[field]) delete values[old]; // the data moves
+      }
+      commit({ trainBind, values: dataInto({ ...state, values, trainBind }, data) });
     },
     trainingStarted(options) {
       commit(runStarted(get(), options));

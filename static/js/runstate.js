@@ -135,11 +135,14 @@ function lastSnapshot(run) {
 
 // -- data: a data set, none, or the learner's own points ------------------------------------
 
-// The data into the circuit's inputs the program reads it from (X and y).
+// The data into the circuit's inputs the program reads it from (X and y, or the inputs
+// the learner bound them to).
 export function dataInto(state, data) {
   const values = { ...state.values };
   if (data) {
-    for (const name of dataInputs(state.program)) values[name] = data[name];
+    const into = dataInputs(state.program, state.trainBind);
+    if (into.x) values[into.x] = data.X;
+    if (into.y) values[into.y] = data.y;
   }
   return values;
 }

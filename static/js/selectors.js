@@ -178,8 +178,14 @@ export function liveParams(state) {
   return live;
 }
 
-// The inputs the program reads its data from: X and y, where its text uses them (the
-// answer on show may still be the last program's).
-export function dataInputs(program) {
-  return ["X", "y"].filter((name) => usesName(program, name));
+// The names a data set's points and labels go to: the learner's choice, else X and y.
+export function boundNames(bind) {
+  return { x: (bind && bind.x) || "X", y: (bind && bind.y) || "y" };
+}
+
+// The inputs the program reads its data from, where its text uses them (the answer on
+// show may still be the last program's): {x, y}, each a name or null.
+export function dataInputs(program, bind = null) {
+  const { x, y } = boundNames(bind);
+  return { x: usesName(program, x) ? x : null, y: usesName(program, y) ? y : null };
 }

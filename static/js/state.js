@@ -57,6 +57,7 @@ export function initialState() {
     optimizerState: null, // {program, name, t, params}: its state after the applied updates
     trainPace: 7, // the Train tab's pace, an index of runstate.js's PACES (7: as fast as it goes)
     trainTrainable: null, // the inputs a run trains (null: the server's default)
+    trainBind: { x: null, y: null }, // the inputs the data goes to (null: X and y)
     recorderAt: null, // the flight recorder's snapshot on show (null: the latest)
     recorderView: null, // that snapshot's pictures, from the server: {pass, boundary, …}
     ownPoints: null, // the learner's own points, kept while another data set is on show

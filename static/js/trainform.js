@@ -7,6 +7,7 @@
 import { $, setDisabled, setHidden, setText, setChecked } from "./dom.js";
 import { t } from "./i18n.js";
 import { paceOf, PACES } from "./runstate.js";
+import { boundNames } from "./selectors.js";
 
 const GENERATED = ["moons", "circles", "xor", "spiral"];
 
@@ -19,6 +20,7 @@ export class TrainForm {
       mode: $("train-mode"), fromProgram: $("train-from-program"), optimizer: $("train-optimizer"),
       hyper: $("train-hyper"), params: $("train-params"), paramSummary: $("train-params-summary"),
       paramList: $("train-param-list"), pace: $("train-pace"), paceText: $("train-pace-text"),
+      x: $("train-x"), y: $("train-y"),
     };
     this.els = e;
     e.form.addEventListener("submit", (event) => {
@@ -40,6 +42,9 @@ export class TrainForm {
       const names = boxes.filter((b) => b.checked).map((b) => b.dataset.name);
       handlers.onTrainable(names.length ? names : null);
     });
+    for (const key of ["x", "y"]) {
+      e[key].addEventListener("change", () => handlers.onBind({ [key]: e[key].value || null }));
+    }
     e.pace.max = String(PACES.length - 1);
     e.pace.addEventListener("input", () => handlers.onPace(Number(e.pace.value)));
   }
@@ -94,6 +99,7 @@ export class TrainForm {
     for (const field of [e.n, e.noise, e.seed]) setDisabled(field, !generated);
     this.renderOptimizer(state);
     this.renderParams(state);
+    this.renderBind(state, e.dataset.value !== "none", running);
     if (Number(e.pace.value) !== state.trainPace) e.pace.value = String(state.trainPace);
     const pace = paceOf(state.trainPace);
     setText(e.paceText, pace === 0 ? t(lang, "paceClick") : pace === null ? t(lang, "paceFast")
@@ -119,6 +125,33 @@ export class TrainForm {
     for (const option of e.optimizer.options) setText(option, t(state.lang, `opt.${option.value}`));
     if (e.optimizer.value !== state.optimizer.name) e.optimizer.value = state.optimizer.name;
     hyperFields(e.hyper, table.find((o) => o.name === state.optimizer.name), state.optimizer);
+  }
+
+  // Which inputs the points and the labels go to: any input of the program (X and y
+  // unless the learner picks others); "—" where the program has none of that name.
+  renderBind(state, withData, running) {
+    const e = this.els;
+    const names = state.result ? state.result.nodes.filter((n) => n.op === "input").map((n) => n.name) : [];
+    const bound = boundNames(state.trainBind);
+    for (const key of ["x", "y"]) {
+      const select = e[key];
+      const wanted = JSON.stringify(names);
+      if (select.dataset.names !== wanted) {
+        select.dataset.names = wanted;
+        const none = document.createElement("option");
+        none.value = "";
+        none.textContent = "—";
+        select.replaceChildren(none, ...names.map((name) => {
+          const option = document.createElement("option");
+          option.value = name;
+          option.textContent = name;
+          return option;
+        }));
+      }
+      const value = names.includes(bound[key]) ? bound[key] : "";
+      if (select.value !== value) select.value = value;
+      setDisabled(select, running || !withData || !names.length);
+    }
   }
 
   renderParams(state) {

@@ -34,6 +34,7 @@ export function mount({ store, actions }) {
     onData: loadData,
     onOptimizer: (changes) => actions.setOptimizer(changes),
     onTrainable: (names) => actions.setTrainable(names),
+    onBind: (changes) => actions.bindData(changes),
     onPace: pace,
   });
 
@@ -53,12 +54,15 @@ export function mount({ store, actions }) {
   function dataset(state) {
     const choice = form.dataChoice;
     if (choice === "none") return null;
+    const bind = {};
+    if (state.trainBind.x) bind.x = state.trainBind.x;
+    if (state.trainBind.y) bind.y = state.trainBind.y;
     if (choice === "own") {
       const data = state.trainData || { X: [], y: [], classes: null };
-      return data.classes == null ? { points: data.X, targets: data.y }
-        : { points: data.X, labels: data.y };
+      return data.classes == null ? { points: data.X, targets: data.y, ...bind }
+        : { points: data.X, labels: data.y, ...bind };
     }
-    return form.dataSpec();
+    return { ...form.dataSpec(), ...bind };
   }
 
   async function start() {
@@ -194,7 +198,7 @@ export function mount({ store, actions }) {
   function render(state) {
     const { lang } = state;
     const run = state.training;
-    form.noDataFor(state.program, dataInputs(state.program).includes("X"));
+    form.noDataFor(state.program, dataInputs(state.program, state.trainBind).x !== null);
     const running = Boolean(run && run.status === "running");
     form.render(state, running);
     setDisabled($("train-start"), running);

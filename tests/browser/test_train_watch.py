@@ -204,3 +204,42 @@ def test_pasted_csv_and_its_mistakes(page: Page) -> None:
     page.get_by_label("Passes").fill("200")
     page.get_by_role("button", name="Train", exact=True).click()
     expect(page.locator("#train-note")).to_contain_text("Done: 200 passes", timeout=30_000)
+
+
+BOUND_PROGRAM = "\n".join([
+    "A = [[0, 0]]",
+    "L = [0]",
+    "W = [[0.1, -0.2], [0.3, 0.1]]",
+    "b = [[0, 0]]",
+    "loss = cross_entropy(A @ W + b, L)",
+])
+
+
+def test_a_data_set_goes_to_the_inputs_you_name(page: Page) -> None:
+    """A program that reads its points as A and its classes as L (not X and y): the Train
+    tab binds the moons to them, the circuit shows them there, and the run learns."""
+    page.goto("/?lang=en")
+    program = page.locator("#program")
+    program.fill(BOUND_PROGRAM)
+    expect(page.locator("#circuit .node.input")).to_have_count(4)
+    page.get_by_role("tab", name="Train").click()
+    points_to, labels_to = page.get_by_label("Points go to"), page.get_by_label("Labels go to")
+    expect(points_to).to_be_disabled()  # no data set yet: nothing to bind
+    page.get_by_label("Data set").select_option("moons")
+    expect(points_to).to_be_enabled()
+    expect(points_to).to_have_value("")  # the program has no X
+    points_to.select_option("A")
+    labels_to.select_option("L")
+    # the moons are in the circuit, as A and L
+    expect(page.get_by_role("textbox", name="A", exact=True)).to_have_value(
+        re.compile(r"^\[\[-?[\d.]+(e-?\d+)?,"), timeout=10_000)
+    expect(page.get_by_role("textbox", name="L", exact=True)).to_have_value(
+        re.compile(r"^\[(\d,){199}\d\]$"))
+    page.get_by_label("Passes").fill("200")
+    page.get_by_role("button", name="Train", exact=True).click()
+    note = page.locator("#train-note")
+    expect(note).to_contain_text("Done: 200 passes", timeout=30_000)
+    accuracy = float(re.search(r"accuracy ([\d.]+)%", note.inner_text())[1])
+    assert accuracy > 70, note.inner_text()  # a linear boundary on the moons: most points
+    expect(page.locator("#train-params-summary")).to_contain_text("Parameters")
+    expect(page.locator("#error")).to_be_hidden()
