@@ -43,9 +43,11 @@ The algorithm is Sugiyama's, every step iterative (a 10,000-deep chain is fine):
    to `SMALL` nodes), in numpy (all layers' swaps at once) up to `ROUND_WORK`, and for
    huge graphs barycentric sweeps only. Last, the drawing is turned upside down when
    that puts more nodes in program order (i1 above i2), and inputs nothing uses stand
-   in program order. Crossings are counted between consecutive layers as inversions,
-   by a vectorised merge sort. On `python -m bench.layout`'s random circuits this has
-   about Graphviz dot's crossings (1.00× at 200 gates, 1.05× at 1,000).
+   in program order. Up to the thorough search's size, sifting polishes the result: each
+   node tried at every place of its layer, kept where its wires cross least. Crossings
+   are counted between consecutive layers as inversions, by a vectorised merge sort. On
+   `python -m bench.layout`'s random circuits this has about Graphviz dot's crossings
+   (0.99× at 200 gates, 1.04× at 1,000).
 4. Coordinates (`coords.py`). x is the layer times `COLUMN` (140 px), wider where
    a layer holds a tensor's numbers (`views.py`: a grid or colour map under the node).
    y starts as each layer's order packed at `ROW` (70 px; 40 px between long edges,
