@@ -25,7 +25,10 @@ RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
 FROM python:3.11-slim
 RUN useradd --create-home --uid 10001 lab
 COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
+# EXTRAS=queue (compose.yaml) adds RQ and redis: `serve --redis URL`, `backprop-lab worker`
+ARG EXTRAS=""
+RUN wheel="$(ls /wheels/*.whl)" && pip install --no-cache-dir "${wheel}${EXTRAS:+[$EXTRAS]}" \
+    && rm -rf /wheels
 USER lab
 WORKDIR /home/lab
 EXPOSE 8000

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.micrograd_demo import DEMO_INFO, demo_preset
 from app.training.example import MAZUR_PRESET, MAZUR_PROGRAM, SEED_004_PRESET
 
 EXAMPLES: list[dict[str, Any]] = [
@@ -80,14 +81,16 @@ EXAMPLES: list[dict[str, Any]] = [
                   "zh": "2-2-2 sigmoid 网络（逐个神经元）"},
         "source": MAZUR_PROGRAM,
         "description": {
-            "en": "The network of seed 004 with inputs i1, i2, weights w1…w8 and biases b1, b2, "
-                  "and the squared error E = Σ ½(target − output)². E = 0.298371109; "
+            "en": "Matt Mazur's worked example: the network with inputs i1, i2, weights "
+                  "w1…w8 and biases b1, b2, and the squared error E = Σ ½(target − output)². "
+                  "E = 0.298371109; "
                   "∂E/∂w5 = 0.082167041 and ∂E/∂w1 = 0.000438568. The weight update "
                   "w ← w − r·∂E/∂w at rate r = 0.5 gives w5 = 0.40 − 0.5 × 0.0822 = "
                   "0.35891648: tick \"Update\" to step through every parameter's update, "
                   "then apply it and watch E fall.",
-            "zh": "种子 004 的网络：输入 i1、i2，权重 w1…w8，偏置 b1、b2，误差 E = Σ ½(目标 − "
-                  "输出)²。E = 0.298371109；∂E/∂w5 = 0.082167041，∂E/∂w1 = 0.000438568。权重更新 "
+            "zh": "Matt Mazur 的逐步示例里的网络：输入 i1、i2，权重 w1…w8，偏置 b1、b2，"
+                  "误差 E = Σ ½(目标 − 输出)²。E = 0.298371109；∂E/∂w5 = 0.082167041，"
+                  "∂E/∂w1 = 0.000438568。权重更新 "
                   "w ← w − r·∂E/∂w，学习率 r = 0.5 时 w5 = 0.40 − 0.5 × 0.0822 = 0.35891648："
                   "勾选“更新”逐个参数地看更新，再应用它，看 E 变小。",
         },
@@ -101,13 +104,13 @@ EXAMPLES: list[dict[str, Any]] = [
                   "H1 = sigmoid(X @ W1 + b1)\nO = sigmoid(H1 @ W2 + b2)\n"
                   "E = sum(0.5*(T - O)^2)\n",
         "description": {
-            "en": "Seed 004's network written as layers: W1[i][j] is the weight from input i to "
+            "en": "Mazur's network written as layers: W1[i][j] is the weight from input i to "
                   "hidden neuron j (w1 = W1[0][0], w2 = W1[1][0], …), so one matmul gate does the "
                   "work of four multiply gates. The numbers are the neuron form's: E = "
                   "0.298371109, ∂E/∂W2[0][0] = ∂E/∂w5 = 0.082167041, ∂E/∂W1[0][0] = ∂E/∂w1 = "
                   "0.000438568, and ∂E/∂W2 = H1ᵀ · ∂E/∂(H1 W2 + b2) is an outer product. "
                   "\"Build a network\" switches between the two views of any small network.",
-            "zh": "把种子 004 的网络写成层：W1[i][j] 是输入 i 到隐藏神经元 j 的权重"
+            "zh": "把 Mazur 的网络写成层：W1[i][j] 是输入 i 到隐藏神经元 j 的权重"
                   "（w1 = W1[0][0]，w2 = W1[1][0]……），一个矩阵乘法门顶替四个乘法门。"
                   "数值与神经元形式相同：E = "
                   "0.298371109，∂E/∂W2[0][0] = ∂E/∂w5 = 0.082167041，∂E/∂W1[0][0] = ∂E/∂w1 = "
@@ -130,15 +133,17 @@ EXAMPLES: list[dict[str, Any]] = [
                   "scores = h @ W2 + b2\n"
                   "loss = cross_entropy(scores, y)\n",
         "description": {
-            "en": "The network of seed 004's numpy code on a batch of 4 points with class labels "
-                  "y: h = tanh(X W1 + b1), scores = h W2 + b2, and the mean of −log softmax"
-                  "(scores)[y]. The gradient of the scores is (probs − one_hot(y)) / N, the seed's "
-                  "delta3 = probs; delta3[range(N), y] −= 1; then dW2 = hᵀ · delta3 and "
+            "en": "The numpy moons network (a 2-3-2 tanh network trained with numpy) on a "
+                  "batch of 4 points with class labels y: h = tanh(X W1 + b1), scores = "
+                  "h W2 + b2, and the mean of −log softmax(scores)[y]. The gradient of the "
+                  "scores is (probs − one_hot(y)) / N, the numpy code's delta3 = probs; "
+                  "delta3[range(N), y] −= 1; then dW2 = hᵀ · delta3 and "
                   "delta2 = delta3 W2ᵀ ⊙ (1 − h²). Expand the CE gate to see softmax, log and "
                   "pick.",
-            "zh": "种子 004 的 numpy 代码里的网络，作用在 4 个带类别标签 y 的点上：h = tanh(X W1 + "
-                  "b1)，scores = h W2 + b2，损失是 −log softmax(scores)[y] 的平均。scores 的梯度是 "
-                  "(probs − one_hot(y)) / N，即种子里的 delta3 = probs; delta3[range(N), y] −= 1；"
+            "zh": "numpy 月牙网络（用 numpy 训练的 2-3-2 tanh 网络），作用在 4 个带类别标签 y "
+                  "的点上：h = tanh(X W1 + b1)，scores = h W2 + b2，损失是 −log softmax(scores)[y] "
+                  "的平均。scores 的梯度是 (probs − one_hot(y)) / N，即 numpy 代码里的 "
+                  "delta3 = probs; delta3[range(N), y] −= 1；"
                   "接着 dW2 = hᵀ · delta3，delta2 = delta3 W2ᵀ ⊙ (1 − h²)。展开 CE 门可以看到 "
                   "softmax、log 和 pick。",
         },
@@ -173,12 +178,12 @@ EXAMPLES: list[dict[str, Any]] = [
         "source": "x1 = 1\nx2 = -1\nw1 = 1\nw2 = -2\nb = 1\nt = 0.5\n"
                   "z = w1*x1 + w2*x2 + b\na = sigmoid(z)\nC = (a - t)^2\n",
         "description": {
-            "en": "Hung-yi Lee's view of backprop (seed 001): for a weight, ∂C/∂w = ∂z/∂w · "
+            "en": "Hung-yi Lee's view of backprop: for a weight, ∂C/∂w = ∂z/∂w · "
                   "∂C/∂z. The forward pass already knows ∂z/∂w1: it is the input x1 on the "
                   "wire into the w1·x1 gate. The backward pass brings ∂C/∂z back from the "
                   "output. Step to the end and check that ∂C/∂w1 = x1 · ∂C/∂z and "
                   "∂C/∂w2 = x2 · ∂C/∂z.",
-            "zh": "李宏毅老师对反向传播的讲法（种子 001）：对一个权重，∂C/∂w = ∂z/∂w · ∂C/∂z。"
+            "zh": "李宏毅老师对反向传播的讲法：对一个权重，∂C/∂w = ∂z/∂w · ∂C/∂z。"
                   "前向传播时就已知道 ∂z/∂w1：它就是进入 w1·x1 门的输入 x1；反向传播把 ∂C/∂z "
                   "从输出带回来。走到最后，验证 ∂C/∂w1 = x1 · ∂C/∂z，∂C/∂w2 = x2 · ∂C/∂z。",
         },
@@ -217,10 +222,11 @@ EXAMPLES: list[dict[str, Any]] = [
         "source": "W = [[1, 2, -1], [0.5, -1, 3]]\nx = [1, -2, 0.5]\nu = W @ x\n"
                   "L = sum(u^2)\n",
         "description": {
-            "en": "Seed 002's linear map u = Wx: the gradient of the weights is an outer "
-                  "product, ∇W L = (∇u L) xᵀ, and the input's is ∇x L = Wᵀ ∇u L.",
-            "zh": "种子 002 的线性映射 u = Wx：权重的梯度是外积 ∇W L = (∇u L) xᵀ，输入的梯度是 "
-                  "∇x L = Wᵀ ∇u L。",
+            "en": "The linear map u = Wx of a full backprop derivation: the gradient of the "
+                  "weights is an outer product, ∇W L = (∇u L) xᵀ, and the input's is "
+                  "∇x L = Wᵀ ∇u L.",
+            "zh": "完整推导反向传播时的线性映射 u = Wx：权重的梯度是外积 ∇W L = (∇u L) xᵀ，"
+                  "输入的梯度是 ∇x L = Wᵀ ∇u L。",
         },
         "seed": "002",
     },
@@ -229,6 +235,23 @@ EXAMPLES: list[dict[str, Any]] = [
 
 EXAMPLES.append(SEED_004_PRESET)
 EXAMPLES.append(MAZUR_PRESET)
+
+# Presets too large to send with the list: GET /api/examples names them (without their
+# programs, which are written by code on first use), GET /api/examples/{id} sends one whole.
+LARGE_EXAMPLES: list[dict[str, Any]] = [DEMO_INFO]
+_LARGE = {DEMO_INFO["id"]: demo_preset}
+
+
+def catalogue() -> dict[str, Any]:
+    """GET /api/examples: every preset whole, and the large ones without their program."""
+    large = [{k: e[k] for k in ("id", "title", "description", "seed")} for e in LARGE_EXAMPLES]
+    return {"examples": EXAMPLES, "large": large}
+
+
+def large_example(example_id: str) -> dict[str, Any] | None:
+    """A large preset whole, with its program; None for an id that names none."""
+    make = _LARGE.get(example_id)
+    return None if make is None else make()
 
 
 def example(example_id: str) -> dict[str, Any]:

@@ -146,6 +146,7 @@ def lesson_html(source: str, values: dict[str, Any] | None = None, lang: str | N
     first = next((line.strip() for line in source.splitlines()
                   if line.strip() and not line.strip().startswith("#")), "")
     template = _environment().get_template("lesson.html")
-    return template.render(title=title or first[:80] or "A lesson", data=_json(data),
+    # lesson: a file from disk has no server, so no link to the API's documentation
+    return template.render(lesson=True, title=title or first[:80] or "A lesson", data=_json(data),
                            script=code, csp=CSP.format(script=f"'sha256-{digest}'"),
                            version=VERSION)

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 import anyio.to_thread
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from app.api import errors, lesson, pages
@@ -17,6 +18,7 @@ from app.api.ratelimit import RateLimit, TokenBuckets
 from app.api.routes import router
 from app.api.serving import Serving
 from app.limits import DEFAULT_LIMITS
+from app.training import backend
 from app.training.pool import POOL
 
 DESCRIPTION = (
@@ -32,17 +34,19 @@ DESCRIPTION = (
 # threads only make them, and the event loop answering cached requests, wait longer
 # for it; a few keep a long request from blocking the short ones.
 EVALUATION_THREADS = 4
+GZIP_MIN_BYTES = 32 * 1024
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     anyio.to_thread.current_default_thread_limiter().total_tokens = EVALUATION_THREADS
-    POOL.attach()  # runs shared across --workers; SIGTERM stops them; see app/training/pool.py
+    training = backend.current(POOL)  # the job queue if BACKPROP_LAB_REDIS_URL is set
+    training.attach()  # runs shared across --workers; SIGTERM stops them; see app/training/pool.py
     try:
         yield
     finally:
         # Training workers start with the first POST /api/train; they end with the app.
-        await anyio.to_thread.run_sync(POOL.shutdown)
+        await anyio.to_thread.run_sync(training.shutdown)
 
 
 def create_app(serving: Serving | None = None) -> FastAPI:
@@ -63,6 +67,10 @@ def create_app(serving: Serving | None = None) -> FastAPI:
         app.add_middleware(RateLimit, buckets=TokenBuckets(
             *serving.rate_limit, max_clients=serving.max_clients_tracked))
     app.add_middleware(ResponseCache)  # inside the size cap: it sees only bounded bodies
+    # Outside the cache (which keys on the body alone, not on Accept-Encoding). Answers
+    # under GZIP_MIN_BYTES go as they are: on a small answer compressing costs more server
+    # time than it saves. Server-sent events are never compressed (they would be buffered).
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=5)
     app.add_middleware(errors.BodyLimit, max_bytes=DEFAULT_LIMITS.max_body_bytes)
     app.add_middleware(BodyDeadline, seconds=serving.body_timeout)
     app.add_middleware(HostCheck, allowed=serving.allowed_hosts)

@@ -11,13 +11,17 @@ exactly the plain pipeline.
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from app.columns import to_columns
 from app.engine import Evaluation, evaluate
 from app.engine.diagnose import node_warnings
 from app.engine.gradcheck import gradcheck
@@ -61,6 +65,7 @@ class Options:
     state: dict[str, dict[str, Any]] | None = None  # its state before the step, by input
     t: int = 1  # the number of the step (Adam's bias correction)
     full_trace: bool = False  # every tensor of the step trace written out
+    columns: bool = False  # the compact form of the answer (app/columns.py)
 
     @property
     def plain(self) -> bool:
@@ -194,6 +199,8 @@ def _steps_json(ev: Evaluation, full: bool = False, cancel: Cancel | None = None
             edge["local"] = write(edge["local"], None)
             edge["product"] = write(edge["product"], source if total[source] == 1 else None)
             edge["sum"] = write(edge["sum"], source if complete else None)
+            if "factors" in edge:
+                edge["factors"] = [tensor(x) for x in edge["factors"]]
     return trace
 
 
@@ -220,18 +227,59 @@ def graph_json(ev: Evaluation, expanded: Expanded | None = None, full_trace: boo
     }
 
 
+GC_PAUSE_CHARS = 50_000  # programs this long are computed with the cyclic collector paused
+_gc_pausers = 0
+_gc_was_enabled = True
+_gc_lock = threading.Lock()
+
+
+@contextmanager
+def gc_paused(pause: bool = True) -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a large answer is built.
+
+    A big circuit's answer is millions of small objects, all alive until it is written:
+    the collector finds nothing to free among them, yet walks them again and again as
+    they pile up (40% of the time of a 30,000-gate chain). Paused across threads by a
+    count, so the collector runs again when the last large answer is done; what other
+    threads leave meanwhile is collected then.
+    """
+    global _gc_pausers, _gc_was_enabled
+    if not pause:
+        yield
+        return
+    with _gc_lock:
+        if _gc_pausers == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pausers += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pausers -= 1
+            if _gc_pausers == 0 and _gc_was_enabled:
+                gc.enable()
+
+
 def graph_response(source: str, values: dict[str, Any] | None = None, seed: Any = None,
                    limits: Limits = DEFAULT_LIMITS, options: Options | None = None,
                    cancel: Cancel | None = None, large: bool = True) -> dict[str, Any]:
     """The body of POST /api/graph (and `eval --json`); raises LabError for user mistakes,
     Cancelled when `cancel` is raised (the client went away), and with `large` false
     LargeAnswer before computing an answer of more than LARGE_ANSWER numbers."""
-    options = options or Options()
+    with gc_paused(len(source) > GC_PAUSE_CHARS):
+        return _graph_response(source, values, seed, limits, options or Options(), cancel,
+                               large)
+
+
+def _graph_response(source: str, values: dict[str, Any] | None, seed: Any, limits: Limits,
+                    options: Options, cancel: Cancel | None, large: bool) -> dict[str, Any]:
     budget = answer_budget(limits, options.full_trace, large)
     graph = circuit(source, limits)
     if options.plain:
         ev = evaluate(graph, values, seed, limits, budget, cancel)
-        return graph_json(ev, full_trace=options.full_trace, cancel=cancel)
+        body = graph_json(ev, full_trace=options.full_trace, cancel=cancel)
+        return to_columns(body) if options.columns else body
     expanded = None
     if options.expand is not False:
         which = None if options.expand is True else resolve(graph, options.expand)
@@ -255,4 +303,4 @@ def graph_response(source: str, values: dict[str, Any] | None = None, seed: Any 
         if plot["reduced"]:
             body["warnings"].append(f"the nudge plot has {plot['points']} points, fewer than "
                                     "asked, to keep the work of this large circuit bounded")
-    return body
+    return to_columns(body) if options.columns else body

@@ -7,6 +7,14 @@ end with every gradient: micrograd builds `Value` objects and calls
   python -m bench.engine            # needs `pip install -e '.[bench]'` for micrograd
 
 Prints seconds and ratios (ours / micrograd); the README records them.
+
+Whole requests (issue 15; `--whole` for only these): the same programs as micrograd
+builds them — a chain of 2,000 and of 100,000 gates, micrograd's demo network on 10 and
+100 points — through our engine alone, through the whole pipeline in this process (parse,
+build, evaluate, trace, layout, the compact columns, the JSON bytes) and through HTTP
+(`backprop-lab serve`, `"format": "columns"`, gzip, the answer parsed), each against
+micrograd's build+forward+backward. Goals: the 100,000-gate chain end to end under 3 s;
+the demo network on 100 points end to end within 3× micrograd.
 Targets: a 100,000-gate chain evaluates at all (micrograd's recursive
 topological sort cannot); at 2,000 gates our time per gate is at most
 micrograd's; on a wide scalar graph (an MLP unrolled into ~50,000 scalar
@@ -16,15 +24,23 @@ gates) our time is at most 0.5× micrograd's.
 from __future__ import annotations
 
 import argparse
+import itertools
 import subprocess
 import sys
+import tempfile
 import time
 
+import httpx
 import numpy as np
+import orjson
 
+from app import micrograd_demo as demo
 from app.engine import evaluate
 from app.graph import from_description
+from app.jsonify import encode
 from app.limits import Limits
+from app.pipeline import Options, circuit, graph_response
+from bench import programs as bench_programs
 from bench.timing import best_of
 
 Description = list[tuple[str, tuple[int, ...], float | None]]
@@ -119,7 +135,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--samples", type=int, default=70, help="MLP batch size")
+    parser.add_argument("--whole", action="store_true", help="only the whole requests")
+    parser.add_argument("--no-http", action="store_true", help="whole requests in process only")
     args = parser.parse_args()
+    if args.whole:
+        whole_requests(args.repeats, not args.no_http)
+        return
     sys.setrecursionlimit(20_000)  # lets micrograd's recursive sort reach 2,000 gates
 
     small = chain(2_000)
@@ -145,6 +166,130 @@ def main() -> None:
     theirs = best_of(lambda: run_micrograd(wide), args.repeats)
     print(f"MLP, {gates:,} scalar gates: ours {ours * 1e3:8.2f} ms   micrograd "
           f"{theirs * 1e3:8.2f} ms   ratio {ours / theirs:.2f}")
+    whole_requests(args.repeats, not args.no_http)
+
+
+# ------------------------------------------------------------ whole requests (issue 15)
+
+
+def micrograd_chain(gates: int) -> float:
+    """micrograd on bench.programs.chain: build, forward and backward."""
+    from micrograd.engine import Value
+
+    x = Value(0.5)
+    v = x
+    for k in range(gates):
+        v = v * 0.999 if k % 2 == 0 else v + 0.001
+    v.backward()
+    return float(x.grad)
+
+
+def micrograd_demo(n: int) -> float:
+    """micrograd's demo network on n points, as its notebook builds it: the loss's value."""
+    from micrograd.engine import Value
+
+    layers = [([[Value(w) for w in row] for row in W], [Value(b) for b in B])
+              for W, B in demo.parameters()]
+    X, y = demo.points(n)
+    scores = []
+    for row in X:
+        acts = [Value(v) for v in row]
+        for k, (W, B) in enumerate(layers):
+            acts = [sum((w * a for w, a in zip(ws, acts, strict=True)), b)
+                    for ws, b in zip(W, B, strict=True)]
+            if k < len(layers) - 1:
+                acts = [a.relu() for a in acts]
+        scores.append(acts[0])
+    data_loss = sum((1 + -yi * si).relu() for yi, si in zip(y, scores, strict=True)) * (1.0 / n)
+    params = [p for W, B in layers for ws, b in zip(W, B, strict=True) for p in [*ws, b]]
+    total = data_loss + demo.ALPHA * sum(p * p for p in params)
+    total.backward()
+    return float(total.data)
+
+
+
+
+_fresh = itertools.count()
+
+
+def fresh(source: str) -> str:
+    """The program with a new comment: no cache (graph, layout, answer) has seen it."""
+    return f"{source}# request {next(_fresh)}\n"
+
+
+def in_process(source: str) -> int:
+    """The whole request in this process: parse, build, evaluate, trace, layout, the
+    columns, the JSON bytes (what `eval --columns` does), never cached."""
+    return len(encode(graph_response(fresh(source), options=Options(columns=True))))
+
+
+class Server:
+    """`backprop-lab serve` on a free port of loopback, rate limit off."""
+
+    def __init__(self) -> None:
+        from bench.load import HOST, free_port, start_server, wait_ready
+
+        self.base = f"http://{HOST}:{free_port()}"
+        self.log = tempfile.TemporaryFile()
+        port = int(self.base.rsplit(":", 1)[1])
+        self.proc = start_server(port, self.log, quiet=True)
+        wait_ready(self.proc, self.base)
+        self.http = httpx.Client(base_url=self.base, timeout=600)
+
+    def post(self, source: str) -> int:
+        """POST /api/graph with the compact format, gzip accepted; the answer parsed."""
+        response = self.http.post("/api/graph", content=orjson.dumps(
+            {"source": fresh(source), "format": "columns"}), headers={
+            "content-type": "application/json", "accept-encoding": "gzip"})
+        assert response.status_code == 200, response.text[:300]
+        orjson.loads(response.content)
+        return int(response.headers.get("content-length", len(response.content)))
+
+    def close(self) -> None:
+        from bench.load import stop_server
+
+        self.http.close()
+        stop_server(self.proc)
+
+
+def whole_requests(repeats: int, http: bool) -> None:
+    """Chain 2,000 and 100,000; micrograd's demo network on 10 and 100 points: micrograd's
+    build+forward+backward against our engine alone, the whole request in process and
+    through HTTP (compact format, gzip); prints the times and both ratios."""
+    sys.setrecursionlimit(20_000)  # lets micrograd's recursive sort reach 2,000 gates
+    server = Server() if http else None
+    programs = [("chain 2,000", bench_programs.chain(2_000), lambda: micrograd_chain(2_000)),
+                ("chain 100,000", bench_programs.chain(100_000), None),
+                ("demo MLP, 10 points", demo.demo_program(10), lambda: micrograd_demo(10)),
+                ("demo MLP, 100 points", demo.demo_program(100), lambda: micrograd_demo(100))]
+    print("\nwhole requests (s; ratios ours / micrograd's build+forward+backward):")
+    try:
+        for name, source, theirs_fn in programs:
+            graph = circuit(source, BIG)
+            gates = sum(op not in ("input", "const") for op in graph.ops)
+            big = gates > 10_000
+            # the engine alone: the forward and backward passes over the graph already built
+            times = best_of(lambda g=graph: evaluate(g, limits=BIG), 1 if big else repeats)
+            whole = best_of(lambda s=source: in_process(s), 1 if big else repeats)
+            size = in_process(source)
+            line = (f"{name:22} {gates:7,} gates: engine {times:7.3f}   in process "
+                    f"{whole:7.3f} ({size / gates:.0f} B/gate)")
+            if server is not None:
+                server.post(source)  # the first: the server's imports are warm after
+                wire = best_of(lambda s=source: server.post(s), 1 if big else repeats)
+                line += f"   HTTP {wire:7.3f} ({server.post(source) / gates:.0f} B/gate gzip)"
+            if theirs_fn is None:
+                line += f"   micrograd {micrograd_deep_chain(100_000)}"
+            else:
+                theirs = best_of(theirs_fn, 1 if big else repeats)
+                line += (f"   micrograd {theirs:7.3f}   ratio engine {times / theirs:.2f},"
+                         f" in process {whole / theirs:.2f}")
+                if server is not None:
+                    line += f", HTTP {wire / theirs:.2f}"
+            print(line, flush=True)
+    finally:
+        if server is not None:
+            server.close()
 
 
 if __name__ == "__main__":

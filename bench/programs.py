@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
+
+SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/"}
 
 
 def neuron_network(gates: int, width: int = 6, inputs: int = 4, seed: int = 0) -> str:
@@ -30,4 +33,32 @@ def neuron_network(gates: int, width: int = 6, inputs: int = 4, seed: int = 0) -
         previous = current or previous
         layer += 1
     lines.append(f"f = {previous[0]} * {previous[-1]}")
+    return "\n".join(lines) + "\n"
+
+
+def chain(gates: int) -> str:
+    """x, then alternately × 0.999 and + 0.001, `gates` times: a chain as deep as it is long,
+    written two gates a line (about 14 characters a gate: 100,000 gates in 1.4 MB)."""
+    lines = ["x = 0.5"]
+    previous = "x"
+    for k in range(1, gates // 2 + 1):
+        lines.append(f"c{k} = {previous}*0.999+0.001")
+        previous = f"c{k}"
+    if gates % 2:
+        lines.append(f"c = {previous}*0.999")
+    return "\n".join(lines) + "\n"
+
+
+def from_description(items: Sequence[tuple[str, tuple[int, ...], float | None]]) -> str:
+    """A graph description (op, input indices, value) — bench/layout.py's random circuits,
+    bench/engine.py's — as a program: node k is `v{k}`, an input a name with its value."""
+    lines = []
+    for k, (op, ins, value) in enumerate(items):
+        args = [f"v{i}" for i in ins]
+        if op in ("input", "const"):
+            lines.append(f"v{k} = {value!r}")
+        elif op in SYMBOLS and len(args) == 2:
+            lines.append(f"v{k} = {args[0]} {SYMBOLS[op]} {args[1]}")
+        else:
+            lines.append(f"v{k} = {op}({', '.join(args)})")
     return "\n".join(lines) + "\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.limits import DEFAULT_LIMITS
 from tests.helpers import assert_error, strict_json
 
 CS231N = {"source": "q = x + y\nf = q * z", "values": {"x": -2, "y": 5, "z": -4}}
@@ -147,7 +148,8 @@ def test_shape_error_names_both_shapes_and_op(client) -> None:
 
 
 def test_too_large_source(client) -> None:
-    error = assert_error(post(client, {"source": "x" * 100_001}), 400, "too_large")
+    source = "x" * (DEFAULT_LIMITS.max_source_chars + 1)
+    error = assert_error(post(client, {"source": source}), 400, "too_large")
     assert error["line"] is None
 
 
@@ -175,7 +177,7 @@ def test_malformed_json_is_a_client_error(client) -> None:
 
 
 def test_body_over_cap_is_413(client) -> None:
-    big = b'{"source": "' + b"x" * 1_100_000 + b'"}'
+    big = b'{"source": "' + b"x" * (DEFAULT_LIMITS.max_body_bytes + 100_000) + b'"}'
     assert_error(client.post("/api/graph", content=big,
                              headers={"content-type": "application/json"}), 413, "too_large")
 

@@ -26,6 +26,7 @@ from app.api import connections, ratelimit, routes
 from app.api.connections import BodyDeadline, raw_response
 from app.cli.main import main as cli
 from app.errors import ERROR_FIELDS, ERROR_TYPES, LabError, Span, envelope
+from app.limits import DEFAULT_LIMITS
 from app.main import app
 from app.training import pool, worker
 from app.training.pool import Busy, Closing
@@ -108,7 +109,8 @@ def test_a_body_that_does_not_fit_the_schema(client) -> None:
 
 
 def test_a_body_over_the_cap(client) -> None:
-    through_http("413", client.post("/api/graph", content=b"x" * 1_000_001,
+    too_big = b"x" * (DEFAULT_LIMITS.max_body_bytes + 1)
+    through_http("413", client.post("/api/graph", content=too_big,
                                     headers={"content-type": "application/json"}),
                  413, "too_large")
 

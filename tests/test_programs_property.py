@@ -360,14 +360,14 @@ def nested(depth: int, open_: str = "(", close: str = ")", core: str = "1") -> s
     return open_ * depth + core + close * depth
 
 
-MILLION = "[" + ",".join(["0.5"] * 1_000_000) + "]"
+MILLION = "[" + ",".join(["0.5"] * 1_100_000) + "]"  # over the 4 MB body cap
 NEAR_CAP = "[" + ",".join(["1"] * 200_000) + "]"  # 400 kB: under the body cap, over the tensor's
 
 # (id, request kwargs, statuses allowed, the error type expected or None)
 HOSTILE: list[tuple[str, dict[str, Any], set[int], str | None]] = [
-    ("oversized-program", {"json": {"source": "x = 1\n" * 20_000 + "f = x"}}, {400},
+    ("oversized-program", {"json": {"source": "x = 1\n" * 340_000 + "f = x"}}, {400},
      "too_large"),
-    ("oversized-one-line", {"json": {"source": "f = " + " + ".join(["1"] * 60_000)}}, {400},
+    ("oversized-one-line", {"json": {"source": "f = " + " + ".join(["1"] * 510_000)}}, {400},
      "too_large"),
     ("deep-parentheses", {"json": {"source": "f = " + nested(10_000)}}, {400}, "too_large"),
     ("deep-parentheses-100", {"json": {"source": "f = " + nested(100)}}, {400}, "too_large"),
@@ -487,10 +487,10 @@ HOSTILE: list[tuple[str, dict[str, Any], set[int], str | None]] = [
      {200, 400}, None),
     ("5000-digit-literal", {"json": {"source": "f = " + "9" * 5_000}}, {200, 400}, None),
     ("duplicate-keys", {**raw('{"source": "f = 1", "source": "f = )"}')}, {200, 400}, None),
-    ("body-2MB", {**raw('{"source": "' + "x" * 2_000_000 + '"}')}, {413}, "too_large"),
-    ("body-2MB-of-junk", {**raw(b"\x00" * 2_000_000, "application/octet-stream")}, {413},
+    ("body-5MB", {**raw('{"source": "' + "x" * 5_000_000 + '"}')}, {413}, "too_large"),
+    ("body-5MB-of-junk", {**raw(b"\x00" * 5_000_000, "application/octet-stream")}, {413},
      "too_large"),
-    ("body-2MB-chunked", {"content": lambda: iter([b"x" * 100_000] * 20),
+    ("body-5MB-chunked", {"content": lambda: iter([b"x" * 100_000] * 50),
                           "headers": {"content-type": "application/json"}}, {413},
      "too_large"),
     ("content-length-not-a-number", {"content": b'{"source": "f = 1"}',

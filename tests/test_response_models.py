@@ -28,7 +28,10 @@ from pydantic import BaseModel, ValidationError
 from app.api.schemas import (
     CsvPoints,
     DatasetResponse,
+    Example,
     ExamplesResponse,
+    GraphAnswer,
+    GraphColumnsResponse,
     GraphResponse,
     Health,
     NetworkResponse,
@@ -51,7 +54,7 @@ from tests.helpers import strict_json
 
 # (method, path) → the model of its 200 answer, as the routes declare it.
 ROUTES: dict[tuple[str, str], type[BaseModel]] = {
-    ("post", "/api/graph"): GraphResponse,
+    ("post", "/api/graph"): GraphAnswer,
     ("post", "/api/network"): NetworkResponse,
     ("post", "/api/train"): TrainResponse,
     ("post", "/api/train/{run_id}/cancel"): TrainCancelled,
@@ -63,6 +66,7 @@ ROUTES: dict[tuple[str, str], type[BaseModel]] = {
     ("get", "/api/datasets/{name}"): DatasetResponse,
     ("get", "/api/ops"): OpsResponse,
     ("get", "/api/examples"): ExamplesResponse,
+    ("get", "/api/examples/{example_id}"): Example,
     ("get", "/healthz"): Health,
 }
 SMALL = {**SEED_004_RUN, "passes": 200}
@@ -132,6 +136,7 @@ def teaching_options(plain: dict[str, Any]) -> list[dict[str, Any]]:
 def test_every_preset_with_every_teaching_tool(client, example: dict[str, Any]) -> None:
     base = {"source": example["source"], "expand": example.get("expand", False)}
     plain = valid(GraphResponse, client.post("/api/graph", json=base))
+    valid(GraphColumnsResponse, client.post("/api/graph", json={**base, "format": "columns"}))
     for options in teaching_options(plain):
         body = valid(GraphResponse, client.post("/api/graph", json={**base, **options}))
         for key in ("check", "code", "lr", "sweep"):
@@ -173,6 +178,8 @@ def test_the_catalogue_the_presets_and_health(client) -> None:
     assert len(ops["ops"]) > 20
     examples = valid(ExamplesResponse, client.get("/api/examples"))
     assert any(e.get("train") for e in examples["examples"])
+    for listed in examples["examples"][:2] + examples["large"]:
+        valid(Example, client.get(f"/api/examples/{listed['id']}"))
     valid(Health, client.get("/healthz"))
     optimizers = valid(OptimizersResponse, client.get("/api/optimizers"))
     assert [o["name"] for o in optimizers["optimizers"]] == ["sgd", "momentum", "adam"]

@@ -30,7 +30,8 @@ schema.config.checks.negative_data_rejection.expected_statuses.append("413")
 
 EXPECTED_PATHS = {"/api/graph", "/api/ops", "/api/examples", "/healthz", "/api/train",
                   "/api/datasets/{name}", "/api/train/{run_id}/control", "/api/train/view",
-                  "/api/points/csv", "/api/optimizers", "/api/lesson"}
+                  "/api/points/csv", "/api/optimizers", "/api/lesson",
+                  "/api/examples/{example_id}"}
 
 
 @pytest.fixture(scope="module", autouse=True)

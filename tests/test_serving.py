@@ -409,7 +409,9 @@ def test_the_defaults_are_the_documented_ones() -> None:
     assert (d.max_connections_per_client, d.rate_limit, d.max_clients_tracked) == (
         256, (30, 300), 10_000)
     assert d.max_connections <= 2048
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    # the README and the limits page it links to
+    readme = "\n".join((ROOT / name).read_text(encoding="utf-8")
+                       for name in ("README.md", "docs/limits.md"))
     security = (ROOT / "SECURITY.md").read_text(encoding="utf-8")
     parser = argparse.ArgumentParser()
     add_arguments(parser)

@@ -12,15 +12,17 @@ from fastapi.responses import Response
 
 from app.api import stream
 from app.api.errors import StrictJSONResponse, error_response
+from app.api.ratelimit import client_key
 from app.api.schemas import (
     CsvPoints,
     CsvRequest,
     DatasetName,
     DatasetResponse,
     ErrorResponse,
+    Example,
     ExamplesResponse,
+    GraphAnswer,
     GraphRequest,
-    GraphResponse,
     Health,
     NetworkRequest,
     NetworkResponse,
@@ -36,12 +38,12 @@ from app.api.schemas import (
 )
 from app.engine.optimizers import OPTIMIZERS
 from app.engine.run import Cancel, Cancelled
-from app.examples import EXAMPLES
+from app.examples import EXAMPLES, catalogue, large_example
 from app.jsonify import deep, encode
 from app.networks import network
 from app.ops import REGISTRY
-from app.pipeline import LargeAnswer, Options, Sweep, graph_response
-from app.training import datasets
+from app.pipeline import GC_PAUSE_CHARS, LargeAnswer, Options, Sweep, graph_response
+from app.training import backend, datasets
 from app.training import limits as train_limits
 from app.training.data import DataSpec, load
 from app.training.pool import POOL, Busy
@@ -49,6 +51,16 @@ from app.training.view import view
 
 T = TypeVar("T")
 router = APIRouter()
+
+
+QUEUE_DOWN = {"model": ErrorResponse, "description": "the training job queue's Redis server "
+              "does not answer (type busy; only with BACKPROP_LAB_REDIS_URL)"}
+
+
+def training() -> backend.Backend:
+    """The server's training pool, or the job queue when a Redis server is set
+    (app/training/backend.py)."""
+    return backend.current(POOL)
 
 CLIENT_GONE = 499  # nginx's status for a client that closed the connection: nobody reads it
 
@@ -97,7 +109,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/api/graph", response_class=StrictJSONResponse,
-             responses={200: {"model": GraphResponse}, **ERRORS},
+             responses={200: {"model": GraphAnswer}, **ERRORS},
              summary="Evaluate a program: every node's value and gradient, and the step trace")
 async def post_graph(body: GraphRequest, request: Request) -> Response:
     """Computed and written in a worker thread; a client that goes away stops the work."""
@@ -109,7 +121,8 @@ async def post_graph(body: GraphRequest, request: Request) -> Response:
         optimizer=body.optimizer.name if body.optimizer else "sgd",
         hyper=body.optimizer.hyper() if body.optimizer else None,
         state=body.optimizer_state.params if body.optimizer_state else None,
-        t=body.optimizer_state.t if body.optimizer_state else 1)
+        t=body.optimizer_state.t if body.optimizer_state else 1,
+        columns=body.format == "columns")
     cancel = Cancel()
 
     def work(large: bool) -> bytes:
@@ -117,10 +130,15 @@ async def post_graph(body: GraphRequest, request: Request) -> Response:
         return encode(graph_response(body.source, body.values, body.seed, options=options,
                                      cancel=cancel, large=large))
     try:
-        try:
-            content = await unless_gone(request, partial(work, False), cancel)
-        except LargeAnswer:  # again, in the one thread for large answers
-            content = await unless_gone(request, partial(work, True), cancel, large_answers())
+        if len(body.source) > GC_PAUSE_CHARS:  # a long program: straight to the large thread,
+            content = await unless_gone(  # not parsed twice
+                request, partial(work, True), cancel, large_answers())
+        else:
+            try:
+                content = await unless_gone(request, partial(work, False), cancel)
+            except LargeAnswer:  # again, in the one thread for large answers
+                content = await unless_gone(request, partial(work, True), cancel,
+                                            large_answers())
     except Cancelled:
         return Response(status_code=CLIENT_GONE)
     return Response(content, media_type="application/json")
@@ -156,7 +174,8 @@ def post_network(request: NetworkRequest) -> StrictJSONResponse:
                               "as many networks as it trains at once (type busy)"},
                         503: {"model": ErrorResponse, "description": "the run's worker "
                               "stopped answering and was replaced (type internal), or the "
-                              "server is shutting down (type busy)"}},
+                              "server is shutting down, or its job queue is down (type "
+                              "busy)"}},
              summary="Train a program's parameters by gradient descent on a generated data "
                      "set")
 async def post_train(body: TrainRequest, request: Request) -> Response:
@@ -167,26 +186,33 @@ async def post_train(body: TrainRequest, request: Request) -> Response:
     job = body.model_dump()
     if "dataset" not in body.model_fields_set:
         job["dataset"] = "auto"  # moons for a program with X, none for one without
+    pool = training()
+    client = request.client.host if request.client else ""
     try:
-        run = POOL.submit(job, streaming)
-    except Busy as err:  # 429; 503 when the server is shutting down
+        run = await backend.submit(pool, job, streaming, client_key(client))
+    except Busy as err:  # 429; 503 when the server is shutting down or the queue is down
         return error_response(err.status, "busy", str(err), key=err.key,
-                              args={"slots": POOL.size})
+                              args={"slots": pool.size})
     started = await stream.first(run, request)
     if started is None or started[0] == "error":
         return stream.json_response(started) if started else Response(status_code=499)
-    if streaming:
-        return stream.EventStream(run, started[1])
+    if streaming:  # a run that waits in the job queue starts its stream with "queued"
+        return stream.EventStream(run, started[1], started[0])
     final = await stream.last(run, request)
     return stream.json_response(final) if final else Response(status_code=499)
 
 
 @router.post("/api/train/{run_id}/cancel", response_class=StrictJSONResponse,
              responses={200: {"model": TrainCancelled},
-                        404: {"model": ErrorResponse, "description": "no such run going"}},
+                        404: {"model": ErrorResponse, "description": "no such run going"},
+                        503: QUEUE_DOWN},
              summary="Stop a training run; its stream ends with the parameters it got to")
 def cancel_train(run_id: Annotated[str, Path(max_length=64)]) -> StrictJSONResponse:
-    if not POOL.cancel(run_id):
+    try:
+        cancelled = training().cancel(run_id)
+    except Busy as err:  # the job queue is down
+        return error_response(err.status, "busy", str(err), key=err.key)
+    if not cancelled:
         return error_response(404, "not_found", f"no training run {run_id!r} is going (it "
                               "may have finished already)")
     return StrictJSONResponse({"run_id": run_id, "cancelled": True})
@@ -194,12 +220,16 @@ def cancel_train(run_id: Annotated[str, Path(max_length=64)]) -> StrictJSONRespo
 
 @router.post("/api/train/{run_id}/control", response_class=StrictJSONResponse,
              responses={200: {"model": TrainControlled}, **ERRORS,
-                        404: {"model": ErrorResponse, "description": "no such run going"}},
+                        404: {"model": ErrorResponse, "description": "no such run going"},
+                        503: QUEUE_DOWN},
              summary="Change a run's pace: passes a second, pause, resume, one pass at a time")
 def control_train(run_id: Annotated[str, Path(max_length=64)],
                   body: TrainControl) -> StrictJSONResponse:
     changes = body.model_dump(include=body.model_fields_set)
-    done = POOL.control(run_id, changes)
+    try:
+        done = training().control(run_id, changes)
+    except Busy as err:  # the job queue is down
+        return error_response(err.status, "busy", str(err), key=err.key)
     if done is None:
         return error_response(404, "not_found", f"no training run {run_id!r} is going (it "
                               "may have finished already)")
@@ -235,16 +265,22 @@ def read_csv(body: CsvRequest) -> StrictJSONResponse:
 
 
 @router.get("/api/train/status", response_class=StrictJSONResponse,
-            responses={200: {"model": TrainStatus}},
+            responses={200: {"model": TrainStatus}, 503: QUEUE_DOWN},
             summary="How many runs are going, how many the server takes, and their bounds")
 def train_status() -> StrictJSONResponse:
-    """Over every server process of `serve --workers N` (app/training/registry.py)."""
+    """Over every server process of `serve --workers N` (app/training/registry.py), or
+    every machine sharing the job queue (app/training/queue.py)."""
+    pool = training()
+    try:
+        counts = pool.status()
+    except Busy as err:  # the job queue is down
+        return error_response(err.status, "busy", str(err), key=err.key)
     return StrictJSONResponse({
-        **POOL.status(),
+        **counts,
         "limits": {"passes": train_limits.MAX_PASSES, "points": train_limits.MAX_POINTS,
                    "min_points": train_limits.MIN_POINTS, "noise": train_limits.MAX_NOISE,
                    "lr": train_limits.MAX_LR, "l2": train_limits.MAX_L2,
-                   "seconds": POOL.time_limit}})
+                   "seconds": pool.time_limit}})
 
 
 @router.get("/api/datasets/{name}", response_class=StrictJSONResponse,
@@ -278,9 +314,22 @@ def get_optimizers() -> StrictJSONResponse:
 
 @router.get("/api/examples", response_class=StrictJSONResponse,
             responses={200: {"model": ExamplesResponse}},
-            summary="The seeds' worked examples as presets")
+            summary="The course notes' worked examples as presets (cs231n, Mazur, Hung-yi "
+                    "Lee, the numpy moons network)")
 def get_examples() -> StrictJSONResponse:
-    return StrictJSONResponse({"examples": EXAMPLES})
+    return StrictJSONResponse(catalogue())
+
+
+@router.get("/api/examples/{example_id}", response_class=StrictJSONResponse,
+            responses={200: {"model": Example},
+                       404: {"model": ErrorResponse, "description": "no such preset"}},
+            summary="One preset with its program, the large ones too")
+def get_example(example_id: Annotated[str, Path(max_length=64)]) -> StrictJSONResponse:
+    found = next((e for e in EXAMPLES if e["id"] == example_id), None)
+    found = found or large_example(example_id)
+    if found is None:
+        return error_response(404, "not_found", f"no preset {example_id!r}")
+    return StrictJSONResponse(found)
 
 
 @router.get("/healthz", response_class=StrictJSONResponse,

@@ -8,6 +8,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    RootModel,
     StrictBool,
     StrictFloat,
     StrictInt,
@@ -132,8 +133,13 @@ class GraphRequest(BaseModel):
         default=False, description="write every tensor of the step trace out in full; by "
         "default one of more than 64 numbers is written as {\"shape\", \"same_as\"}: a "
         "reference to the node field holding the same numbers, or null (a partial sum, a "
-        "local derivative). Either way the answer holds at most 1,000,000 numbers, else a "
+        "local derivative). Either way the answer holds at most 1,500,000 numbers, else a "
         "400 too_large before anything is computed")
+    format: Literal["objects", "columns"] = Field(
+        default="objects", description="\"columns\": the same answer in its compact form, "
+        "arrays per field instead of an object per node, step, edge and wire, with nodes as "
+        "indices (GraphColumnsResponse; the README's JSON API section); \"objects\" (the "
+        "default): GraphResponse")
 
 
 # ---------------------------------------------------------------- response models
@@ -194,6 +200,9 @@ class Edge(Out):
     sum: TraceTensor = Field(description="the receiving node's gradient so far")
     accumulate: bool = Field(description="true for a += (the value fans out)")
     formula: str
+    factors: list[Tensor] | None = Field(default=None, description="the numbers whose product "
+                                         "is the local derivative (σ(a) and 1 − σ(a)), for "
+                                         "a scalar edge of an op that has them")
 
 
 class Step(Out):
@@ -418,6 +427,126 @@ class GraphResponse(Out):
     update: UpdateOut | None = Field(default=None, description="with `lr`")
 
 
+class Sparse(Out):
+    """A column only some items have: item `at[k]` has `values[k]`; with `else`, every
+    other item has that value, without it the others do not have the field."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+
+    at: list[int]
+    values: list[Any]
+    else_: Any = Field(default=None, alias="else")
+
+
+class NodeColumns(Out):
+    """Node i is index i (its id is "n<i>"); a gate's formulas and composite are its op's."""
+
+    count: int
+    op: list[str]
+    name: list[str | None]
+    label: list[str]
+    inputs: list[list[int]] = Field(description="node indices")
+    value: list[Tensor]
+    grad: list[Tensor | None]
+    shape: list[list[int]]
+    span: list[list[int] | None] = Field(description="[line, column, end_line, end_column]")
+    requires_grad: list[int] = Field(description="1 or 0")
+    warnings: Sparse = Field(description='the nodes with warnings; the others []')
+    params: Sparse = Field(description="the gates' params")
+    origin: list[int] | None = Field(default=None, description="with `expand`")
+    expanded_from: Sparse | list[str] | None = Field(default=None, description="with `expand`")
+
+
+class OpColumns(Out):
+    formulas: list[str]
+    composite: bool
+
+
+class ForwardColumns(Out):
+    node: list[int] = Field(description="the forward steps' nodes, in order")
+
+
+class BackwardColumns(Out):
+    node: list[int] = Field(description="the backward steps' nodes, after the forward steps")
+    grad: list[TraceTensor | None] | None = Field(
+        default=None, description="left out where each step's gradient is its node's")
+    seed: Sparse
+    edges: list[int] = Field(description="how many edges each step has, in order")
+
+
+class EdgeColumns(Out):
+    """The backward steps' edges, step after step."""
+
+    input: list[int]
+    position: list[int]
+    upstream: list[TraceTensor] | None = Field(
+        default=None, description="left out where each is its step's gradient")
+    local: list[TraceTensor | None]
+    product: list[TraceTensor]
+    sum: list[TraceTensor] | Sparse = Field(
+        description="sparse: only the edges that accumulate; the others' sum is their product")
+    accumulate: list[int] = Field(description="1 or 0")
+    formula: list[str] | None = Field(
+        default=None, description="left out where each is its op's formula for its position")
+    factors: Sparse | list[list[Tensor]] | None = None
+
+
+class StepColumns(Out):
+    forward: ForwardColumns
+    backward: BackwardColumns
+    edges: EdgeColumns
+
+
+class LayoutNodeColumns(Out):
+    x: list[float]
+    y: list[float]
+    layer: list[int]
+    view: Sparse = Field(description="tensor nodes only (TensorView)")
+
+
+class LayoutEdgeColumns(Out):
+    """The wires: the graph's edges in order (node by node, input by input) unless `from`
+    and `to` are given; `bends`, each wire's points between its two nodes, flattened
+    [x, y, x, y …], unless `points` gives each wire's whole polyline."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+
+    from_: list[int] | None = Field(default=None, alias="from")
+    to: list[int] | None = None
+    bends: list[list[float]] | None = None
+    points: list[list[float]] | None = None
+
+
+class LayoutColumns(Out):
+    nodes: LayoutNodeColumns
+    edges: LayoutEdgeColumns
+    width: float
+    height: float
+
+
+class GraphColumnsResponse(Out):
+    """POST /api/graph's answer with `"format": "columns"`: the same content as
+    GraphResponse, as arrays per field (app/columns.py; the README's JSON API section)."""
+
+    format: Literal["columns"]
+    output: int = Field(description="the output's node index")
+    nodes: NodeColumns
+    ops: dict[str, OpColumns] = Field(description="the ops of the gates, by name")
+    steps: StepColumns
+    inputs: list[str]
+    warnings: list[str]
+    layout: LayoutColumns
+    gradcheck: dict[str, GradCheck] | None = None
+    code: CodeOut | None = None
+    sweep: SweepOut | None = None
+    update: UpdateOut | None = None
+
+
+class GraphAnswer(RootModel[GraphResponse | GraphColumnsResponse]):
+    """POST /api/graph's answer: GraphResponse, or GraphColumnsResponse when the request
+    asks for `"format": "columns"`."""
+
+
 class ValidationDetail(Out):
     """One of pydantic's complaints about a body, without the input it echoes."""
 
@@ -630,19 +759,21 @@ class TrainRequest(BaseModel):
                             description="the learning rate")
     l2: StrictFloat = Field(default=0.0, ge=0, le=train_limits.MAX_L2, allow_inf_nan=False,
                             description="the L2 strength λ, on parameters with two or more "
-                            "axes (the weight matrices) only, as seed 004")
+                            "axes (the weight matrices) only, as the numpy moons network does")
     mode: Literal["seed004", "mean"] = Field(
-        default="seed004", description="seed004: the gradient N·∇loss + λW, the seed's "
-        "gradient of the summed loss, and the printed loss mean + λ/(2N)·Σ‖W‖²; mean: loss "
+        default="seed004", description="\"seed004\": the gradient N·∇loss + λW, the numpy "
+        "moons network's gradient of the summed loss, and the printed loss mean + "
+        "λ/(2N)·Σ‖W‖²; mean: loss "
         "= mean + λ/2·Σ‖W‖² and its gradient. Without a data set N = 1: the same")
     optimizer: OptimizerRequest = Field(
         default_factory=OptimizerRequest, description="what steps down the gradient: sgd "
         "(default), momentum or adam")
     init: Literal["seed004", "program"] | None = Field(
-        default=None, description="seed004: weight matrices randn(shape)/√shape[0] in "
-        "program order from RandomState(init_seed), biases zeros; program: the values "
-        "written in the program. Default: seed004 with a data set, program without")
-    init_seed: Seed32 = Field(default=0, description="the seed of init seed004")
+        default=None, description="\"seed004\": weight matrices randn(shape)/√shape[0] in "
+        "program order from RandomState(init_seed), biases zeros, as the numpy moons network "
+        "starts; \"program\": the values written in the program. Default: \"seed004\" with "
+        "a data set, \"program\" without")
+    init_seed: Seed32 = Field(default=0, description="the random seed of init \"seed004\"")
     dataset: TrainDataset | None = Field(
         default_factory=TrainDataset, description="what to learn from; null: no data set. "
         "Left out: moons (200 points) for a program with the input X, none for one without")
@@ -864,6 +995,9 @@ class TrainStatus(Out):
     slots: int = Field(description="runs the server trains at once: 2 per server process, "
                        "each process taking at most its own 2")
     processes: int = Field(description="server processes serving now")
+    queued: int | None = Field(None, description="with a job queue (BACKPROP_LAB_REDIS_URL): "
+                               "runs waiting for a worker; slots is then the workers, "
+                               "running and processes count every machine")
     limits: TrainLimits = Field(description="the bounds of a run")
 
 
@@ -905,6 +1039,8 @@ class OpInfo(Out):
                                 "(distributes, swaps, routes_larger, routes_smaller)")
     backward_note: str | None = Field(description="the extra lesson of its backward step "
                                       "(dimensions, window_max, window_mean)")
+    local: list[str] | None = Field(default=None, description="each input's local derivative "
+                                    "written on the operands {a}, {b} (elementwise ops)")
 
 
 class OpsResponse(Out):
@@ -923,15 +1059,30 @@ class Example(Out):
     title: Text
     source: str
     description: Text
-    seed: str = Field(description="the course note it comes from: 000 … 004")
+    seed: str = Field(description="the course note it comes from: 000 … 004, or "
+                      "\"micrograd\" (Karpathy's micrograd)")
     expand: bool | None = Field(default=None, description="drawn with composite gates "
                                 "expanded")
+    large: bool | None = Field(default=None, description="a circuit of many thousands of "
+                               "gates: listed under `large` by GET /api/examples")
     train: TrainRequest | None = Field(default=None, description="a training run: the body of "
                                        "POST /api/train")
 
 
+class LargeExample(Out):
+    """A large preset as listed: GET /api/examples/{id} gives it whole, with its source."""
+
+    id: str
+    title: Text
+    description: Text
+    seed: str
+
+
 class ExamplesResponse(Out):
     examples: list[Example]
+    large: list[LargeExample] | None = Field(
+        default=None, description="the presets too large to send with the list (micrograd's "
+        "demo network, 64,000 gates): GET /api/examples/{id} for one")
 
 
 class Health(Out):

@@ -7,6 +7,9 @@ which frees its worker within a fraction of a second.
 
 The stream is `text/event-stream`, one event per message:
 
+    event: queued      {"run_id", "position"}: waiting for a worker of the job queue
+                       (app/training/queue.py), position 1 the next to start; only a run
+                       that waits sends it, before its start, again as its place changes
     event: start       {"run_id", "data", "passes", "progress_every"}
     event: progress    {"run_id", "pass", "loss", "accuracy", "params", "boundary", "history"}
     event: done        the body POST /api/train answers as JSON
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -27,9 +30,18 @@ from starlette.types import Receive, Scope, Send
 
 from app.api.backpressure import Paced
 from app.api.connections import limit_send_buffer
-from app.training.pool import Message, Run
+from app.training.pool import Message
 
 FINAL = ("done", "error")
+
+
+class Run(Protocol):
+    """A run of the in-process pool (app/training/pool.py) or of the job queue
+    (app/training/queue.py)."""
+
+    async def next(self) -> Message: ...
+
+    def cancel(self, reason: str = "cancelled") -> None: ...
 
 
 def event(name: str, data: bytes) -> bytes:
@@ -72,8 +84,9 @@ async def until(run: Run, receive: Receive, kinds: tuple[str, ...]) -> Message |
 
 
 async def first(run: Run, request: Request) -> Message | None:
-    """The run's first message: "start" once the program compiled, or its "error"."""
-    return await until(run, request.receive, ("start",))
+    """The run's first message: "start" once the program compiled, "queued" if it waits
+    for a worker of the job queue first, or its "error"."""
+    return await until(run, request.receive, ("start", "queued"))
 
 
 async def last(run: Run, request: Request) -> Message | None:
@@ -86,13 +99,14 @@ class EventStream(Response):
 
     media_type = "text/event-stream"
 
-    def __init__(self, run: Run, start: bytes) -> None:
+    def __init__(self, run: Run, start: bytes, first: str = "start") -> None:
         # Not Response.__init__: with no body there must be no content-length either.
         self.status_code = 200
         self.background = None
         self.init_headers({"cache-control": "no-cache", "x-accel-buffering": "no"})
         self.run = run
         self.start = start
+        self.first = first  # "start", or "queued" for a run that waits in the job queue
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         run = self.run
@@ -102,7 +116,7 @@ class EventStream(Response):
         try:
             await send({"type": "http.response.start", "status": self.status_code,
                         "headers": self.raw_headers})
-            await send({"type": "http.response.body", "body": event("start", self.start),
+            await send({"type": "http.response.body", "body": event(self.first, self.start),
                         "more_body": True})
             while True:
                 getter = asyncio.ensure_future(paced.next())

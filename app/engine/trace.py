@@ -49,7 +49,7 @@ def backward_steps(ev: Evaluation) -> list[dict[str, Any]]:
                     running[i] = np.add(running[i], product)
             else:
                 running[i] = product
-            edges.append({
+            edge = {
                 "input": nodes[i].key,
                 "position": j,
                 "upstream": grad,
@@ -58,10 +58,27 @@ def backward_steps(ev: Evaluation) -> list[dict[str, Any]]:
                 "sum": running[i],
                 "accumulate": accumulate,
                 "formula": REGISTRY[node.op].formulas[j],
-            })
+            }
+            factors = _factors(ev, o, j)
+            if factors is not None:
+                edge["factors"] = factors
+            edges.append(edge)
         step["edges"] = edges
         steps.append(step)
     return steps
+
+
+def _factors(ev: Evaluation, o: int, j: int) -> list[float] | None:
+    """The numbers whose product is a scalar gate's local derivative for input j
+    (σ(1) and 1 − σ(1) for σ at 1), where its op says what they are."""
+    node = ev.graph.nodes[o]
+    rules = REGISTRY[node.op].factors
+    rule = rules[j] if rules else None
+    if rule is None or np.ndim(ev.value(o)) != 0:
+        return None
+    with np.errstate(all="ignore"):
+        parts = rule(ev.value(o), *(ev.value(i) for i in node.inputs))
+    return [float(x) for x in parts]
 
 
 # A tensor of the step trace is written out in full up to this many numbers (what the page

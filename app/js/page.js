@@ -14,6 +14,7 @@ import { mount as mountDescent } from "/static/js/descent.js";
 import { mount as mountEditor } from "/static/js/editor.js";
 import { mount as mountExplanation } from "/static/js/explanation.js";
 import { mount as mountExport } from "/static/js/exporter.js";
+import { mount as mountHelp } from "/static/js/help.js";
 import { mount as mountHeader } from "/static/js/header.js";
 import { detectLang } from "/static/js/i18n.js";
 import { mount as mountInputs } from "/static/js/inputs.js";
@@ -41,6 +42,7 @@ export function mountPage({ program, values = {}, lang = null, step = 0, example
   const app = { store, actions };
 
   mountHeader(app);
+  mountHelp(app);
   mountEditor(app);
   mountInputs(app);
   mountBuilder(app);

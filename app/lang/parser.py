@@ -88,7 +88,11 @@ class _Parser:
                             info={"open": open_tok.text, "close": close})
         return None
 
-    def unexpected(self, what: str | None = None) -> LabError:
+    def unexpected(self, what: str | None = None, expected: str | None = None,
+                   **params: object) -> LabError:
+        """A syntax error at the current token. `expected` names what was wanted (the key of
+        its translation, with `params`) and `at` what came instead (end, line or token), so
+        a page can say the whole message in its own language."""
         tok = self.tok
         if tok.kind == "end":
             found = "the end of the program"
@@ -97,7 +101,10 @@ class _Parser:
         else:
             found = f"'{tok.text}'"
         summary = f"{what}, found {found}" if what else f"unexpected {found}"
-        return LabError("syntax", summary, tok.span, key="unexpected", info={"found": tok.text})
+        at = {"end": "end", "newline": "line"}.get(tok.kind, "token")
+        info = {"found": tok.text, "at": at, **({"expected": expected} if expected else {}),
+                **params}
+        return LabError("syntax", summary, tok.span, key="unexpected", info=info)
 
     def enter(self, span: Span) -> None:
         self.depth += 1
@@ -119,7 +126,7 @@ class _Parser:
                 if self.is_op("="):
                     raise LabError("syntax", "only a name can be assigned to", self.tok.span,
                                    key="bad_target")
-                raise self.unexpected("expected the end of the statement")
+                raise self.unexpected("expected the end of the statement", "statement_end")
         if not statements:
             raise LabError("syntax", "the program is empty: write an expression such as "
                            "f = (x + y) * z", None, key="empty")
@@ -140,7 +147,7 @@ class _Parser:
             self.advance()
             self.advance()
             if self.tok.kind in ("newline", "end") or self.is_op(";"):
-                raise self.unexpected("expected an expression after '='")
+                raise self.unexpected("expected an expression after '='", "after_equals")
             expr = self.expression()
             return Assign(tok.text, tok.span, expr, tok.span.join(expr.span))
         expr = self.expression()
@@ -212,7 +219,7 @@ class _Parser:
             open_tok = self.advance()
             self.enter(open_tok.span)
             if self.is_op(")"):
-                raise self.unexpected("expected an expression inside '( )'")
+                raise self.unexpected("expected an expression inside '( )'", "inside_parens")
             inner = self.expression()
             if self.is_op(","):
                 raise LabError("syntax", "tuples are not part of the language", self.tok.span,
@@ -220,7 +227,8 @@ class _Parser:
             if not self.is_op(")"):
                 raise self.unclosed(open_tok, ")") or self.unexpected(
                     f"expected ')' to close the '(' opened at column {open_tok.span.column} "
-                    f"of line {open_tok.span.line}")
+                    f"of line {open_tok.span.line}", "close_paren",
+                    line=open_tok.span.line, column=open_tok.span.column)
             close = self.advance()
             self.depth -= 1
             span = open_tok.span.join(close.span)
@@ -228,8 +236,8 @@ class _Parser:
         if self.is_op("["):
             return self.list_literal()
         if tok.kind in ("newline", "end"):
-            raise self.unexpected("expected an expression")
-        raise self.unexpected("expected a number, a name or '('")
+            raise self.unexpected("expected an expression", "expression")
+        raise self.unexpected("expected a number, a name or '('", "operand")
 
     def call(self, name_tok: Token) -> Expr:
         open_tok = self.advance()
@@ -244,13 +252,14 @@ class _Parser:
                     self.tok.span.join(self.peek().span), key="keyword_arg",
                     info={"name": self.tok.text})
             if self.is_op("*", "**"):
-                raise self.unexpected("expected an argument")
+                raise self.unexpected("expected an argument", "argument")
             args.append(self.expression())
             if self.is_op(","):
                 self.advance()
             elif not self.is_op(")"):
                 raise self.unclosed(open_tok, ")") or self.unexpected(
-                    f"expected ',' or ')' in the call of {name_tok.text}")
+                    f"expected ',' or ')' in the call of {name_tok.text}", "call_next",
+                    name=name_tok.text)
         close = self.advance()
         self.depth -= 1
         span = name_tok.span.join(close.span)
@@ -266,7 +275,7 @@ class _Parser:
                 self.advance()
             elif not self.is_op("]"):
                 raise self.unclosed(open_tok, "]") or self.unexpected(
-                    "expected ',' or ']' in the list")
+                    "expected ',' or ']' in the list", "list_next")
         close = self.advance()
         self.depth -= 1
         span = open_tok.span.join(close.span)

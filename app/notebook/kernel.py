@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from app.api.schemas import GraphRequest, NetworkRequest
 from app.errors import LabError, envelope
-from app.examples import EXAMPLES
+from app.examples import catalogue
 from app.networks import network
 from app.ops import REGISTRY
 from app.pipeline import Options, Sweep, graph_response
@@ -60,7 +60,7 @@ def _optimizers(body: Any) -> dict[str, Any]:
 
 ROUTES = {
     ("GET", "/api/ops"): lambda body: {"ops": [op.describe() for op in REGISTRY.values()]},
-    ("GET", "/api/examples"): lambda body: {"examples": EXAMPLES},
+    ("GET", "/api/examples"): lambda body: catalogue(),
     ("GET", "/api/optimizers"): _optimizers,
     ("POST", "/api/graph"): _graph,
     ("POST", "/api/network"): _network,

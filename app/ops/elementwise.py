@@ -97,26 +97,36 @@ def _elementwise(name: str, arity: int, symbol: str, description: str, forward,
 
 
 _elementwise("add", 2, "+", "a + b", operator.add, (_one, _one),
-             ("∂(a+b)/∂a = 1", "∂(a+b)/∂b = 1"), operator="+", stage_name="{a}p{b}",
+             ("∂(a+b)/∂a = 1", "∂(a+b)/∂b = 1"),
+             local=("1", "1"),
+             operator="+", stage_name="{a}p{b}",
              notation="{a} + {b}", pattern="distributes",
              code=Code.same("{a} + {b}", ("1", "1")))
 _elementwise("sub", 2, "−", "a − b", operator.sub, (_one, _minus_one),
-             ("∂(a−b)/∂a = 1", "∂(a−b)/∂b = −1"), operator="-", stage_name="{a}m{b}",
+             ("∂(a−b)/∂a = 1", "∂(a−b)/∂b = −1"),
+             local=("1", "−1"),
+             operator="-", stage_name="{a}m{b}",
              notation="{a} − {b}", pattern="distributes",
              code=Code.same("{a} - {b}", ("1", "-1")))
 _elementwise("mul", 2, "×", "a · b", operator.mul,
              (lambda y, a, b: b, lambda y, a, b: a),
-             ("∂(a·b)/∂a = b", "∂(a·b)/∂b = a"), operator="*", stage_name="{a}{b}",
+             ("∂(a·b)/∂a = b", "∂(a·b)/∂b = a"),
+             local=("{b}", "{a}"),
+             operator="*", stage_name="{a}{b}",
              notation="{a} · {b}", pattern="swaps",
              code=Code.same("{a} * {b}", ("{b}", "{a}")))
 _elementwise("div", 2, "÷", "a / b", operator.truediv,
              (lambda y, a, b: 1.0 / b, lambda y, a, b: -a / (b * b)),
-             ("∂(a/b)/∂a = 1/b", "∂(a/b)/∂b = −a/b²"), operator="/", notation="{a} / {b}",
+             ("∂(a/b)/∂a = 1/b", "∂(a/b)/∂b = −a/b²"),
+             local=("1/{b}", "−{a}/{b}²"),
+             operator="/", notation="{a} / {b}",
              stage_name="{a}over{b}",
              domain="division by zero gives ±∞, and 0/0 is NaN",
              code=Code.same("{a} / {b}", ("1.0 / {b}", "-{a} / {b}**2")))
 _elementwise("pow", 2, "^", "a to the power b", np.power, (_pow_base, _pow_exponent),
-             ("∂(aᵇ)/∂a = b·aᵇ⁻¹", "∂(aᵇ)/∂b = aᵇ·ln a"), operator="^", notation="{a} ^ {b}",
+             ("∂(aᵇ)/∂a = b·aᵇ⁻¹", "∂(aᵇ)/∂b = aᵇ·ln a"),
+             local=("{b}·{a}^({b} − 1)", "{a}^{b}·ln({a})"),
+             operator="^", notation="{a} ^ {b}",
              stage_name="{a}pow{b}",
              domain="a negative number to a fractional power is NaN, and large powers "
                     "overflow to ∞",
@@ -124,45 +134,66 @@ _elementwise("pow", 2, "^", "a to the power b", np.power, (_pow_base, _pow_expon
                        dmath=(_dpow_base, _dpow_exponent("math")),
                        dnumpy=(_dpow_base, _dpow_exponent("np"))))
 _elementwise("neg", 1, "−", "−a", operator.neg, (_minus_one,), ("∂(−a)/∂a = −1",),
+             local=("−1",),
              operator="-", notation="−{a}", stage_name="neg{a}", code=Code.same("-{a}", ("-1",)))
 _elementwise("identity", 1, "=", "a second name for a value", lambda a: a * 1.0, (_one,),
-             ("∂a/∂a = 1",), notation="{a}", code=Code.same("{a}", ("1",)))
+             ("∂a/∂a = 1",),
+             local=("1",),
+             notation="{a}", code=Code.same("{a}", ("1",)))
 _elementwise("exp", 1, "exp", "e to the power a", np.exp, (lambda y, a: y,),
-             ("∂eᵃ/∂a = eᵃ",), function="exp", stage_name="exp{a}",
+             ("∂eᵃ/∂a = eᵃ",),
+             local=("exp({a})",),
+             function="exp", stage_name="exp{a}",
              domain="exp overflows to ∞ above about 709.78", code=_lib("exp", "{y}"))
 _elementwise("log", 1, "log", "natural logarithm", np.log, (lambda y, a: 1.0 / a,),
-             ("∂ln a/∂a = 1/a",), function="log", stage_name="log{a}",
-             domain="log is defined only for positive numbers: log 0 = −∞, and the log of "
-                    "a negative number is NaN", code=_lib("log", "1.0 / {a}"))
+             ("∂ln a/∂a = 1/a",),
+             local=("1/{a}",),
+             function="log", stage_name="log{a}",
+             domain="log is defined only for positive numbers: log 0 is −∞, and the log of "
+                    "a negative number is not a real number (NaN)", code=_lib("log", "1.0 / {a}"))
 _elementwise("sqrt", 1, "√", "square root", np.sqrt, (lambda y, a: 0.5 / y,),
-             ("∂√a/∂a = 1/(2√a)",), function="sqrt", stage_name="sqrt{a}",
+             ("∂√a/∂a = 1/(2√a)",),
+             local=("1/(2√{a})",),
+             function="sqrt", stage_name="sqrt{a}",
              domain="the square root of a negative number is NaN, and its slope at 0 is ∞",
              code=_lib("sqrt", "0.5 / {y}"))
 _elementwise("sin", 1, "sin", "sine", np.sin, (lambda y, a: np.cos(a),),
-             ("∂sin a/∂a = cos a",), function="sin", stage_name="sin{a}",
+             ("∂sin a/∂a = cos a",),
+             local=("cos({a})",),
+             function="sin", stage_name="sin{a}",
              code=_lib("sin", "math.cos({a})"))
 _elementwise("cos", 1, "cos", "cosine", np.cos, (lambda y, a: -np.sin(a),),
-             ("∂cos a/∂a = −sin a",), function="cos", stage_name="cos{a}",
+             ("∂cos a/∂a = −sin a",),
+             local=("−sin({a})",),
+             function="cos", stage_name="cos{a}",
              code=_lib("cos", "-math.sin({a})"))
 _elementwise("tanh", 1, "tanh", "hyperbolic tangent", np.tanh,
-             (lambda y, a: 1.0 - y * y,), ("tanh'(a) = 1 − tanh²(a)",), function="tanh",
+             (lambda y, a: 1.0 - y * y,), ("tanh'(a) = 1 − tanh²(a)",),
+             local=("1 − tanh²({a})",),
+             function="tanh",
              stage_name="tanh{a}",
              expansion="(exp(a) - exp(-a)) / (exp(a) + exp(-a))",
              code=_lib("tanh", "1 - {y}**2"))
 _elementwise("sigmoid", 1, "σ", "logistic sigmoid 1/(1+e⁻ᵃ)", _sigmoid,
-             (lambda y, a: y * (1.0 - y),), ("σ'(a) = σ(a)(1−σ(a))",), function="sigmoid",
+             (lambda y, a: y * (1.0 - y),), ("σ'(a) = σ(a)(1−σ(a))",),
+             local=("σ({a})(1 − σ({a}))",), factors=(lambda y, a: (y, 1.0 - y),),
+             function="sigmoid",
              stage_name="sig{a}",
              expansion="1 / (exp(a * -1) + 1)",
              code=Code(math="1.0 / (1 + math.exp(-{a}))", numpy="1.0 / (1 + np.exp(-{a}))",
                        dmath=("(1 - {y}) * {y}",), dnumpy=("(1 - {y}) * {y}",)))
 _elementwise("relu", 1, "relu", "max(0, a)", lambda a: np.maximum(a, 0.0),
              (lambda y, a: np.where(a > 0, 1.0, 0.0),),
-             ("relu'(a) = 1 if a > 0 else 0",), function="relu", stage_name="relu{a}", kink=_side,
+             ("relu'(a) = 1 if a > 0 else 0",),
+             local=("(1 if {a} > 0 else 0)",),
+             function="relu", stage_name="relu{a}", kink=_side,
              code=Code(math="max({a}, 0.0)", numpy="np.maximum({a}, 0.0)",
                        dmath=("1.0 if {a} > 0 else 0.0",),
                        dnumpy=("np.where({a} > 0, 1.0, 0.0)",)))
 _elementwise("abs", 1, "|a|", "absolute value", np.abs, (lambda y, a: np.sign(a),),
-             ("∂|a|/∂a = sign(a)",), function="abs", stage_name="abs{a}", kink=_side,
+             ("∂|a|/∂a = sign(a)",),
+             local=("sign({a})",),
+             function="abs", stage_name="abs{a}", kink=_side,
              code=Code(math="abs({a})", numpy="np.abs({a})",
                        dmath=("1.0 if {a} > 0 else -1.0 if {a} < 0 else 0.0",),
                        dnumpy=("np.sign({a})",)))

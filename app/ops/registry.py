@@ -38,6 +38,11 @@ needs no change to the page:
 - `backward_note`, the extra lesson of a backward step through the gate (one of
   BACKWARD_NOTES: the matrix chain rule with its shapes, where a pooling
   window sends its gradient).
+- `local`, each input's local derivative written on the operands `{a}`, `{b}`,
+  so the chain-rule line can name it by what it equals and then put the
+  numbers in, as cs231n does ("∂f/∂q = z = −4"); and `factors`, per input, the
+  numbers a product-shaped local derivative is made of (σ's σ(a) and 1 − σ(a)),
+  which the step trace sends so the page can write 0.731 · 0.269 = 0.197.
 """
 
 from __future__ import annotations
@@ -191,6 +196,9 @@ class Op:
     notation: str | None = None
     pattern: str | None = None
     backward_note: str | None = None
+    local: tuple[str, ...] = ()
+    # factors[j](ans, *inputs): the numbers whose product is input j's local derivative.
+    factors: tuple[Callable[..., tuple[Any, ...]] | None, ...] = ()
 
     @property
     def elementwise(self) -> bool:
@@ -210,6 +218,8 @@ class Op:
         assert all(0 <= j < self.arity for j in self.nondiff), self.name
         assert self.pattern is None or self.pattern in PATTERNS, self.name
         assert self.backward_note is None or self.backward_note in BACKWARD_NOTES, self.name
+        assert not self.local or len(self.local) == self.arity, self.name
+        assert not self.factors or len(self.factors) == self.arity, self.name
 
     def describe(self) -> dict[str, Any]:
         """The catalogue entry served by GET /api/ops."""
@@ -229,6 +239,7 @@ class Op:
             "notation": self.notation,
             "pattern": self.pattern,
             "backward_note": self.backward_note,
+            "local": list(self.local) or None,
         }
 
 

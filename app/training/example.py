@@ -1,10 +1,11 @@
-"""Seed 004's networks as programs to train: the 2-3-2 tanh network with softmax
-cross-entropy on the moons, and Mazur's 2-2-2 sigmoid network on its one example.
+"""The numpy moons network and Mazur's network as programs to train: the 2-3-2 tanh
+network with softmax cross-entropy on the moons, and Mazur's 2-2-2 sigmoid network on its
+one example.
 
 `X` and `y` are the data (the four rows written here make the program run on
 its own in /api/graph; training replaces them with the data set), the rest
 are the parameters. Written as zeros, since both `init` schemes fill them:
-"seed004" with the seed's random draw, "program" with these values — and
+"seed004" with the numpy code's random draw, "program" with these values — and
 zeros are a poor start (every hidden unit stays the same), which is a lesson
 of its own.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 SEED_004_PROGRAM = (
-    "# seed 004: a 2-3-2 tanh network with softmax cross-entropy\n"
+    "# the numpy moons network: 2-3-2, tanh, softmax cross-entropy\n"
     "X = [[0.5, -1.0], [1.5, 0.2], [-0.3, 0.8], [-1.2, -0.6]]\n"
     "y = [0, 1, 1, 0]\n"
     "W1 = [[0, 0, 0], [0, 0, 0]]\n"
@@ -26,7 +27,7 @@ SEED_004_PROGRAM = (
     "loss = cross_entropy(scores, y)\n"
 )
 
-# The request that reproduces seed 004's run (POST /api/train, `backprop-lab train`).
+# The request that reproduces the numpy moons network's run (POST /api/train, `backprop-lab train`).
 SEED_004_RUN: dict[str, Any] = {
     "source": SEED_004_PROGRAM,
     "lr": 0.01,
@@ -41,16 +42,16 @@ SEED_004_RUN: dict[str, Any] = {
 # The preset, in the shape of app/examples.py's entries, for the page to add.
 SEED_004_PRESET: dict[str, Any] = {
     "id": "seed004-train",
-    "title": {"en": "Train seed 004's network on the moons",
-              "zh": "在月牙数据上训练种子 004 的网络"},
+    "title": {"en": "Train the numpy moons network",
+              "zh": "训练 numpy 月牙网络"},
     "source": SEED_004_PROGRAM,
     "description": {
-        "en": "Seed 004's 2-3-2 tanh network with softmax cross-entropy. Trained on 200 "
-              "moons points (noise 0.2) with learning rate 0.01, L2 0.01 and the seed's "
+        "en": "The numpy moons network: 2-3-2, tanh, softmax cross-entropy. Trained on 200 "
+              "moons points (noise 0.2) with learning rate 0.01, L2 0.01 and the numpy code's "
               "initialisation for 20,000 passes, it reaches about 97% accuracy; X and y are "
               "replaced by the data set.",
-        "zh": "种子 004 的 2-3-2 tanh 网络，softmax 交叉熵损失。在 200 个月牙数据点（噪声 "
-              "0.2）上以学习率 0.01、L2 0.01 和种子的初始化训练 20,000 轮，准确率约 97%；"
+        "zh": "numpy 月牙网络：2-3-2 tanh 网络，softmax 交叉熵损失。在 200 个月牙数据点（噪声 "
+              "0.2）上以学习率 0.01、L2 0.01 和 numpy 代码的初始化训练 20,000 轮，准确率约 97%；"
               "X 和 y 由数据集替换。",
     },
     "seed": "004",

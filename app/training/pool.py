@@ -174,9 +174,10 @@ class TrainingPool:
 
     # -- runs ----------------------------------------------------------------------------
 
-    def submit(self, job: dict[str, Any], stream: bool) -> Run:
+    def submit(self, job: dict[str, Any], stream: bool, client: str = "") -> Run:
         """Start a run on an idle worker (starting one if there is room); Busy if none.
-        `job` may carry its starting `pace` and `paused`.
+        `job` may carry its starting `pace` and `paused`. (`client` counts on the job queue,
+        app/training/queue.py; here the pool's size is the only limit.)
 
         Call from the event loop that will read the run's messages.
         """

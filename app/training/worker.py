@@ -29,7 +29,7 @@ import os
 import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -110,7 +110,14 @@ def interrupted(reason: str) -> tuple[int, bytes]:
     return err.status, error(err)
 
 
-def run_job(job: dict[str, Any], out: Connection, stop: Any, control: Any = None) -> None:
+class Outbox(Protocol):
+    """Where a run's messages go: the worker's pipe, or a Redis stream
+    (app/training/queue_worker.py)."""
+
+    def send(self, obj: Any) -> None: ...
+
+
+def run_job(job: dict[str, Any], out: Outbox, stop: Any, control: Any = None) -> None:
     """One run, from compiling the program to the final answer; every outcome is a message."""
     number, run_id = job["number"], job["run_id"]
     stream = job.get("stream", False)

@@ -7,13 +7,13 @@
 // The transitions that take some thought are pure functions of the state below the
 // actions (`answered`, `failed`, `forward`, `goTo`, `runAfter`).
 
-import { edgeParams } from "./explain.js";
-import { isRight, parseAnswer, saveScore } from "./lessons.js";
+import { saveScore } from "./lessons.js";
+import { quizAnswer } from "./quiz.js";
 import {
   dataInto, dataLoaded, paceSet, pointAdded, pointsCleared, runAfter, runPaused, runStarted,
   scrubTo, throughPass,
 } from "./runstate.js";
-import { dataInputs, keptValues, timelineOf } from "./selectors.js";
+import { dataInputs, keptValues, timelineOf, widenedProgram } from "./selectors.js";
 import { carryPosition } from "./timeline.js";
 
 const END = Number.MAX_SAFE_INTEGER; // a landing past the last step: the end
@@ -52,6 +52,11 @@ export function createActions(store, { storage }) {
     },
 
     // -- the program and its inputs -----------------------------------------------
+    // The Train tab's fix for a data set with more classes than the network's outputs.
+    widenOutputs(classes) {
+      const program = widenedProgram(get().program, classes);
+      if (program) commit({ program, example: "", codeNotice: null, training: null });
+    },
     editProgram(text) {
       commit({ program: text, example: "", codeNotice: null });
     },
@@ -75,6 +80,9 @@ export function createActions(store, { storage }) {
         if (run.dataset === null) patch.trainData = null;
       }
       commit(patch);
+    },
+    toggleHelp(open = !get().help) {
+      commit({ help: open });
     },
     setLang(lang) {
       storage.setItem("backprop-lab.lang", lang);
@@ -155,31 +163,10 @@ export function createActions(store, { storage }) {
     },
     // The learner's answer to the question on show (null: "show me").
     answer(typed) {
-      const state = get();
-      const timeline = timelineOf(state.result);
-      if (state.quiz === null || !timeline) return;
-      const item = timeline.items[state.quiz];
-      const params = edgeParams(timeline, item, state.program);
-      let right = false;
-      let feedback;
-      if (typed === null) {
-        feedback = { ui: "quizShown", params };
-      } else {
-        const number = parseAnswer(typed);
-        if (Number.isNaN(number)) {
-          commit({ feedback: { ui: "quizInvalid" } });
-          return;
-        }
-        right = isRight(item.edge.product, number);
-        feedback = { ui: right ? "quizRight" : "quizWrong", params: { ...params, typed: String(number) } };
-      }
-      const answers = { ...state.answers, [state.quiz]: right };
-      commit({ answers, quiz: null, step: state.quiz + 1, feedback });
-      const edges = timeline.items.filter((i) => i.kind === "edge").length;
-      if (Object.keys(answers).length === edges) {
-        saveScore(storage, state.program,
-                  { right: Object.values(answers).filter(Boolean).length, total: edges });
-      }
+      const out = quizAnswer(get(), typed);
+      if (!out) return;
+      commit(out.patch);
+      if (out.score) saveScore(storage, get().program, out.score);
     },
     toggleForget() {
       commit({ forget: !get().forget });
@@ -320,14 +307,17 @@ export function createActions(store, { storage }) {
 // -- transitions: state in, patch out ---------------------------------------------------
 
 // An answer to POST /api/graph. The stepper lands where it was asked to (a link's step,
-// the end after an update) or keeps its phase and progress; answers to practice
+// the end after an update); for the same circuit with other numbers (a value edited) it
+// keeps its phase and progress; a new circuit starts at step 0. Answers to practice
 // questions stand while the numbers are the same.
 function answered(state, body, request) {
   const old = timelineOf(state.result);
   const next = timelineOf(body);
-  const step = state.landing !== null
-    ? Math.min(state.landing, next.items.length)
-    : carryPosition(old, state.step, next);
+  let step;
+  if (state.landing !== null) step = Math.min(state.landing, next.items.length);
+  else if (state.result && programOf(state) !== request.program
+           && circuitOf(state.result) !== circuitOf(body)) step = 0;
+  else step = carryPosition(old, state.step, next);
   const numbers = JSON.stringify([request.program, request.values]);
   const sameNumbers = numbers === state.resultFor && old && old.items.length === next.items.length;
   const patch = { result: body, resultFor: numbers, error: null, step, landing: null,
@@ -337,6 +327,16 @@ function answered(state, body, request) {
     patch.sweepRange = { input: body.sweep.input, from: body.sweep.from, to: body.sweep.to };
   }
   return patch;
+}
+
+function programOf(state) {
+  return state.resultFor ? JSON.parse(state.resultFor)[0] : null;
+}
+
+// What makes a circuit the same circuit: its gates, names, wiring and shapes, not its
+// numbers.
+function circuitOf(body) {
+  return JSON.stringify(body.nodes.map((n) => [n.op, n.name, n.inputs, n.shape, n.params]));
 }
 
 // An error answer. The last good circuit stays on show; an option the error is about is
@@ -373,7 +373,7 @@ function forward(state) {
   const next = timeline.items[state.step];
   if (state.practice && next && next.kind === "edge" && !(state.step in state.answers)) {
     const patch = { quizAsked: state.quizAsked + 1 };
-    if (state.quiz !== state.step) Object.assign(patch, { quiz: state.step, feedback: null });
+    if (state.quiz !== state.step) Object.assign(patch, { quiz: state.step, quizTries: 0, feedback: null });
     return patch;
   }
   return { feedback: null, ...goTo(state, state.step + 1) };

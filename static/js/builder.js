@@ -87,7 +87,9 @@ export class BuilderPanel {
     else if (net && !net.neuron) text = t(lang, "netNoNeuron");
     else if (net) text = t(lang, "netSwitch");
     if (note.textContent !== text) note.textContent = text;
-    this.renderTable(net, current, lang);
+    // a failed build is an error, and the table of the network before it is gone
+    note.classList.toggle("bad", Boolean(state.networkError));
+    this.renderTable(state.networkError ? null : net, current, lang);
   }
 
   // Shown while the editor holds one of the two forms and both have been evaluated.

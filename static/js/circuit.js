@@ -60,6 +60,23 @@ export class CircuitView {
     this.viewport = new Viewport(svg);
     this.meter = null;
     this.pos = new Map();
+    // The circuit is one tab stop; ↑ and ↓ move between its gates in the order drawn
+    // (← and → stay the stepper's, as everywhere on the page).
+    svg.addEventListener("keydown", (e) => {
+      if (e.key !== "ArrowUp" && e.key !== "ArrowDown") return;
+      const nodes = [...svg.querySelectorAll(".node")];
+      if (!nodes.length) return;
+      e.preventDefault();
+      const at = nodes.indexOf(e.target.closest ? e.target.closest(".node") : null);
+      const next = at < 0 ? 0 : (at + (e.key === "ArrowDown" ? 1 : -1) + nodes.length) % nodes.length;
+      nodes[next].focus();
+    });
+    svg.addEventListener("focusin", (e) => {
+      const node = e.target.closest && e.target.closest(".node");
+      if (!node) return;
+      for (const other of svg.querySelectorAll('.node[tabindex="0"]')) other.setAttribute("tabindex", "-1");
+      node.setAttribute("tabindex", "0");
+    });
   }
 
   // Build the drawing for a response (or keep it, when only numbers changed), and place
@@ -137,7 +154,8 @@ export class CircuitView {
 
   makeNode(layer, node, p) {
     const kind = node.op === "input" ? "input" : node.op === "const" ? "const" : "gate";
-    const g = el("g", { class: `node ${kind}`, tabindex: 0, "data-id": node.id, role: "button" }, layer);
+    const first = !this.svg.querySelector('.node[tabindex="0"]');
+    const g = el("g", { class: `node ${kind}`, tabindex: first ? 0 : -1, "data-id": node.id, role: "button" }, layer);
     if (kind === "gate") el("circle", { r: R, class: "shape" }, g);
     else el("rect", { x: -LEAF_W, y: -LEAF_H, width: 2 * LEAF_W, height: 2 * LEAF_H, rx: 8, class: "shape" }, g);
     const text = el("text", { class: "symbol", "text-anchor": "middle", dy: "0.35em" }, g);
@@ -309,7 +327,8 @@ export class CircuitView {
       this.renderTensor(view, node, shown, g, routes ? routes.get(id) : null);
       if (view.check) {
         const entry = checks && node.name ? checks[node.name] : null;
-        const done = entry && state.k === state.total;
+        // class labels take no gradient: nothing to tick or cross
+        const done = entry && entry.ok !== null && state.k === state.total;
         setText(view.check, done ? (entry.ok ? "✓" : "✗") : "");
         setText(view.checkTitle, done ? this.handlers.checkText(entry) : "");
         toggle(view.check, "bad", Boolean(done && !entry.ok));

@@ -23,12 +23,14 @@ export function setAttr(node, name, value) {
   if (node.getAttribute(name) !== value) node.setAttribute(name, value);
 }
 
-// A table row of text cells.
+// A table row of text cells; a cell given as [text, title] shows the title on hover.
 export function row(texts, tag = "td") {
   const tr = document.createElement("tr");
-  for (const text of texts) {
+  for (const entry of texts) {
+    const [text, title] = Array.isArray(entry) ? entry : [entry, ""];
     const cell = document.createElement(tag);
     cell.textContent = text;
+    if (title) cell.title = title;
     tr.appendChild(cell);
   }
   return tr;

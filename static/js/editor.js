@@ -22,7 +22,10 @@ export function mount({ store, actions }) {
       const summary = error.line
         ? t(lang, "errorAt", { line: error.line, column: error.column, message: errorText(lang, error) })
         : errorText(lang, error);
-      editor.showError(result ? `${summary} ${t(lang, "stale")}` : summary, error);
+      // the error is one sentence, the note about the circuit another
+      const ended = /[.?!。？！]$/.test(summary) ? summary : `${summary}${t(lang, "fullStop")}`;
+      const gap = /[。？！]$/.test(ended) ? "" : " ";
+      editor.showError(result ? `${ended}${gap}${t(lang, "stale")}` : summary, error);
     } else {
       editor.showError(null);
     }

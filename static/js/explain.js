@@ -5,7 +5,7 @@
 // flow (`pattern`), and which extra note a backward step through it gets
 // (`backward_note`, tensorsteps.js). A new op needs no change here.
 
-import { inline, label, num, shapeText, term } from "./format.js";
+import { inline, label, num, shapeText, term, valueText } from "./format.js";
 import { t } from "./i18n.js";
 import { tensorNotes } from "./tensorsteps.js";
 
@@ -17,7 +17,8 @@ export function displayName(node, source) {
   if (node.op === "const") return node.label;
   const text = spanText(source, node.span);
   if (text && text.length <= 24) {
-    return text.startsWith("(") && text.endsWith(")") ? text : `(${text})`;
+    const call = /^[\p{L}_][\p{L}\p{N}_]*(\(.*\))$/u.exec(text);
+    return enclosed(text) || (call && enclosed(call[1])) ? text : `(${text})`;
   }
   return node.label;
 }
@@ -31,15 +32,14 @@ export function spanText(source, span) {
 }
 
 // The gate applied to its operands' numbers: `(−2) + 5` by the op's notation, else
-// `label(a, b, params)`.
+// `label(a, b, params)`, whose own parentheses need no more around a negative: log(−1).
 function forwardExpr(node, nodes, op) {
-  const args = node.inputs.map((id) => {
-    const input = nodes.get(id);
-    return term(input.value, input.shape);
-  });
+  const operands = node.inputs.map((id) => nodes.get(id));
   if (op && op.notation) {
+    const args = operands.map((input) => term(input.value, input.shape));
     return op.notation.replace(OPERAND, (_, name) => args["ab".indexOf(name)] ?? "");
   }
+  const args = operands.map((input) => inline(input.value, input.shape));
   const params = Object.values(node.params || {}).map(String);
   return `${node.label}(${[...args, ...params].join(", ")})`;
 }
@@ -53,16 +53,15 @@ export function explain(timeline, state, lang, source, ops = {}) {
   if (item.kind === "forward") {
     const node = nodes.get(item.node);
     const name = displayName(node, source);
-    const value = label(node.value, node.shape);
+    const value = valueText(node.value, node.shape);
     let title;
     if (node.op === "input") title = t(lang, "forwardInput", { name, value });
     else if (node.op === "const") title = t(lang, "forwardConst", { value });
     else title = t(lang, "forwardGate", { name, expr: forwardExpr(node, nodes, ops[node.op]), value });
-    const note = state.k === timeline.forwardCount
-      ? (timeline.items.length > state.k
-        ? t(lang, "forwardDone", { out: outName, value: label(out.value, out.shape) })
-        : t(lang, "noGrad"))
-      : warnings(node, lang);
+    const done = state.k !== timeline.forwardCount ? ""
+      : t(lang, timeline.items.length > state.k ? "forwardDone" : "noGrad",
+          { out: outName, value: valueText(out.value, out.shape) });
+    const note = [warnings(node, lang), done].filter(Boolean).join(" ");
     return { title, math: "", note, table: null, marks: null };
   }
   if (item.kind === "update") return explainUpdate(timeline, item, state, lang, outName);
@@ -76,7 +75,7 @@ export function explain(timeline, state, lang, source, ops = {}) {
   if (item.edge.local === null || item.edge.local === undefined) {
     math = t(lang, "edgeTensor", params);  // a vjp, or a local derivative too big to send
   }
-  else math = t(lang, item.edge.accumulate ? "edgeAdd" : "edgeFirst", params);
+  else math = chainLine(timeline, item, source, ops[gate.op] || {}, params);
   const notes = [t(lang, "localRule", params)];
   const op = ops[gate.op] || {};
   if (op.pattern) notes.push(t(lang, `pattern.${op.pattern}`));
@@ -89,6 +88,97 @@ export function explain(timeline, state, lang, source, ops = {}) {
   if (state.k === state.total) notes.push(t(lang, "done", { out: outName }));
   return { title: "", math, note: notes.join(" "), table: tensor ? tensor.table : null,
            marks: tensor ? tensor.marks : null };
+}
+
+// The chain rule as cs231n writes it: the local derivative named by what it equals, then
+// evaluated with every number put in, ∂f/∂x = ∂f/∂q · ∂q/∂x = ∂f/∂q · y = (−4) · 5 = −20.
+// Where the gate is the output the upstream factor is the seed 1 and is left out, so the
+// line is not circular: ∂f/∂q = z = −4; at σ, σ(1)(1 − σ(1)) = 0.731 · 0.269 = 0.197.
+function chainLine(timeline, item, source, op, params) {
+  const { edge } = item;
+  const gate = timeline.nodes.get(item.gate);
+  const rule = op.local ? op.local[edge.position] : null;
+  const scalar = !gate.shape.length;
+  const operands = gate.inputs.map((id) => timeline.nodes.get(id));
+  const symbolic = rule && scalar ? fillRule(rule, operands.map((n) => displayName(n, source)))
+    : `∂${params.gate}/∂${params.input}`;
+  const numeric = rule && scalar ? fillRule(rule, operands.map((n) => num(n.value)))
+    : params.local;
+  const factors = edge.factors ? edge.factors.map((x) => term(x, [])).join(" · ") : null;
+  const isOut = gate.id === timeline.body.output;
+  const head = `∂${params.out}/∂${params.input} ${params.op}`;
+  const up = `∂${params.out}/∂${params.gate}`;
+  let parts;
+  if (isOut && scalar && edge.upstream === 1) parts = [symbolic, numeric, factors];
+  else {
+    const chain = isOut ? []
+      : [`${up} · ∂${params.gate}/∂${params.input}`, `${up} · ${wrapped(symbolic)}`];
+    parts = [...chain, `${params.upstream} · ${wrapped(numeric)}`,
+             factors && `${params.upstream} · ${factors}`];
+  }
+  parts.push(params.product);
+  const given = parts.filter(Boolean);
+  const shown = given.filter((p, i) => i === 0 || p !== given[i - 1]);
+  // `∂f/∂q · 1` says nothing that `(−4) · 1` does not
+  const kept = shown.filter((p) => !(rule && p === `${up} · ${numeric}` && symbolic === numeric));
+  return `${head} ${kept.join(" = ")}`;
+}
+
+// The practice hint for a backward edge: the upstream gradient and the local derivative
+// named by what it equals and evaluated, as the chain-rule line writes them:
+// { upstream: "∂f/∂q = −4", local: "∂q/∂x = 1" }; at *, "∂f/∂q = z = −4".
+export function edgeHint(timeline, item, source, ops = {}) {
+  const { edge } = item;
+  const gate = timeline.nodes.get(item.gate);
+  const params = edgeParams(timeline, item, source);
+  const op = ops[gate.op] || {};
+  const rule = op.local ? op.local[edge.position] : null;
+  const operands = gate.inputs.map((id) => timeline.nodes.get(id));
+  const head = `∂${params.gate}/∂${params.input}`;
+  let parts;
+  if (edge.local === null || edge.local === undefined) parts = [`${head}: ${params.formula}`];
+  else if (rule && !gate.shape.length) {
+    const factors = edge.factors ? edge.factors.map((x) => term(x, [])).join(" · ") : null;
+    parts = [head, fillRule(rule, operands.map((n) => displayName(n, source))),
+             fillRule(rule, operands.map((n) => num(n.value))), factors,
+             inline(edge.local, [])];
+  } else parts = [head, inline(edge.local, gate.shape)];
+  const given = parts.filter(Boolean);
+  const local = given.filter((p, i) => i === 0 || p !== given[i - 1]).join(" = ");
+  const upstream = `∂${params.out}/∂${params.gate} = ${inline(sent(edge.upstream, gate.shape), gate.shape)}`;
+  return { upstream, local };
+}
+
+// A rule written on the operands' names or numbers: `{a}` inside its own parentheses
+// takes the text bare (σ(1), cos(x + y)), elsewhere a negative or a sum is bracketed.
+function fillRule(rule, texts) {
+  const at = (name) => texts["ab".indexOf(name)] ?? "";
+  if (/^\{[ab]\}$/.test(rule)) return at(rule[1]);
+  const bare = (x) => (enclosed(x) ? x.slice(1, -1) : x);
+  return rule.replace(/\(\{([ab])\}\)/g, (_, n) => `(${bare(at(n))})`)
+    .replace(OPERAND, (_, n) => wrapped(at(n)));
+}
+
+// Whether the whole text is one pair of parentheses: `(x + y)`, not `(a)(b)`.
+function enclosed(text) {
+  if (!text.startsWith("(") || !text.endsWith(")")) return false;
+  let depth = 0;
+  for (let i = 0; i < text.length - 1; i++) {
+    depth += text[i] === "(" ? 1 : text[i] === ")" ? -1 : 0;
+    if (depth === 0) return false;
+  }
+  return true;
+}
+
+// A negative, or a sum outside any parentheses, bracketed where it stands in a product.
+function wrapped(text) {
+  let depth = 0;
+  let sum = /^[−-]/.test(text);
+  for (let i = 0; i < text.length && !sum; i++) {
+    depth += text[i] === "(" || text[i] === "[" ? 1 : text[i] === ")" || text[i] === "]" ? -1 : 0;
+    sum = depth === 0 && text[i] === " " && "+−".includes(text[i + 1] ?? "");
+  }
+  return sum && !enclosed(text) ? `(${text})` : text;
 }
 
 function tensorContext(timeline, item, lang, source) {
@@ -131,7 +221,8 @@ function sent(value, shape) {
 
 function warnings(node, lang) {
   if (!node.warnings || !node.warnings.length) return "";
-  return `${t(lang, "warning")}: ${node.warnings.join("; ")}`;
+  const text = node.warnings.join("; ");
+  return `${t(lang, "warning")}: ${text}${/[.。]$/.test(text) ? "" : "."}`;
 }
 
 

@@ -6,6 +6,13 @@ export function isTensor(value) {
   return Array.isArray(value);
 }
 
+// 1st, 2nd, 3rd, 4th … 11th, 12th, 13th … 21st: a place in line, in English.
+export function ordinal(n) {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? "th" : ({ 1: "st", 2: "nd", 3: "rd" }[n % 10] || "th");
+  return `${n}${suffix}`;
+}
+
 // A scalar rounded for a label: 3 significant digits, a real minus sign.
 export function num(x) {
   if (typeof x === "string") return NON_FINITE[x] ?? x;
@@ -44,6 +51,23 @@ export function inline(value, shape) {
   if (!isTensor(value) || value.flat(Infinity).length > 8) return label(value, shape);
   const walk = (v) => (isTensor(v) ? `[${v.map(walk).join(", ")}]` : num(v));
   return walk(value);
+}
+
+// A value as a step reads it: a scalar rounded; a tensor's numbers, each axis cut to its
+// first and last entries past ELIDE_AT, with its shape beside (`[−1, −1] (2)`); a tensor
+// the answer did not send, its shape.
+const ELIDE_AT = 6;
+
+export function valueText(value, shape) {
+  if (!isTensor(value)) return num(value);
+  const walk = (v) => {
+    if (!isTensor(v)) return num(v);
+    const parts = v.length > ELIDE_AT
+      ? [...v.slice(0, 3).map(walk), "…", walk(v[v.length - 1])]
+      : v.map(walk);
+    return `[${parts.join(", ")}]`;
+  };
+  return `${walk(value)} (${shapeText(shape)})`;
 }
 
 // A value inside a formula: negatives in parentheses, as the seeds write them.

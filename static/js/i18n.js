@@ -27,8 +27,16 @@ export function t(lang, key, params = {}) {
 // An API error in the user's language: a translated template where we have one,
 // the server's English summary otherwise.
 export function errorText(lang, error) {
-  if (lang === "en") return error.summary || error.message;
   const args = error.args || {};
+  if (error.key === "missing_value" && Array.isArray(args.names)) return missingText(lang, args);
+  if (error.key === "unexpected" && lang !== "en" && has(lang, `err.expect.${args.expected}`)) {
+    const where = { end: "err.at.end", line: "err.at.line" }[args.at];
+    return t(lang, "err.unexpected_full", {
+      expected: t(lang, `err.expect.${args.expected}`, args),
+      found: where ? t(lang, where) : `'${args.found}'`,
+    });
+  }
+  if (lang === "en") return error.summary || error.message;
   let key = `err.${error.key || error.type}`;
   if (error.key === "unknown_function" && args.suggestion) key = "err.unknown_function_hint";
   if (!has(lang, key)) return error.summary || error.message;
@@ -38,6 +46,19 @@ export function errorText(lang, error) {
     if (Array.isArray(args[name])) params[name] = args[name].join(", ");
   }
   return t(lang, key, params);
+}
+
+// A missing value in the page's words: where to type it (the Inputs panel) or what to write
+// in the program, and the name it was probably meant to be. The API and the CLI keep their
+// own wording.
+function missingText(lang, args) {
+  const names = args.names;
+  const text = t(lang, "missingValue", {
+    names: names.join(t(lang, "listSeparator")), example: names[0],
+  });
+  const hints = Object.entries(args.suggestions || {}).map(([typed, meant]) => (
+    t(lang, "didYouMean", { typed, meant })));
+  return [text, ...hints].join(" ");
 }
 
 // A message kept in the state, said in the language shown: a UI text ({ui, params}) or

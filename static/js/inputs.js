@@ -12,6 +12,23 @@ export function mount({ store, actions }) {
   render(store.get());
 }
 
+// A field shows four significant digits, as the update's formulas do, and the full number
+// on hover and while it has the focus (so an edit starts from every digit).
+function short(value) {
+  if (typeof value !== "number" || !Number.isFinite(value)) return String(value);
+  return String(Number(value.toPrecision(4)));
+}
+
+function shortJSON(value) {
+  return JSON.stringify(value, (_, v) => (typeof v === "number" ? Number(short(v)) : v));
+}
+
+function fieldText(field, value, tensor) {
+  if (value === null) return "";
+  if (tensor) return document.activeElement === field ? JSON.stringify(value) : shortJSON(value);
+  return document.activeElement === field ? String(value) : short(value);
+}
+
 function sliderRange(value) {
   const span = Math.max(5, Math.ceil(Math.abs(value) * 2));
   return [-span, span];
@@ -34,12 +51,17 @@ export class InputsPanel {
     for (const input of inputs) {
       const row = this.rows.get(input.name);
       if (!row) continue;
+      row.value = input.value;
+      const full = input.value === null ? "" : JSON.stringify(input.value);
       if (input.tensor) {
-        const text = JSON.stringify(input.value);
+        const text = fieldText(row.text, input.value, true);
         if (document.activeElement !== row.text && row.text.value !== text) row.text.value = text;
+        if (row.text.title !== full) row.text.title = full;
       } else {
         const text = input.value === null ? "" : String(input.value);
-        if (document.activeElement !== row.number && row.number.value !== text) row.number.value = text;
+        const shown = fieldText(row.number, input.value, false);
+        if (document.activeElement !== row.number && row.number.value !== shown) row.number.value = shown;
+        if (row.number.title !== full) row.number.title = full;
         const [lo, hi] = sliderRange(input.value ?? 0);
         if (input.value < Number(row.slider.min) || input.value > Number(row.slider.max)) {
           row.slider.min = String(lo);
@@ -75,7 +97,17 @@ export class InputsPanel {
       text.className = "input-tensor";
       text.setAttribute("aria-label", input.name);
       text.placeholder = t(lang, "tensorHint");
-      text.value = JSON.stringify(input.value);
+      text.value = fieldText(text, input.value, true);
+      text.addEventListener("focus", () => {
+        const value = this.rows.get(input.name).value;
+        if (value !== null && value !== undefined) text.value = JSON.stringify(value);
+      });
+      text.addEventListener("blur", () => {
+        const value = this.rows.get(input.name).value;
+        if (value !== null && value !== undefined && !text.hasAttribute("aria-invalid")) {
+          text.value = shortJSON(value);
+        }
+      });
       text.addEventListener("change", () => {
         try {
           this.onChange(input.name, JSON.parse(text.value));
@@ -85,7 +117,7 @@ export class InputsPanel {
         }
       });
       div.appendChild(text);
-      this.rows.set(input.name, { text });
+      this.rows.set(input.name, { text, value: input.value });
       return div;
     }
     const number = document.createElement("input");
@@ -93,7 +125,15 @@ export class InputsPanel {
     number.step = "any";
     number.className = "input-number";
     number.setAttribute("aria-label", input.name);
-    number.value = input.value === null ? "" : String(input.value);
+    number.value = fieldText(number, input.value, false);
+    number.addEventListener("focus", () => {
+      const value = this.rows.get(input.name).value;
+      if (typeof value === "number") number.value = String(value);
+    });
+    number.addEventListener("blur", () => {
+      const value = this.rows.get(input.name).value;
+      if (typeof value === "number" && Number(number.value) === value) number.value = short(value);
+    });
     const slider = document.createElement("input");
     slider.type = "range";
     slider.className = "input-slider";
@@ -109,7 +149,7 @@ export class InputsPanel {
     });
     slider.addEventListener("input", () => this.onChange(input.name, Number(slider.value)));
     div.append(number, slider);
-    this.rows.set(input.name, { number, slider });
+    this.rows.set(input.name, { number, slider, value: input.value });
     return div;
   }
 }

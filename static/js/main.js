@@ -12,6 +12,7 @@ import { mount as mountEditor } from "./editor.js";
 import { mount as mountExplanation } from "./explanation.js";
 import { mount as mountExport } from "./exporter.js";
 import { mount as mountHeader } from "./header.js";
+import { mount as mountHelp } from "./help.js";
 import { detectLang } from "./i18n.js";
 import { mount as mountInputs } from "./inputs.js";
 import { watchLink } from "./link.js";
@@ -35,6 +36,7 @@ const app = { store, actions };
 // The header first: it puts the page's fixed text in the chosen language before the
 // panels write theirs.
 mountHeader(app);
+mountHelp(app);
 mountEditor(app);
 mountInputs(app);
 mountBuilder(app);

@@ -5,7 +5,7 @@ import { el } from "./svg.js";
 
 const W = 520;
 const H = 260;
-const PAD = { left: 56, right: 16, top: 14, bottom: 34 };
+const PAD = { left: 56, right: 16, top: 30, bottom: 34 }; // the title sits above the frame
 
 function finite(v) {
   return typeof v === "number" && Number.isFinite(v);
@@ -18,6 +18,25 @@ function ticks(lo, hi, count = 5) {
   const out = [];
   for (let v = Math.ceil(lo / nice) * nice; v <= hi + 1e-9 * span; v += nice) out.push(v);
   return out;
+}
+
+// The part of the segment (x1, y1)–(x2, y2) inside the box, or null (Liang–Barsky).
+function clip([x1, y1, x2, y2], { left, top, right, bottom }) {
+  const dx = x2 - x1;
+  const dy = y2 - y1;
+  let t0 = 0;
+  let t1 = 1;
+  for (const [p, q] of [[-dx, x1 - left], [dx, right - x1], [-dy, y1 - top], [dy, bottom - y1]]) {
+    if (p === 0) {
+      if (q < 0) return null;
+    } else {
+      const r = q / p;
+      if (p < 0) t0 = Math.max(t0, r);
+      else t1 = Math.min(t1, r);
+    }
+  }
+  if (t0 > t1) return null;
+  return [x1 + t0 * dx, y1 + t0 * dy, x1 + t1 * dx, y1 + t1 * dy];
 }
 
 function fmt(v) {
@@ -33,7 +52,7 @@ export class NudgePlot {
     this.curve = el("polyline", { class: "plot-curve", fill: "none" }, svg);
     this.tangent = el("line", { class: "plot-tangent" }, svg);
     this.point = el("circle", { class: "plot-point", r: 5 }, svg);
-    this.label = el("text", { class: "plot-label", x: PAD.left + 8, y: PAD.top + 14 }, svg);
+    this.label = el("text", { class: "plot-label", x: PAD.left, y: PAD.top - 10 }, svg);
     this.xName = el("text", { class: "plot-axis-name", x: W - PAD.right, y: H - 4, "text-anchor": "end" }, svg);
   }
 
@@ -81,10 +100,11 @@ export class NudgePlot {
       const half = (x1 - x0) / 4;
       const a = sweep.value - half;
       const b = sweep.value + half;
-      this.tangent.setAttribute("x1", sx(a).toFixed(1));
-      this.tangent.setAttribute("y1", sy(sweep.output - half * sweep.grad).toFixed(1));
-      this.tangent.setAttribute("x2", sx(b).toFixed(1));
-      this.tangent.setAttribute("y2", sy(sweep.output + half * sweep.grad).toFixed(1));
+      // cut to the frame: a steep tangent ends at its edge, never over the title
+      const seg = clip([sx(a), sy(sweep.output - half * sweep.grad), sx(b), sy(sweep.output + half * sweep.grad)],
+                       { left: PAD.left, top: PAD.top, right: W - PAD.right, bottom: H - PAD.bottom });
+      if (!seg) this.tangent.setAttribute("visibility", "hidden");
+      else ["x1", "y1", "x2", "y2"].forEach((k, i) => this.tangent.setAttribute(k, seg[i].toFixed(1)));
     }
     this.label.textContent = slopeText;
     this.xName.textContent = sweep.input;

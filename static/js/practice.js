@@ -38,6 +38,7 @@ export function mount({ store, actions }) {
     if (state.quizAsked !== asked) {
       asked = state.quizAsked;
       answer.focus();
+      answer.select(); // a second try types over the first
     }
     setText($("quiz-feedback"), message(lang, state.feedback));
     const right = Object.values(state.answers).filter(Boolean).length;

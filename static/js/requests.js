@@ -40,9 +40,19 @@ export function requestBody(state) {
   if (input) {
     body.sweep = { input };
     const range = state.sweepRange;
-    if (range && range.input === input) Object.assign(body.sweep, { from: range.from, to: range.to });
+    if (range && range.input === input) Object.assign(body.sweep, followed(range, state.values[input]));
   }
   return body;
+}
+
+// The nudge plot's kept range, moved to centre on the input's typed value when that
+// value has left it: the point and its tangent stay in the frame.
+function followed({ from, to }, value) {
+  if (typeof value !== "number" || !Number.isFinite(value) || (value >= from && value <= to)) {
+    return { from, to };
+  }
+  const half = (to - from) / 2;
+  return { from: value - half, to: value + half };
 }
 
 // The request an answer makes of the state it lands in: the values it does not read

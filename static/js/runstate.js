@@ -35,8 +35,11 @@ export function runStarted(state, options) {
 // The run after one of its server-sent events.
 export function runAfter(state, name, data) {
   const run = state.training || {};
+  if (name === "queued") { // waiting for a worker of the server's job queue: 1 is next
+    return { training: { ...run, status: "running", runId: data.run_id, queued: data.position } };
+  }
   if (name === "start") {
-    const patch = { training: { ...run, status: "running", runId: data.run_id,
+    const patch = { training: { ...run, status: "running", runId: data.run_id, queued: null,
                                 trainable: data.trainable } };
     if (data.data) patch.trainData = { ...data.data, key: `run ${data.run_id}`, box: boxOf(state) };
     return patch;

@@ -82,13 +82,17 @@ export function keptValues(values, result) {
 export function inputList(state) {
   const { result, values, error, program } = state;
   if (error && error.key === "missing_value" && error.args && error.args.names) {
-    const names = [...new Set([...Object.keys(values), ...error.args.names])];
     const first = firstUses(program);
+    // the last circuit's inputs the program still uses keep their fields and numbers
+    const shown = new Map((result ? result.nodes : [])
+      .filter((n) => n.op === "input" && first.has(n.name)).map((n) => [n.name, n]));
+    const names = [...new Set([...Object.keys(values), ...shown.keys(), ...error.args.names])];
     const at = (name) => first.get(name) ?? Infinity;
     names.sort((a, b) => at(a) - at(b));
-    return names.map((name) => ({
-      name, tensor: Array.isArray(values[name]), value: name in values ? values[name] : null,
-    }));
+    return names.map((name) => {
+      const value = name in values ? values[name] : shown.has(name) ? shown.get(name).value : null;
+      return { name, tensor: Array.isArray(value), value };
+    });
   }
   if (!result) return [];
   return result.nodes.filter((n) => n.op === "input").map((n) => {
@@ -188,4 +192,43 @@ export function boundNames(bind) {
 export function dataInputs(program, bind = null) {
   const { x, y } = boundNames(bind);
   return { x: usesName(program, x) ? x : null, y: usesName(program, y) ? y : null };
+}
+
+// A data set with more classes than the network has outputs (POST /api/train's
+// `label_range` error): {classes, outputs}, or null.
+export function classMismatch(error) {
+  const args = error && error.key === "label_range" ? error.args : null;
+  if (!args) return null;
+  const { label, classes } = args;
+  if (!Number.isInteger(label) || !Number.isInteger(classes) || label < classes) return null;
+  return { classes: label + 1, outputs: classes };
+}
+
+// The program with its last layer widened to `classes` outputs: W2's rows and b2 given
+// zero entries up to that many columns; null where the program has no such literal lines.
+export function widenedProgram(program, classes) {
+  const lines = program.split("\n");
+  const literal = (name) => {
+    const at = lines.findIndex((l) => {
+      const [left, right] = [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)];
+      return l.includes("=") && left.trim() === name && right.trim().startsWith("[");
+    });
+    if (at < 0) return null;
+    try {
+      return { at, value: JSON.parse(lines[at].slice(lines[at].indexOf("=") + 1)) };
+    } catch {
+      return null;
+    }
+  };
+  const w = literal("W2");
+  const b = literal("b2");
+  const numbers = (row) => Array.isArray(row) && row.every((x) => typeof x === "number");
+  if (!w || !b || !w.value.length || !w.value.every(numbers) || !numbers(b.value)) return null;
+  const width = b.value.length;
+  if (width >= classes || !w.value.every((row) => row.length === width)) return null;
+  const pad = (row) => [...row, ...Array(classes - width).fill(0)];
+  const write = (v) => (Array.isArray(v) ? `[${v.map(write).join(", ")}]` : String(v));
+  lines[w.at] = `W2 = ${write(w.value.map(pad))}`;
+  lines[b.at] = `b2 = ${write(pad(b.value))}`;
+  return lines.join("\n");
 }

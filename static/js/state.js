@@ -30,12 +30,14 @@ export function initialState() {
     practice: false, // predict each backward gradient before it is shown
     quiz: null, // the timeline position whose gradient is being asked, or null
     quizAsked: 0, // counts the times the quiz asked for the answer field's focus
+    quizTries: 0, // wrong answers given to the question on show (one: the hint is out)
     answers: {}, // position -> answered right
     feedback: null, // what the page said about the last answer (a message: see i18n.js)
     forget: false, // show the "forgot the +=" comparison
     expandAll: false, // composite gates drawn as their primitives
     expanded: [], // ids (of the collapsed circuit) of composite gates expanded in place
     tab: "explain", // "explain", "check", "code", "plot" or "train"
+    help: false, // the help panel (what to type, the keys) is open
     sweepInput: null, // the input the learner picked for the nudge plot (null: the first)
     sweepRange: null, // {input, from, to}: the range kept while the same input is slid
     codeNotice: null, // the error that says why the code tab has no program

@@ -22,15 +22,26 @@ export function mount({ store, actions }) {
   $("timeline").addEventListener("input", (e) => actions.goTo(Number(e.target.value)));
   $("speed").addEventListener("input", (e) => actions.setSpeed(Number(e.target.value)));
 
+  // → ← Home and space step everywhere but where they edit text or pick from a list
+  // (and in the tab bar, whose arrows move between tabs).
   document.addEventListener("keydown", (e) => {
     const tag = e.target.tagName;
-    if (tag === "TEXTAREA" || tag === "INPUT" || tag === "SELECT") return;
+    if (typing(e.target) || tag === "SELECT" || e.altKey || e.ctrlKey || e.metaKey) return;
     if (e.target.closest && e.target.closest(".tabs")) return;
     if (e.key === "ArrowRight") { e.preventDefault(); actions.stepForward(); }
     else if (e.key === "ArrowLeft") { e.preventDefault(); actions.stepBack(); }
     else if (e.key === "Home") { e.preventDefault(); actions.goTo(0); }
-    else if (e.key === " " && tag !== "BUTTON") { e.preventDefault(); actions.togglePlay(); }
+    else if (e.key === " " && tag !== "BUTTON" && tag !== "INPUT") {
+      e.preventDefault();
+      actions.togglePlay();
+    }
   });
+
+  function typing(target) {
+    if (target.isContentEditable || target.tagName === "TEXTAREA") return true;
+    return target.tagName === "INPUT" && !["checkbox", "radio", "range", "button", "submit"]
+      .includes(target.type);
+  }
 
   function render(state) {
     const { lang } = state;

@@ -4,7 +4,7 @@
 
 import { $, row, setAttr, setHidden, setText } from "./dom.js";
 import { displayName } from "./explain.js";
-import { full, num } from "./format.js";
+import { full, inline, num } from "./format.js";
 import { message, t } from "./i18n.js";
 import { NudgePlot } from "./plot.js";
 import { outputNode, stepView, sweepChoices, sweepTarget } from "./selectors.js";
@@ -20,9 +20,15 @@ function renderCheck(state) {
   if (rows.dataset.key === key) return;
   rows.dataset.key = key;
   rows.replaceChildren(...Object.entries(checks).map(([name, entry]) => {
-    let verdict = t(lang, entry.ok === false ? "checkBad" : "checkOk");
+    let verdict = t(lang, entry.ok === false ? "checkBad" : entry.ok === null ? "checkLabels"
+      : "checkOk");
     if (entry.kink) verdict += ` (${t(lang, "checkKinkMark")})`;
-    const tr = row([name, full(entry.analytic), full(entry.numeric), full(entry.rel_error), verdict]);
+    if (entry.ok === false && [entry.numeric, entry.analytic].some((x) => typeof x === "string")) {
+      verdict += `: ${t(lang, "checkNotReal")}`;
+    }
+    const shown = (x) => [inline(x, entry.shape || []), full(x)];
+    const tr = row([name, shown(entry.analytic), shown(entry.numeric), shown(entry.rel_error),
+                    verdict]);
     tr.classList.toggle("bad", entry.ok === false);
     return tr;
   }));

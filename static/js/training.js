@@ -13,15 +13,15 @@
 
 import * as api from "./api.js";
 import { $, setDisabled, setHidden, setText } from "./dom.js";
-import { num } from "./format.js";
+import { num, ordinal } from "./format.js";
 import { message, t } from "./i18n.js";
 import { drawLoss } from "./lossplot.js";
 import { controlOf } from "./runstate.js";
-import { dataInputs, recorded } from "./selectors.js";
+import { classMismatch, dataInputs, recorded, widenedProgram } from "./selectors.js";
 import { TrainForm } from "./trainform.js";
 import { drawBoundary, drawNeurons, toData } from "./trainpictures.js";
 
-const TRAIN_EXAMPLE = "seed004-train"; // the preset "Load seed 004's network" opens
+const TRAIN_EXAMPLE = "seed004-train"; // the preset "Load the numpy moons network" opens
 
 export function mount({ store, actions }) {
   let stream = null; // the AbortController of the run's stream
@@ -109,6 +109,7 @@ export function mount({ store, actions }) {
 
   $("train-cancel").addEventListener("click", cancel);
   $("train-apply").addEventListener("click", () => actions.applyTrained());
+  $("train-widen").addEventListener("click", (e) => actions.widenOutputs(Number(e.target.dataset.classes)));
   $("train-example").addEventListener("click", () => actions.chooseExample(TRAIN_EXAMPLE));
   $("train-log").addEventListener("change", (e) => actions.setTrainLog(e.target.checked));
   $("train-pause").addEventListener("click", () => {
@@ -170,6 +171,9 @@ export function mount({ store, actions }) {
     let note = "";
     if (!run) note = t(lang, "trainIdle");
     else if (run.status === "error") note = message(lang, run.error);
+    else if (run.status === "running" && run.queued) {
+      note = t(lang, "train_queued", { position: run.queued, place: ordinal(run.queued) });
+    }
     else {
       const params = { pass: (run.pass || 0).toLocaleString(), passes: (run.passes || 0).toLocaleString(),
                        loss: run.loss == null ? "—" : num(run.loss), accuracy: run.accuracy == null ? "—" : `${(100 * run.accuracy).toFixed(1)}%`,
@@ -179,6 +183,17 @@ export function mount({ store, actions }) {
       if (run.stopped === "idle") note += ` ${t(lang, "trainIdleStop")}`;
     }
     setText($("train-note"), note);
+    // a data set with more classes than outputs: say how to fix it, and offer to
+    // (the run's error, or the circuit's once the data set's labels reached the program)
+    const said = run && run.status === "error" ? run.error : state.trainData ? state.error : null;
+    const mismatch = classMismatch(said);
+    const fix = mismatch && widenedProgram(state.program, mismatch.classes) !== null;
+    setHidden($("train-widen-note"), !fix);
+    if (fix) {
+      setText($("train-widen-text"), t(lang, "trainWidenNote",
+                                       { data: $("train-dataset").value, ...mismatch }));
+      $("train-widen").dataset.classes = String(mismatch.classes);
+    }
   }
 
   function renderRecorder(state, run) {

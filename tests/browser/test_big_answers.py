@@ -13,6 +13,8 @@ from urllib.parse import quote
 
 from playwright.sync_api import Page, expect
 
+from app.limits import DEFAULT_LIMITS
+
 A = [round(0.001 * k, 3) for k in range(316)]
 AMPLIFIER = (f"a = {json.dumps(A)}\nW = reshape(a, 316, 1) * reshape(a, 1, 316)\nA1 = W * W\n"
              + "".join(f"A{k} = A{k - 1} * W\n" for k in range(2, 19)) + "f = sum(A18)")
@@ -26,7 +28,7 @@ def test_a_link_asking_for_a_huge_answer_is_refused_and_said_so(page: Page, shot
     page.goto(link)
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("the answer would hold", timeout=10_000)
-    expect(alert).to_contain_text("over the limit of 1,000,000")
+    expect(alert).to_contain_text(f"over the limit of {DEFAULT_LIMITS.max_response_numbers:,}")
     heap = page.evaluate("performance.memory ? performance.memory.usedJSHeapSize : 0")
     assert heap < 100 * 2**20, f"{heap / 2**20:.0f} MiB of JavaScript heap"
     assert not errors, errors

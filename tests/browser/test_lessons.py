@@ -28,7 +28,10 @@ def test_practice_asks_before_it_reveals(page: Page, shot) -> None:
     expect(position).to_have_text(re.compile(r"^7 / "))
     forward.click()
     answer.fill("5")
-    page.get_by_role("button", name="Check").click()
+    page.get_by_role("button", name="Check").click()  # a first wrong answer: a hint
+    expect(page.locator("#quiz-feedback")).to_contain_text("local ∂f/∂z = (x + y) = 3")
+    answer.fill("5")
+    page.get_by_role("button", name="Check").click()  # the second: the answer
     expect(page.locator("#quiz-feedback")).to_contain_text("Not quite: you said 5; it is 1 · 3 = 3")
     forward.click()
     page.get_by_role("button", name="Show me").click()

@@ -46,7 +46,7 @@ def test_cs231n_forward_and_backward(page: Page, shot) -> None:
     program = page.get_by_role("textbox", name="Program")
     program.fill(CS231N)
     # x, y and z have no values yet: the page says so and offers a field for each
-    expect(page.get_by_role("alert")).to_contain_text("no value for 'x', 'y', 'z'")
+    expect(page.get_by_role("alert")).to_contain_text("no value for x, y, z: type one in Inputs")
     for name, value in (("x", "-2"), ("y", "5"), ("z", "-4")):
         field = page.get_by_role("spinbutton", name=name)
         expect(field).to_be_visible()

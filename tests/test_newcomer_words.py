@@ -1,0 +1,87 @@
+"""Words a learner reads (issue 14): the course notes are named by their sources (cs231n,
+Mazur's example, Hung-yi Lee, the numpy moons network), never by an internal number such as
+"seed 004"; and the README's training numbers are what the command prints."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+import pytest
+
+from app.cli.main import build_parser, main
+
+ROOT = Path(__file__).resolve().parent.parent
+INTERNAL = re.compile(r"seed ?0\d\d", re.IGNORECASE)
+# 随机种子 ("random seed") is the one 种子 a Chinese reader should meet.
+SEED_ZH = re.compile(r"(?<!随机)种子")
+# Values of the API's contract that users type as they are: the preset id and the training
+# mode and init value, written as code (quoted, backquoted or in argparse's {a,b}).
+CONTRACT = re.compile(r"""[`"'{,]seed004(?:-train)?[`"'},]""")
+
+
+def offending(text: str) -> list[str]:
+    text = CONTRACT.sub("", text)
+    return INTERNAL.findall(text) + SEED_ZH.findall(text)
+
+
+def prose(markdown: str) -> str:
+    """A Markdown file without its code: fenced blocks and `spans` hold the contract's values."""
+    return re.sub(r"`[^`]*`", "", re.sub(r"```.*?```", "", markdown, flags=re.DOTALL))
+
+
+@pytest.mark.parametrize("path", ["templates/index.html", "static/js/strings-en.js",
+                                  "static/js/strings-zh.js", "app/training/example.py"])
+def test_page_text_names_sources_not_seed_numbers(path: str) -> None:
+    assert offending((ROOT / path).read_text(encoding="utf-8")) == []
+
+
+def test_presets_name_their_sources(client) -> None:
+    body = client.get("/api/examples").text
+    assert offending(body) == []
+    titles = " ".join(e["title"]["en"] for e in client.get("/api/examples").json()["examples"])
+    assert "numpy moons network" in titles
+    assert "seed004-train" in body  # the id stays: share links and the API hold it
+
+
+def test_api_descriptions_name_sources(client) -> None:
+    schema = client.get("/openapi.json").json()
+    texts: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            texts.extend(str(node[k]) for k in ("description", "title", "summary") if k in node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+    assert offending("\n".join(texts)) == []
+
+
+def test_readme_prose_names_sources() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert offending(prose(readme)) == []
+
+
+def test_cli_help_names_sources() -> None:
+    parser = build_parser()
+    helps = [parser.format_help()]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helps.extend(sub.format_help() for sub in action.choices.values())
+    assert len(helps) > 4
+    assert offending("\n".join(helps)) == []
+
+
+def test_readme_quotes_what_backprop_lab_train_prints(capsys) -> None:
+    assert main(["train"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    last_iteration = [line for line in printed if line.startswith("Loss after iteration")][-1]
+    for line in (printed[0], printed[1], last_iteration, printed[-1]):
+        assert f"`{line}`" in readme, line
+    assert printed[-1].startswith("after 20,000 passes: loss ")
