@@ -210,6 +210,7 @@ def training(page: Page) -> None:
     page.get_by_role("button", name="Train", exact=True).click()
     expect(page.locator("#train-note")).to_contain_text("Pass ", timeout=10_000)
     page.get_by_role("button", name="Hide the program").click()
+    page.get_by_role("button", name="Fit").click()  # the whole circuit, the maps beside h
     page.wait_for_timeout(4000)
     page.mouse.move(0, 0)
     page.screenshot(path=str(DOCS / "training.png"), full_page=True)

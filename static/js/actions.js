@@ -11,7 +11,7 @@ import { saveScore } from "./lessons.js";
 import { quizAnswer } from "./quiz.js";
 import {
   dataInto, dataLoaded, paceSet, pointAdded, pointsCleared, runAfter, runPaused, runStarted,
-  scrubTo, throughPass,
+  runCancelled, scrubTo, throughPass,
 } from "./runstate.js";
 import { dataInputs, keptValues, timelineOf, widenedProgram } from "./selectors.js";
 import { carryPosition } from "./timeline.js";
@@ -273,10 +273,7 @@ export function createActions(store, { storage }) {
     trainEvent(name, data) {
       commit(runAfter(get(), name, data));
     },
-    trainingCancelled() {
-      const run = get().training;
-      if (run && run.status === "running") commit({ training: { ...run, status: "cancelled" } });
-    },
+    trainingCancelled: () => commit(runCancelled(get())),
     setTrainPace(index) {
       commit(paceSet(get(), index));
     },

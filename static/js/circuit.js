@@ -9,6 +9,7 @@
 import { arrange, LEAF_H, LEAF_W, R } from "./arrange.js";
 import { full, label, shapeText } from "./format.js";
 import { createMeter } from "./measure.js";
+import { drawNeuronMaps } from "./neuronmaps.js";
 import { timelineOf } from "./selectors.js";
 import { el } from "./svg.js";
 import { drawTensor } from "./tensorview.js";
@@ -339,6 +340,12 @@ export class CircuitView {
   // Parameters being trained: node id -> the run's latest value (null: none).
   setLive(live) {
     this.live = live;
+  }
+
+  // What each hidden unit of a training run learned, beside its layer's node
+  // (neuronmaps.js): `neurons` as POST /api/train answers them, or null for none.
+  showNeurons(neurons, label) {
+    drawNeuronMaps(this, neurons, label);
   }
 
   // The node's numbers under it, once the forward pass has computed them; the

@@ -8,7 +8,9 @@ import { displayName } from "./explain.js";
 import { full } from "./format.js";
 import { t } from "./i18n.js";
 import { MIN_READABLE } from "./zoom.js";
-import { bugNodes, explanationOf, hoveredNodes, liveParams, nodeInfo, stepView } from "./selectors.js";
+import {
+  bugNodes, explanationOf, hoveredNodes, liveParams, neuronsOnShow, nodeInfo, stepView,
+} from "./selectors.js";
 
 // The least scale a drawing may open at when the program folded away to show it whole.
 const FOLDED_READABLE = 0.62;
@@ -77,6 +79,8 @@ export function mount({ store, actions }) {
                      (node) => displayName(node, state.program), bugNodes(state),
                      result.gradcheck || null, explanationOf(state).marks);
       // a backward step is about the gradient arriving at the edge's input: keep that in view
+      circuit.showNeurons(neuronsOnShow(state),
+                          (layer, unit) => t(lang(), "neuronMap", { name: layer.name, unit }));
       const current = view.current;
       const revealId = current && current.kind === "edge" ? current.edge.input : focus && focus.id;
       if (revealId && state.step !== revealed) circuit.reveal(revealId);

@@ -3,7 +3,7 @@
 // and "step through this pass". actions.js calls them and commits their patches; nothing
 // here touches the DOM, the network or the store.
 
-import { dataInputs, recorded } from "./selectors.js";
+import { dataInputs, paramsKey, recorded } from "./selectors.js";
 
 const MAX_HISTORY = 2000; // points of the live loss curve kept on the page
 export const MAX_OWN_POINTS = 2000; // the server's limit too: more are refused there
@@ -26,7 +26,8 @@ export function controlOf(index) {
 
 export function runStarted(state, options) {
   const control = controlOf(state.trainPace);
-  return { training: { status: "running", pass: 0, passes: options.passes, history: null,
+  return { training: { status: "running", program: state.program, pass: 0, passes: options.passes,
+                       history: null,
                        snapshots: [], lr: options.lr, mode: options.mode,
                        optimizer: options.optimizer, n: options.n, held: false, ...control },
            recorderAt: null, recorderView: null };
@@ -70,10 +71,17 @@ export function runAfter(state, name, data) {
                          boundary: data.boundary || run.boundary,
                          neurons: data.neurons || run.neurons, trainable: data.trainable,
                          snapshots: data.snapshots, history: data.history,
-                         seconds: data.seconds } };
+                         seconds: data.seconds, ended: paramsKey(state.values, data.params || {}) } };
   }
   if (name === "error") return { training: { ...run, status: "error", error: data.error } };
   return null;
+}
+
+// A run the learner cancels: its result (the parameters of its last progress) on show.
+export function runCancelled(state) {
+  const run = state.training;
+  if (!run || run.status !== "running") return null;
+  return { training: { ...run, status: "cancelled", ended: paramsKey(state.values, run.params || {}) } };
 }
 
 // The flight recorder as the server keeps it: at most MAX_SNAPSHOTS, every other one

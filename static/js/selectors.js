@@ -156,15 +156,42 @@ export function recorded(state) {
 }
 
 // The parameters the circuit is computed with while a person watches a run: the
-// recorder's pass scrubbed to, or the latest pass of a run that is paused or slow enough
-// to follow (the whole circuit's numbers then move with it); null otherwise.
+// recorder's pass scrubbed to, the latest pass of a run that is paused or slow enough
+// to follow (the whole circuit's numbers then move with it), or the trained ones of a
+// run that has ended, while its result is on show; null otherwise.
 export function watchedParams(state) {
   const run = state.training;
   if (!run) return null;
   const snapshot = recorded(state);
   if (snapshot) return snapshot.params;
+  if (endedOnShow(state)) return run.params;
   const slow = run.paused || (run.pace !== null && run.pace !== undefined && run.pace <= WATCHED_PACE);
   return run.status === "running" && slow && run.params ? run.params : null;
+}
+
+// The values `values` gives the parameters `params` names, as text: a run that ends keeps
+// it, to tell when the learner has since changed one.
+export const paramsKey = remember((values, params) =>
+  JSON.stringify(Object.keys(params).sort().map((name) => (name in values ? values[name] : null))));
+
+// An ended run's result is on show until the learner changes a parameter's value (types
+// one, steps through a recorded pass, applies the trained ones) or the program.
+function endedOnShow(state) {
+  const run = state.training;
+  return Boolean(run.ended !== undefined && run.params && run.program === state.program
+                 && paramsKey(state.values, run.params) === run.ended);
+}
+
+// What each hidden unit of the run on show learned (POST /api/train's `neurons`): at the
+// recorder's pass once its pictures are in, else the latest; null for none, and for a
+// run of another program than the one on show.
+export function neuronsOnShow(state) {
+  const run = state.training;
+  if (!run || (run.program !== undefined && run.program !== state.program)) return null;
+  const snapshot = recorded(state);
+  if (!snapshot) return run.neurons || null;
+  const view = state.recorderView;
+  return view && view.pass === snapshot.pass ? view.neurons || null : null;
 }
 
 // While a training run goes, the parameters' numbers in the circuit are the run's latest;

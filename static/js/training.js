@@ -17,7 +17,7 @@ import { num, ordinal } from "./format.js";
 import { message, t } from "./i18n.js";
 import { drawLoss } from "./lossplot.js";
 import { controlOf } from "./runstate.js";
-import { classMismatch, dataInputs, recorded, widenedProgram } from "./selectors.js";
+import { classMismatch, dataInputs, neuronsOnShow, recorded, widenedProgram } from "./selectors.js";
 import { TrainForm } from "./trainform.js";
 import { drawBoundary, drawNeurons, toData } from "./trainpictures.js";
 
@@ -248,7 +248,7 @@ export function mount({ store, actions }) {
       drawBoundary(canvas, boundary, data);
     }
     setHidden($("train-canvas-wrap"), form.dataChoice === "none");
-    const neurons = snapshot ? view && view.neurons : run ? run.neurons : null;
+    const neurons = neuronsOnShow(state);
     setHidden($("train-neurons-wrap"), !neurons);
     drawNeurons($("train-neurons"), neurons,
                 (layer, unit) => t(lang, "neuronMap", { name: layer.name, unit }));

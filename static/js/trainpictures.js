@@ -105,6 +105,21 @@ export function toData(canvas, boundary, data, offsetX, offsetY) {
   return [round(box.x0 + fx * (box.x1 - box.x0)), round(box.y1 - fy * (box.y1 - box.y0))];
 }
 
+// One unit's map as an image the size of its grid: blue where its output is positive,
+// orange where negative, the stronger the further from 0 (`scale`: its layer's largest).
+export function unitImage(map, scale) {
+  return gridImage(map.length, map[0].length, (r, c) => {
+    const v = Number(map[r][c]);
+    if (!Number.isFinite(v)) return [255, 255, 255];
+    return tint(v >= 0 ? POSITIVE : NEGATIVE, Math.min(1, Math.abs(v) / scale));
+  });
+}
+
+// The largest size of a layer's outputs, which its maps' colours are scaled to.
+export function layerScale(layer) {
+  return Math.max(Math.abs(layer.low), Math.abs(layer.high)) || 1;
+}
+
 // What each neuron learned: a row per hidden layer, a small map per unit, titled. `label`
 // names a unit for people and screen readers.
 export function drawNeurons(container, neurons, label) {
@@ -121,7 +136,7 @@ export function drawNeurons(container, neurons, label) {
     name.className = "neuron-layer-name";
     name.textContent = layer.name;
     row.append(name);
-    const scale = Math.max(Math.abs(layer.low), Math.abs(layer.high)) || 1;
+    const scale = layerScale(layer);
     layer.maps.forEach((map, unit) => {
       const figure = document.createElement("figure");
       figure.className = "neuron";
@@ -131,11 +146,7 @@ export function drawNeurons(container, neurons, label) {
       canvas.setAttribute("role", "img");
       canvas.setAttribute("aria-label", label(layer, unit));
       canvas.dataset.unit = `${layer.name}:${unit}`;
-      const image = gridImage(map.length, map[0].length, (r, c) => {
-        const v = Number(map[r][c]);
-        if (!Number.isFinite(v)) return [255, 255, 255];
-        return tint(v >= 0 ? POSITIVE : NEGATIVE, Math.min(1, Math.abs(v) / scale));
-      });
+      const image = unitImage(map, scale);
       const ctx = canvas.getContext("2d");
       ctx.imageSmoothingEnabled = false;
       ctx.drawImage(image, 0, 0, canvas.width, canvas.height);

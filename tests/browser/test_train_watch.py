@@ -10,6 +10,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import ARTIFACTS
+from tests.browser.drawing import measure, overlap, settle
 
 
 def choose(page: Page, preset: str, lang: str = "en") -> None:
@@ -243,3 +244,93 @@ def test_a_data_set_goes_to_the_inputs_you_name(page: Page) -> None:
     assert accuracy > 70, note.inner_text()  # a linear boundary on the moons: most points
     expect(page.locator("#train-params-summary")).to_contain_text("Parameters")
     expect(page.locator("#error")).to_be_hidden()
+
+
+MAP_BOXES = """() => {
+  const root = document.querySelector("#circuit .viewport");
+  const toRoot = root.getScreenCTM().inverse();
+  return [...root.querySelectorAll(".neuron-map")].map((g) => {
+    const b = g.getBBox();
+    const m = toRoot.multiply(g.getScreenCTM());
+    return [m.a * b.x + m.e, m.d * b.y + m.f,
+            m.a * (b.x + b.width) + m.e, m.d * (b.y + b.height) + m.f];
+  });
+}"""
+
+
+def tensor_numbers(page: Page, name: str) -> list[str]:
+    node_id = page.locator(f'#circuit .node.input[aria-label="{name}"], '
+                           f'#circuit .node.input[aria-label^="{name} "]').get_attribute("data-id")
+    view = page.locator(f'#circuit .tensor-view[data-id="{node_id}"]')
+    return view.locator(".tensor-block.value .tensor-num").all_text_contents()
+
+
+def to_end(page: Page) -> None:
+    """The stepper at the end of the pass, once the circuit's answer is in."""
+    at_end = re.compile(r"^(\d+) / \1$")
+    for _ in range(20):  # an answer still coming puts it back to the start
+        settle(page)
+        go_to(page, 1000)
+        settle(page)
+        if at_end.match(page.locator("#position").inner_text()):
+            return
+    raise AssertionError(page.locator("#position").inner_text())
+
+
+def test_the_neuron_maps_beside_their_node_and_the_trained_numbers(page: Page, shot) -> None:
+    """Each hidden unit's map in the circuit, in a column beside `h`, covering nothing and
+    following the flight recorder; and once the run is done, the circuit shows the trained
+    parameters (not the program's zeros)."""
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    choose(page, "seed004-train")
+    to_end(page)  # the stepper at the end: every number on show
+    w1 = tensor_numbers(page, "W1")
+    assert w1 and set(w1) == {"0"}, w1  # the program writes its parameters as zeros
+    page.get_by_label("Passes").fill("400")
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(page.locator("#train-note")).to_contain_text("Done: 400 passes", timeout=30_000)
+    maps = page.locator("#circuit .neuron-map")
+    expect(maps).to_have_count(3)
+    node_id = page.locator("#circuit .neuron-column").get_attribute("data-node")
+    expect(page.locator(f'#circuit .node[data-id="{node_id}"] .node-name')).to_have_text("h")
+    assert maps.first.get_attribute("aria-label") == "h, unit 0: its output over the plane"
+    expect(maps.first.locator("title")).to_have_text("h, unit 0: its output over the plane")
+    # the trained numbers in the circuit, the stepper at the end of the pass
+    to_end(page)
+    trained = tensor_numbers(page, "W1")
+    assert len(trained) == 6 and set(trained) != {"0"}, trained
+    assert page.locator("#circuit .node.input.live").count() == 0  # a result, not a run going
+    drawn = measure(page)
+    boxes = page.evaluate(MAP_BOXES)
+    h = next(s["box"] for s in drawn["shapes"] if s["owner"] == node_id and s["kind"] == "circle")
+    hx, hy = (h[0] + h[2]) / 2, (h[1] + h[3]) / 2
+    for box in boxes:
+        assert 26 <= box[2] - box[0] <= 38 and 26 <= box[3] - box[1] <= 38, box
+        near = max(abs((box[0] + box[2]) / 2 - hx), abs((box[1] + box[3]) / 2 - hy))
+        assert near < 160, (box, h)  # beside its node
+        for s in drawn["shapes"]:
+            assert not overlap(s["box"], box), (s, box)
+        for t in drawn["texts"]:
+            assert not overlap(t["box"], box), (t, box)
+    column = [round(b[0]) for b in boxes]
+    # stacked in one column, in the units' order
+    assert len(set(column)) == 1 and boxes[0][3] <= boxes[1][1] <= boxes[1][3] <= boxes[2][1]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator("#circuit").screenshot(path=str(ARTIFACTS / "train-neurons-circuit.png"))
+    # the flight recorder: at pass 0 the maps are those of the starting parameters
+    first = maps.first.locator("image").get_attribute("href")
+    assert first.startswith("data:image/png;base64,")
+    set_range(page, "#train-recorder", 0)
+    expect(page.locator("#train-recorder-text")).to_contain_text("pass 0:")
+    expect(maps.first.locator("image")).not_to_have_attribute("href", first, timeout=10_000)
+    expect(maps).to_have_count(3)
+    expect(page.locator("#circuit .neuron-map image").first).to_have_attribute(
+        "href", re.compile(r"^data:image/png;base64,"))
+    settle(page)
+    to_end(page)
+    assert tensor_numbers(page, "W1") != trained  # the starting parameters, at pass 0
+    page.locator("#circuit").screenshot(path=str(ARTIFACTS / "train-neurons-circuit-pass0.png"))
+    # back to the end of the run: its maps and its numbers again
+    last = int(page.locator("#train-recorder").get_attribute("max"))
+    set_range(page, "#train-recorder", last)
+    expect(maps.first.locator("image")).to_have_attribute("href", first, timeout=10_000)
