@@ -13,7 +13,9 @@ import { mount as mountCircuit } from "/static/js/circuitpanel.js";
 import { mount as mountDescent } from "/static/js/descent.js";
 import { mount as mountEditor } from "/static/js/editor.js";
 import { mount as mountExplanation } from "/static/js/explanation.js";
+import { mount as mountFind } from "/static/js/circuitfind.js";
 import { mount as mountExport } from "/static/js/exporter.js";
+import { createFindActions } from "/static/js/find.js";
 import { mount as mountHelp } from "/static/js/help.js";
 import { mount as mountHeader } from "/static/js/header.js";
 import { detectLang } from "/static/js/i18n.js";
@@ -38,7 +40,8 @@ export function mountPage({ program, values = {}, lang = null, step = 0, example
     step: 0,
     landing: step, // the first answer lands on this step
   });
-  const actions = createActions(store, { storage: storage || memoryStorage() });
+  const actions = { ...createActions(store, { storage: storage || memoryStorage() }),
+                   ...createFindActions(store) };
   const app = { store, actions };
 
   mountHeader(app);
@@ -48,6 +51,7 @@ export function mountPage({ program, values = {}, lang = null, step = 0, example
   mountBuilder(app);
   const circuit = mountCircuit(app);
   mountExport({ ...app, circuit });
+  mountFind({ ...app, circuit });
   mountStepper(app);
   mountPractice(app);
   mountDescent(app);

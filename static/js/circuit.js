@@ -7,7 +7,7 @@
 // pass (arrange.js), so no number lands on another and nothing moves while stepping.
 
 import { arrange, LEAF_H, LEAF_W, R } from "./arrange.js";
-import { full, label, shapeText } from "./format.js";
+import { brief, full, label, shapeText } from "./format.js";
 import { createMeter } from "./measure.js";
 import { drawNeuronMaps } from "./neuronmaps.js";
 import { timelineOf } from "./selectors.js";
@@ -319,8 +319,8 @@ export class CircuitView {
       setText(view.warn, warned ? "⚠" : "");
       const title = [
         names(node),
-        shown ? `= ${full(node.value)}` : "",
-        g !== undefined ? `∂ = ${full(g)}` : "",
+        shown ? `= ${brief(node.value, node.shape)}` : "",
+        g !== undefined ? `∂ = ${brief(g, node.shape)}` : "",
         warned ? node.warnings.join("; ") : "",
       ].filter(Boolean).join("  ");
       setText(view.title, title);
@@ -376,6 +376,16 @@ export class CircuitView {
 
   zoom(factor) {
     this.viewport.zoom(factor);
+  }
+
+  // The node the circuit search found: outlined, and the view centred on it when it is
+  // a new find (`centre`).
+  markFound(id, centre) {
+    if (this.found && this.found !== id) this.nodeViews.get(this.found)?.g.classList.remove("found");
+    this.found = id && this.nodeViews.has(id) ? id : null;
+    if (!this.found) return;
+    this.nodeViews.get(id).g.classList.add("found");
+    if (centre && this.pos.get(id)) this.viewport.centerOn(this.pos.get(id));
   }
 
   // Pan (never zoom) so that a node is inside the view.

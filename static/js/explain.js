@@ -23,9 +23,24 @@ export function displayName(node, source) {
   return node.label;
 }
 
+// The source's lines, split once per text: a render asks for every node's span, and
+// splitting a long program again for each was most of a paste's time (issue 15). The
+// few texts kept are the program typed and the one the drawn answer came from.
+const LINES_KEPT = 4;
+const linesOf = new Map();
+
+function sourceLines(source) {
+  let lines = linesOf.get(source);
+  if (lines) return lines;
+  lines = source.split("\n");
+  if (linesOf.size >= LINES_KEPT) linesOf.delete(linesOf.keys().next().value);
+  linesOf.set(source, lines);
+  return lines;
+}
+
 export function spanText(source, span) {
   if (!span || !source) return "";
-  const lines = source.split("\n");
+  const lines = sourceLines(source);
   const line = lines[span.line - 1] ?? "";
   const end = span.end_line === span.line ? span.end_column - 1 : line.length;
   return line.slice(span.column - 1, end);

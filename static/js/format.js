@@ -28,12 +28,41 @@ export function num(x) {
   return text.replace(/^-/, "−");
 }
 
-// The full value, for hover and focus.
+// The full value, for hover and focus. A tensor's text is made once per array: the
+// answer's arrays do not change, and a step asks again for every wire's numbers.
+const fullTexts = new WeakMap();
+
 export function full(x) {
   if (typeof x === "string") return NON_FINITE[x] ?? x;
-  if (isTensor(x)) return JSON.stringify(x).replaceAll(",", ", ");
+  if (isTensor(x)) {
+    let text = fullTexts.get(x);
+    if (text === undefined) {
+      text = JSON.stringify(x).replaceAll(",", ", ");
+      fullTexts.set(x, text);
+    }
+    return text;
+  }
   if (x === null || x === undefined) return "";
   return String(x).replace(/^-/, "−");
+}
+
+// A value in a few words, for a node's accessible name: a scalar in full; a tensor
+// its shape and first numbers (a 200×2 input is not read out as 400 numbers).
+const BRIEF_NUMBERS = 4;
+
+export function brief(value, shape) {
+  if (!isTensor(value)) return full(value);
+  const first = [];
+  const walk = (v) => {
+    for (const x of v) {
+      if (first.length > BRIEF_NUMBERS) return;
+      if (isTensor(x)) walk(x);
+      else first.push(full(x));
+    }
+  };
+  walk(value);
+  const more = first.length > BRIEF_NUMBERS ? ", …" : "";
+  return `(${shapeText(shape || [])}) [${first.slice(0, BRIEF_NUMBERS).join(", ")}${more}]`;
 }
 
 export function shapeText(shape) {

@@ -5,7 +5,9 @@
 
 import { createActions } from "./actions.js";
 import * as api from "./api.js";
+import { createFindActions } from "./find.js";
 import { mount as mountBuilder } from "./builder.js";
+import { mount as mountFind } from "./circuitfind.js";
 import { mount as mountCircuit } from "./circuitpanel.js";
 import { mount as mountDescent } from "./descent.js";
 import { mount as mountEditor } from "./editor.js";
@@ -30,7 +32,8 @@ const store = createStore({
   ...link,
   landing: link.step, // the first answer lands on the link's step
 });
-const actions = createActions(store, { storage: window.localStorage });
+// the search field's two actions are find.js's (actions.js is at its size limit)
+const actions = { ...createActions(store, { storage: window.localStorage }), ...createFindActions(store) };
 const app = { store, actions };
 
 // The header first: it puts the page's fixed text in the chosen language before the
@@ -41,6 +44,7 @@ mountEditor(app);
 mountInputs(app);
 mountBuilder(app);
 const circuit = mountCircuit(app);
+mountFind({ ...app, circuit });
 mountExport({ ...app, circuit });
 mountStepper(app);
 mountPractice(app);

@@ -24,6 +24,7 @@ export function initialState() {
     error: null, // the last error envelope's body, or null
     hoverLine: null,
     hoverNode: null,
+    search: { query: "", at: 0 }, // the circuit search field and which of its matches is shown (find.js)
     ops: null, // the op catalogue (GET /api/ops) by name; the circuit is asked for after it
     examples: [], // the presets (GET /api/examples)
     example: "",

@@ -19,6 +19,7 @@ export class Viewport {
     this.view = null;
     this.fitted = null; // the least scale of a view that fits the box (null: the learner's own view)
     this.bounds = { x: 0, y: 0, w: 100, h: 100 };
+    this.listeners = []; // called after every change of the view (the minimap)
     this.install();
   }
 
@@ -43,6 +44,7 @@ export class Viewport {
     if (this.root) {
       this.root.setAttribute("transform", `translate(${tx.toFixed(2)},${ty.toFixed(2)}) scale(${s.toFixed(5)})`);
     }
+    for (const listener of this.listeners) listener(this);
   }
 
   // The view of the drawing's box `b` at scale s: centred on it, or, where the screen
@@ -72,6 +74,37 @@ export class Viewport {
   fit() {
     this.view = this.viewAt(this.fitScale());
     this.fitted = 0; // a fitted view follows the box's size (resized())
+    this.apply();
+  }
+
+  // The whole width, never blown up past MAX_FIT, about the same middle height: a tall
+  // network's layers side by side, panned up and down.
+  fitWidth() {
+    const { width } = this.size();
+    const s = Math.min(width / this.bounds.w, MAX_FIT);
+    const v = this.view;
+    this.view = this.viewAt(s, v ? { x: v.x + v.w / 2, y: v.y + v.h / 2 } : null);
+    this.fitted = null;
+    this.apply();
+  }
+
+  // Centre the view on a drawing point, zooming in to a readable scale if the view is
+  // further out than that (a node found by name is then big enough to see).
+  centerOn(p) {
+    if (!this.view || !this.transform) return;
+    const s = Math.max(this.transform.s, MIN_READABLE);
+    const { width, height } = this.size();
+    this.view = { x: p.x - width / s / 2, y: p.y - height / s / 2, w: width / s, h: height / s };
+    this.fitted = null;
+    this.apply();
+  }
+
+  // Pan (never zoom) so that the view's middle is the drawing point (x, y).
+  panTo(x, y) {
+    if (!this.view) return;
+    const v = this.view;
+    this.view = { ...v, x: x - v.w / 2, y: y - v.h / 2 };
+    this.fitted = null;
     this.apply();
   }
 
