@@ -7,24 +7,11 @@
 // panels to main.js's.
 
 import { createActions } from "/static/js/actions.js";
-import * as api from "/static/js/api.js";
-import { mount as mountBuilder } from "/static/js/builder.js";
-import { mount as mountCircuit } from "/static/js/circuitpanel.js";
-import { mount as mountDescent } from "/static/js/descent.js";
-import { mount as mountEditor } from "/static/js/editor.js";
-import { mount as mountExplanation } from "/static/js/explanation.js";
-import { mount as mountFind } from "/static/js/circuitfind.js";
-import { mount as mountExport } from "/static/js/exporter.js";
 import { createFindActions } from "/static/js/find.js";
-import { mount as mountHelp } from "/static/js/help.js";
-import { mount as mountHeader } from "/static/js/header.js";
 import { detectLang } from "/static/js/i18n.js";
-import { mount as mountInputs } from "/static/js/inputs.js";
-import { mount as mountPractice } from "/static/js/practice.js";
+import { loadCatalogues, mountPanels } from "/static/js/panels.js";
 import { watchGraph } from "/static/js/requests.js";
 import { createStore, initialState } from "/static/js/state.js";
-import { mount as mountStepper } from "/static/js/stepper.js";
-import { mount as mountTabs } from "/static/js/tabs.js";
 
 // Mount the page on the elements of templates/index.html (found through `document`,
 // which may be a shadow root's). `start`: the program, its values, the language (null:
@@ -44,30 +31,10 @@ export function mountPage({ program, values = {}, lang = null, step = 0, example
                    ...createFindActions(store) };
   const app = { store, actions };
 
-  mountHeader(app);
-  mountHelp(app);
-  mountEditor(app);
-  mountInputs(app);
-  mountBuilder(app);
-  const circuit = mountCircuit(app);
-  mountExport({ ...app, circuit });
-  mountFind({ ...app, circuit });
-  mountStepper(app);
-  mountPractice(app);
-  mountDescent(app);
-  mountTabs(app);
-  mountExplanation(app);
+  const circuit = mountPanels(app);
 
   watchGraph(app);
-  api.ops().then((answer) => actions.opsLoaded(answer.ok ? answer.body.ops : []));
-  api.examples().then((answer) => {
-    if (answer.ok) actions.examplesLoaded(answer.body.examples);
-  });
-  if (api.optimizers) {
-    api.optimizers().then((answer) => {
-      if (answer.ok) actions.optimizersLoaded(answer.body.optimizers);
-    });
-  }
+  loadCatalogues(app);
   return { ...app, circuit };
 }
 
