@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from app.cli.main import ops_table
+from app.cli.main import build_parser, ops_table
 from app.errors import ERROR_TYPES
 from app.limits import DEFAULT_LIMITS
 
@@ -39,3 +40,26 @@ def test_quick_start_has_exactly_two_commands() -> None:
     assert commands[0].endswith("backprop-lab serve")
     ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text()
     assert commands[1] in ci, ".ci/run must run the README's test command"
+
+
+def test_quick_start_names_a_preset_and_options_that_exist(client) -> None:
+    section = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    titles = [e["title"]["en"] for e in client.get("/api/examples").json()["examples"]]
+    named = section.split("pick *", 1)[1].split("*", 1)[0]
+    assert named in titles
+    serve = build_parser()._subparsers._group_actions[0].choices["serve"].format_help()
+    for option in ("--port", "--host"):
+        assert f"serve {option}" in section or f"`{option}" in section
+        assert option in serve
+
+
+def test_every_local_link_of_the_readme_and_docs_leads_somewhere() -> None:
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    links = 0
+    for page in pages:
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text(encoding="utf-8")):
+            if re.match(r"[a-z]+:", target):
+                continue  # http(s), mailto: not this machine's to check
+            assert (page.parent / target).exists(), f"{page.name}: {target}"
+            links += 1
+    assert "(docs/performance.md)" in README and links > 10

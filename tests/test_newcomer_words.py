@@ -13,7 +13,7 @@ import pytest
 from app.cli.main import build_parser, main
 
 ROOT = Path(__file__).resolve().parent.parent
-INTERNAL = re.compile(r"seed ?0\d\d", re.IGNORECASE)
+INTERNAL = re.compile(r"seeds? ?0\d\d", re.IGNORECASE)
 # 随机种子 ("random seed") is the one 种子 a Chinese reader should meet.
 SEED_ZH = re.compile(r"(?<!随机)种子")
 # Values of the API's contract that users type as they are: the preset id and the training
@@ -62,9 +62,16 @@ def test_api_descriptions_name_sources(client) -> None:
     assert offending("\n".join(texts)) == []
 
 
-def test_readme_prose_names_sources() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert offending(prose(readme)) == []
+@pytest.mark.parametrize("path", ["README.md", "SECURITY.md",
+                                  *sorted(p.relative_to(ROOT).as_posix()
+                                          for p in (ROOT / "docs").glob("*.md"))])
+def test_readme_and_docs_prose_names_sources(path: str) -> None:
+    assert offending(prose((ROOT / path).read_text(encoding="utf-8"))) == []
+
+
+def test_the_pattern_sees_plural_and_spaced_forms() -> None:
+    assert offending("Seeds 001, 002 and 004 go further; seed004 and Seed 002 too") == [
+        "Seeds 001", "seed004", "Seed 002"]
 
 
 def test_cli_help_names_sources() -> None:

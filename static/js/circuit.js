@@ -64,6 +64,12 @@ export class CircuitView {
     // The circuit is one tab stop; ↑ and ↓ move between its gates in the order drawn
     // (← and → stay the stepper's, as everywhere on the page).
     svg.addEventListener("keydown", (e) => {
+      if (e.key === "+" || e.key === "-") {  // a composite gate's ± handle, from its gate
+        const node = e.target.closest ? e.target.closest(".node") : null;
+        const view = node && this.nodeViews ? this.nodeViews.get(node.dataset.id) : null;
+        if (view && view.handle) { e.preventDefault(); view.handle.dispatchEvent(new MouseEvent("click")); }
+        return;
+      }
       if (e.key !== "ArrowUp" && e.key !== "ArrowDown") return;
       const nodes = [...svg.querySelectorAll(".node")];
       if (!nodes.length) return;
@@ -213,7 +219,8 @@ export class CircuitView {
     if (!(node.composite || group)) return null;
     const origin = node.origin || node.id;
     const expand = !group;
-    const g = el("g", { class: "gate-handle", tabindex: 0, role: "button", "data-origin": origin }, this.overlay);
+    // not a tab stop of its own: the circuit is one; + and − on the focused gate press it
+    const g = el("g", { class: "gate-handle", tabindex: -1, role: "button", "data-origin": origin }, this.overlay);
     el("circle", { r: 8 }, g);
     el("text", { "text-anchor": "middle", dy: "0.35em" }, g).textContent = expand ? "+" : "−";
     const label = this.handlers.handleLabel(expand, expand ? node.label : node.expanded_from);

@@ -75,11 +75,23 @@ export function label(value, shape) {
   return num(value);
 }
 
-// A value written out in a formula: a small tensor's numbers, a big one's shape.
+// A value written out in a formula: a small tensor's numbers; a big one's first and last
+// numbers with its shape beside (`[1, 2, 3, …, 10] (10)`), never the shape alone, which
+// would read as a vector of one number.
 export function inline(value, shape) {
-  if (!isTensor(value) || value.flat(Infinity).length > 8) return label(value, shape);
+  if (!isTensor(value)) return label(value, shape);
+  if (value.flat(Infinity).length > 8) {
+    return valueText(value, shape && shape.length ? shape : shapeOf(value));
+  }
   const walk = (v) => (isTensor(v) ? `[${v.map(walk).join(", ")}]` : num(v));
   return walk(value);
+}
+
+// The shape of nested arrays, read off the arrays themselves.
+function shapeOf(value) {
+  const shape = [];
+  for (let v = value; isTensor(v); v = v[0]) shape.push(v.length);
+  return shape;
 }
 
 // A value as a step reads it: a scalar rounded; a tensor's numbers, each axis cut to its

@@ -6,6 +6,7 @@ import json
 import re
 from urllib.parse import quote
 
+import pytest
 from playwright.sync_api import Page, expect
 
 TENSOR = "W = [[1,2],[3,4]]\nx = [1,-1]\nf = sum(relu(W @ x))"
@@ -75,6 +76,27 @@ def test_nan_says_why_in_the_step_and_has_no_doubled_parentheses(page: Page, sho
     row = page.locator("#check-rows tr", has_text="x")
     expect(row).to_contain_text("not a number (NaN)")
     shot("newcomer-log-negative")
+
+
+def test_infinity_says_why_in_the_step(page: Page) -> None:
+    open_program(page, "x = 0\nf = 1 / x")
+    seen = "\n".join(walk(page))
+    assert "= ∞" in seen
+    assert "division by zero gives ±∞" in seen
+    open_program(page, "x = 1000\nf = exp(x)")
+    assert "exp overflows to ∞" in "\n".join(walk(page))
+
+
+def test_long_tensors_are_elided_values_with_their_shape_never_a_bare_shape(page: Page
+                                                                          ) -> None:
+    open_program(page, "x = [1,2,3,4,5,6,7,8,9,10]\nf = sum(x * x)")
+    seen = "\n".join(walk(page))
+    ten = "[1, 2, 3, …, 10] (10)"
+    assert f"(x * x) = {ten} · {ten} = [1, 4, 9, …, 100] (10)" in seen
+    assert "Σ([1, 4, 9, …, 100] (10)) = 385" in seen
+    assert "[10] ·" not in seen and "Σ([10])" not in seen  # no shape where a value belongs
+    open_program(page, "W = [[1,2,3],[4,5,6],[7,8,9]]\nf = sum(W * 2)")
+    assert "[[1, 2, 3], [4, 5, 6], [7, 8, 9]] (3×3)" in "\n".join(walk(page))
 
 
 def test_class_labels_show_no_cross_in_the_circuit(page: Page) -> None:
@@ -195,6 +217,18 @@ def test_keys_step_everywhere_but_text_fields(page: Page) -> None:
     program_box(page).focus()
     page.keyboard.press("ArrowRight")  # moves the caret, not the stepper
     expect(position).to_have_text(re.compile(r"^2 / "))
+    page.get_by_label("Speed").focus()
+    page.keyboard.press("ArrowLeft")
+    expect(position).to_have_text(re.compile(r"^1 / "))
+    page.get_by_role("checkbox", name="Practice: predict each gradient").focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Home")
+    expect(position).to_have_text(re.compile(r"^0 / "))
+    page.locator('#circuit .node[tabindex="0"]').focus()  # from the circuit, Space plays
+    page.keyboard.press("Space")
+    expect(page.get_by_role("button", name="Pause")).to_be_visible()
+    page.keyboard.press("Space")
+    expect(page.get_by_role("button", name="Play")).to_be_visible()
 
 
 def test_the_circuit_is_one_tab_stop_with_arrow_keys_inside(page: Page) -> None:
@@ -210,6 +244,23 @@ def test_the_circuit_is_one_tab_stop_with_arrow_keys_inside(page: Page) -> None:
     expect(stops).to_have_count(1)  # the stop follows the focus
     # from the program, Step forward is as many Tabs away for 5 gates as for 9
     assert tabs_to_forward(page) == tabs_to_forward(page, CS231N + "\ng = f * f + q * f - x")
+
+
+def test_composite_gates_add_no_tab_stops_and_open_with_plus(page: Page) -> None:
+    page.goto("/?lang=en")
+    page.get_by_role("combobox", name="Examples").select_option("mazur-network")
+    nodes = page.locator("#circuit .node")
+    expect(page.locator("#circuit .output-edge")).to_be_attached()
+    before = nodes.count()
+    stops = page.locator('#circuit [tabindex="0"]')
+    expect(stops).to_have_count(1)  # one for the whole circuit, ± handles included
+    assert page.locator("#circuit .gate-handle").count() == 4
+    sigma = page.locator("#circuit .node.gate", has_text="σ").first
+    sigma.focus()
+    page.keyboard.press("+")  # opens σ into its primitive gates
+    expect(nodes).not_to_have_count(before)
+    assert nodes.count() > before
+    expect(stops).to_have_count(1)
 
 
 def tabs_to_forward(page: Page, program: str | None = None) -> int:
@@ -293,6 +344,23 @@ def test_input_fields_show_significant_digits_and_every_digit_on_focus(page: Pag
     expect(field).to_have_value("-0.03499999999999992")
     page.get_by_role("button", name="Reset").focus()
     expect(field).to_have_value("-0.035")
+
+
+def test_trained_parameters_come_back_as_significant_digits(page: Page) -> None:
+    page.goto("/?lang=en")
+    page.get_by_role("combobox", name="Examples").select_option("mazur-train")
+    expect(page.get_by_label("Data set")).to_have_value("none")
+    page.get_by_label("Passes").fill("300")
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(page.locator("#train-note")).to_contain_text("Done: 300 passes", timeout=30_000)
+    page.get_by_role("button", name="Use the trained parameters").click()
+    field = page.locator("#inputs").get_by_label("w5", exact=True)
+    expect(field).not_to_have_value("0.4")
+    shown, every = field.input_value(), field.get_attribute("title")
+    assert len(shown.lstrip("-").replace(".", "").lstrip("0")) <= 4, shown
+    assert len(every) > len(shown) and float(every) == pytest.approx(float(shown), rel=1e-3)
+    field.focus()
+    expect(field).to_have_value(every)
 
 
 def test_practice_gives_a_second_try_with_a_hint(page: Page, shot) -> None:
