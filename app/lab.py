@@ -276,10 +276,12 @@ def trace(fn: Any, /, **inputs: Any) -> Circuit:
     numpy array one tensor input. `fn` is called with them by keyword and may use `+ - * /
     **`, `@`, unary minus, `abs()`, `lab.exp`, `lab.sigmoid`, … (the op catalogue) and any
     Python control flow: a comparison of a traced scalar uses its value, so the branch
-    taken at these numbers is what the circuit records. Nothing is parsed or evaluated from
-    text; `circuit.source` is the program in the circuit language that builds the same
-    circuit (single-use intermediates written inline, values used more than once named
-    `t1, t2, …`), so it opens on the page too."""
+    taken at these numbers is what the circuit records. Your function is never read as text,
+    parsed or evaluated: it runs once on traced values. What it recorded is written out as
+    `circuit.source`, the program in the circuit language (single-use intermediates written
+    inline, values used more than once named `t1, t2, …`; numbers written exactly), and the
+    circuit is built from that program by the project's own parser, as every circuit is, so
+    what the page opens is the same circuit."""
     source = trace_source(fn, inputs)
     return Circuit(source)
 

@@ -4,7 +4,9 @@
 value (computed at once by the op registry's own forward functions, so control flow can
 look at it) and the record of the op that made it; its operators (`+ - * / ** @`, unary
 minus, `abs()`) and the catalogue's functions (`FUNCTIONS`: exp, sigmoid, sum, …) add
-records. Nothing is parsed or evaluated from text: the text comes out, never goes in.
+records. The user's function is never parsed or evaluated from text: program text comes
+out of the tape (and `app.lab` builds the circuit from it with the circuit language's own
+parser, the one path every circuit takes).
 
 What comes out is the program of the circuit language that builds the same circuit:
 one line per input with its value (`x = -2`), then the gates the output depends on, in
