@@ -63,3 +63,10 @@ def test_every_local_link_of_the_readme_and_docs_leads_somewhere() -> None:
             assert (page.parent / target).exists(), f"{page.name}: {target}"
             links += 1
     assert "(docs/performance.md)" in README and links > 10
+
+
+def test_readme_shows_python_and_jupyter_with_the_notebook_that_runs() -> None:
+    section = README.split("## Use it from Python and Jupyter", 1)[1].split("\n## ", 1)[0]
+    assert "(docs/backprop-lab.ipynb)" in section  # tests/test_notebook.py runs that file
+    for name in ("lab.circuit", "lab.trace", "circuit.show()", "compare_torch", "lesson"):
+        assert name in section, name
