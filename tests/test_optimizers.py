@@ -4,8 +4,10 @@ table of optimisers (app/engine/optimizers.py) shared by /api/graph's update and
 The numpy loops below are written from the textbook formulas, not from our table:
 momentum's velocity form (v ← μv − r·g; w ← w + v) and Kingma and Ba's Adam (m, v,
 bias-corrected m̂, v̂; w ← w − r·m̂/(√v̂ + ε)), on seed 004's 2-3-2 network (hand-written
-forward and backward passes) and on Mazur's network (gradients by hand). PyTorch is
-not installed here; these loops are the oracle, to 1e-9 over 100 passes.
+forward and backward passes) and on Mazur's network (gradients by hand); these loops are
+the oracle, to 1e-9 over 100 passes. PyTorch is a second, independent oracle where it is
+installed (it is no dependency): torch.optim.SGD(momentum=…) and torch.optim.Adam on Mazur's
+network, at the end of this file, skipped without it.
 """
 
 from __future__ import annotations

@@ -2,9 +2,11 @@
 `backprop-lab serve` processes, talking through RQ.
 
 Two API processes on two ports stand for two machines of a class's server; a cancel or a
-change of pace sent to one reaches the run whose stream the other holds. Nothing here
-times anything: "at once" is a bounded wait for a state (a hang guard far below what a
-broken relay would take: a 60 s run, or for ever).
+change of pace sent to one reaches the run whose stream the other holds. `serve --workers 2`
+is tested too: which of its two processes holds a connection is read from Linux's /proc,
+as tests/test_serve_processes.py does. Nothing here times anything: "at once" is a bounded
+wait for a state (a hang guard far below what a broken relay would take: a 60 s run, or
+for ever).
 
 redis-server is Debian's package (.ci/run installs it). Without it these tests are
 skipped on a developer's machine, and fail under CI=true.
@@ -31,6 +33,7 @@ import pytest
 
 from app.training.example import SEED_004_RUN
 from tests.helpers import assert_error, check_envelope, strict_json, wait_until_serving
+from tests.test_serve_processes import command, descendants, holder, stat
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = {**SEED_004_RUN, "passes": 300}
@@ -106,8 +109,7 @@ class Redis:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
-def redis_server() -> Iterator[Redis]:
+def a_redis_server() -> Iterator[Redis]:
     if shutil.which("redis-server") is None:
         if os.environ.get("CI") == "true":
             pytest.fail("redis-server is missing: .ci/run installs Debian's redis-server")
@@ -116,6 +118,17 @@ def redis_server() -> Iterator[Redis]:
     server.start()
     yield server
     server.close()
+
+
+@pytest.fixture(scope="module")
+def redis_server() -> Iterator[Redis]:
+    yield from a_redis_server()
+
+
+@pytest.fixture
+def own_redis() -> Iterator[Redis]:
+    """A redis-server for one test alone: its status counts that test's processes only."""
+    yield from a_redis_server()
 
 
 class Processes:
@@ -136,16 +149,21 @@ class Processes:
         return process
 
     def api(self, url: str, extra: dict[str, str] | None = None) -> str:
+        return self.serve(url, extra)[0]
+
+    def serve(self, url: str, extra: dict[str, str] | None = None,
+              workers: int = 1) -> tuple[str, subprocess.Popen, int]:
+        """`backprop-lab serve --workers N --redis URL`: its base URL, process and port."""
         port = free_port()
         process = subprocess.Popen(
             [sys.executable, "-m", "app.cli.main", "serve", "--port", str(port), "--quiet",
-             "--rate-limit", "off", "--redis", url],
+             "--rate-limit", "off", "--workers", str(workers), "--redis", url],
             env=self._env(url, extra), cwd=ROOT,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.started.append(process)
         base = f"http://127.0.0.1:{port}"
         wait_until_serving(base, process, STARTING)
-        return base
+        return base, process, port
 
     def close(self) -> None:
         """SIGTERM (a worker leaves RQ's register of workers), then SIGKILL for any left."""
@@ -200,8 +218,9 @@ def queue_empty_after(apis: tuple[str, str]) -> Iterator[None]:
 class Stream:
     """A run's event stream, read as it comes."""
 
-    def __init__(self, base: str, body: dict[str, Any], headers: dict[str, str] | None = None):
-        self.client = httpx.Client(timeout=httpx.Timeout(PROMPTLY, read=PROMPTLY))
+    def __init__(self, base: str, body: dict[str, Any], headers: dict[str, str] | None = None,
+                 client: httpx.Client | None = None):
+        self.client = client or httpx.Client(timeout=httpx.Timeout(PROMPTLY, read=PROMPTLY))
         self.response = self.client.send(
             self.client.build_request("POST", f"{base}/api/train", json=body,
                                       headers={**SSE, **(headers or {})}), stream=True)
@@ -427,6 +446,103 @@ def test_redis_gone_refuses_runs_with_503_while_graphs_answer(processes) -> None
         assert name == "done" and done["passes_done"] == 300
     finally:
         redis.close()
+
+
+# ---------------------------------------------------------------- serve --workers N, the cap
+
+
+def api_processes(server: subprocess.Popen) -> list[int]:
+    """The processes of `serve --workers N` that answer requests: uvicorn's workers."""
+    return sorted(p for p in descendants(server.pid) if stat(p) and stat(p)[1] == server.pid
+                  and "spawn_main" in command(p))
+
+
+def client_held_by(base: str, port: int, pid: int, apis: list[int]) -> httpx.Client:
+    """A client whose keep-alive connection server process `pid` holds."""
+    for _ in range(200):
+        client = httpx.Client(timeout=httpx.Timeout(PROMPTLY, read=PROMPTLY))
+        response = client.get(f"{base}/healthz")
+        if holder(port, local_port(response), apis) == pid:
+            return client
+        client.close()
+    raise AssertionError(f"no connection landed on process {pid}")
+
+
+def local_port(response: httpx.Response) -> int:
+    return response.extensions["network_stream"].get_extra_info("client_addr")[1]
+
+
+def redis_keys(server: Redis, pattern: str) -> list[bytes]:
+    """The keys of `server` that match `pattern`, read with the redis client."""
+    from redis import Redis as Client
+
+    with contextlib.closing(Client.from_url(server.url)) as client:
+        return list(client.scan_iter(pattern))
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/net/tcp"),
+                    reason="reads which process holds a connection from Linux's /proc")
+def test_serve_workers_runs_api_processes_that_all_submit_to_the_queue(own_redis,
+                                                                      processes) -> None:
+    """`backprop-lab serve --workers 2 --redis URL`: two API processes; runs whose streams
+    each of them holds all wait in the one queue (with no worker, nothing trains them), and
+    one worker started afterwards trains every one of them to the same answer."""
+    base, server, port = processes.serve(own_redis.url, workers=2)
+    apis = wait_until(lambda: len(api_processes(server)) == 2 and api_processes(server),
+                      STARTING)
+    assert apis and len(apis) == 2, apis
+    streams = []
+    try:
+        for i in range(4):
+            pid = apis[i % 2]
+            stream = Stream(base, SMALL, as_client(70 + i),
+                            client=client_held_by(base, port, pid, apis))
+            assert holder(port, local_port(stream.response), apis) == pid  # its stream's
+            streams.append(stream)
+        firsts = [s.until("queued", "start") for s in streams]
+        assert [name for name, _ in firsts] == ["queued"] * 4, firsts
+        assert sorted(data["position"] for _, data in firsts) == [1, 2, 3, 4]
+        # both say, in Redis, that they serve the queue; either counts the runs of both
+        present = {int(key.rsplit(b":", 1)[1]) for key in
+                   redis_keys(own_redis, "backprop-lab:api:*")}
+        assert present == set(apis), (present, apis)
+        status = httpx.get(f"{base}/api/train/status").json()
+        assert (status["processes"], status["queued"], status["running"]) == (2, 4, 0), status
+        start_workers(processes, own_redis.url, base, 1)
+        answers = [s.until("done") for s in streams]
+    finally:
+        for s in streams:
+            s.close()
+    assert [name for name, _ in answers] == ["done"] * 4, answers
+    assert all(data["passes_done"] == 300 for _, data in answers)
+    texts = {json.dumps(comparable(data), sort_keys=True) for _, data in answers}
+    assert len(texts) == 1  # the same request, the same answer, whichever process it came by
+
+
+def test_the_time_limit_stops_a_queued_run_with_what_it_has(redis_server, processes) -> None:
+    """BACKPROP_LAB_TIME_LIMIT (seconds, lower than 60 only) on the API process: a queued
+    100,000-pass run — about 13 s of training here, uncapped — ends with "stopped":
+    "time_limit" and the parameters of the passes it did, bit for bit those of an
+    in-process run of exactly that many passes. (No time is asserted: the cap's effect
+    shows in the answer; the client's timeout is a hang guard.)"""
+    from fastapi.testclient import TestClient
+
+    from app.main import app
+
+    api = processes.api(redis_server.url, {"BACKPROP_LAB_TIME_LIMIT": "2"})
+    assert httpx.get(f"{api}/api/train/status").json()["limits"]["seconds"] == 2
+    start_workers(processes, redis_server.url, api, 1)
+    answer = httpx.post(f"{api}/api/train", json=LONG, headers=as_client(80), timeout=STARTING)
+    assert answer.status_code == 200, answer.text
+    body = strict_json(answer.text)
+    assert body["stopped"] == "time_limit" and body["cancelled"] is False, body["stopped"]
+    assert 0 < body["passes_done"] < 100_000
+    assert body["history"]["passes"][-1] == body["passes_done"]
+    assert set(body["params"]) == {"W1", "b1", "W2", "b2"}
+    with TestClient(app) as client:  # no Redis in this process: the in-process pool
+        local = client.post("/api/train", json={**LONG, "passes": body["passes_done"]})
+    assert local.status_code == 200, local.text
+    assert strict_json(local.text)["params"] == body["params"]
 
 
 # ---------------------------------------------------------------- deployment

@@ -383,6 +383,67 @@ def test_a_pacer_waits_for_its_pace_and_for_steps() -> None:
     assert time.now - slow.began >= bounds.WATCH_SECONDS
 
 
+def test_a_paused_run_draws_every_pass_it_shows() -> None:
+    """One pass per click on the moons: every progress event carries the boundary and the
+    neuron maps of its pass. (Between the events of a run that goes on its own, pictures are
+    skipped when drawing would cost more than a quarter of the time since the last; here the
+    clicks come faster than drawing takes, and the run waits for them anyway.)"""
+    time = FakeTime()
+    granted = [0]
+    events = []
+
+    def on_progress(event: dict) -> None:
+        events.append(event)
+        granted[0] += 1  # the learner clicks "one pass" at once
+
+    pacer = Pacer(lambda: Control(paused=True, granted=granted[0]), clock=time.clock,
+                  sleep=time.sleep)
+    Training(TrainSpec(SEED_004_PROGRAM, DataSpec("moons", 200, 0.2, 0), passes=5)).run(
+        on_progress=on_progress, pacer=pacer, time_limit=1.0, clock=time.clock)
+    assert [e["pass"] for e in events] == [0, 1, 2, 3, 4, 5]
+    assert all(e["boundary"] is not None and e["neurons"] is not None for e in events), \
+        [e["pass"] for e in events if e["boundary"] is None]
+    maps = [e["neurons"]["layers"][0]["maps"] for e in events]
+    assert all(not np.array_equal(a, b) for a, b in zip(maps, maps[1:], strict=False))
+
+
+def test_a_run_paused_while_it_goes_shows_the_pass_it_rests_at() -> None:
+    """A run going as fast as it goes sends a progress event only now and then; paused, it
+    first sends the pass it rests at, pictures included, so the page does not show an
+    earlier pass (or an earlier boundary) for as long as the run waits."""
+    ticks = iter(range(10**9))
+
+    def clock() -> float:
+        return next(ticks) * 1e-3
+
+    reads = [0]
+
+    def read() -> Control:
+        reads[0] += 1
+        return Control(paused=reads[0] > 8)  # looked at every CHECK_SECONDS while fast
+
+    events, resting = [], []
+
+    def on_progress(event: dict) -> None:
+        (resting if reads[0] > 8 else events).append(event)
+
+    pacer = Pacer(read, clock=clock, sleep=lambda seconds: None)
+    result = Training(TrainSpec(SEED_004_PROGRAM, DataSpec("moons", 200, 0.2, 0),
+                                passes=100_000)).run(
+        on_progress=on_progress, pacer=pacer, clock=clock,
+        should_stop=lambda: "cancelled" if resting else None)
+    assert result["stopped"] == "cancelled", result["stopped"]  # not "idle": it said its pass
+    rest = resting[0]
+    assert rest["pass"] == result["passes_done"] > 0
+    assert all(e["pass"] < rest["pass"] for e in events)
+    assert rest["boundary"] is not None and rest["neurons"] is not None
+    assert rest["params"] is not None
+    for name, value in result["params"].items():
+        assert np.array_equal(rest["params"][name], value), name
+    joined = [p for e in events + resting for p in e["history"]["passes"]]
+    assert joined == result["history"]["passes"]
+
+
 def test_a_watched_run_sends_every_pass_and_waiting_is_not_training() -> None:
     time = FakeTime()
     granted = [0]

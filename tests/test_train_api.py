@@ -282,6 +282,38 @@ def test_the_time_limit_stops_a_run(server: str, monkeypatch) -> None:
     assert 0 < body["passes_done"] < 100_000
 
 
+@pytest.mark.parametrize("text, seconds", [(None, 60.0), ("", 60.0), ("2", 2.0),
+                                           (" 0.5 ", 0.5), ("60", 60.0)])
+def test_a_server_may_lower_the_time_limit(monkeypatch, text, seconds: float) -> None:
+    """BACKPROP_LAB_TIME_LIMIT: the cap of each run, for the in-process pool and for each API
+    process of the job queue (which hands it to the worker with the run)."""
+    from app.training.limits import TIME_LIMIT_ENV, time_limit
+    from app.training.pool import TrainingPool
+    from app.training.queue import QueuePool
+
+    if text is None:
+        monkeypatch.delenv(TIME_LIMIT_ENV, raising=False)
+    else:
+        monkeypatch.setenv(TIME_LIMIT_ENV, text)
+    assert time_limit() == seconds
+    assert TrainingPool().time_limit == seconds  # (no worker starts before a run)
+    assert QueuePool("redis://127.0.0.1:9/0").time_limit == seconds  # (nor a connection)
+
+
+@pytest.mark.parametrize("text", ["0", "-1", "61", "120", "nan", "inf", "soon"])
+def test_serve_refuses_a_time_limit_it_would_not_keep(monkeypatch, capsys, text: str) -> None:
+    """The variable lowers the cap, never raises it (the watchdogs and the queue's job
+    timeout are sized for 60 s): `serve` will not start with anything else, and a server
+    started another way keeps 60 s."""
+    from app.cli.main import main
+    from app.training.limits import TIME_LIMIT_ENV, time_limit
+
+    monkeypatch.setenv(TIME_LIMIT_ENV, text)
+    assert main(["serve", "--port", "0"]) == 2
+    assert TIME_LIMIT_ENV in capsys.readouterr().err
+    assert time_limit() == 60.0
+
+
 def test_mistakes_before_the_stream_are_json(server: str) -> None:
     with httpx.Client(base_url=server, timeout=60) as http:
         response = http.post("/api/train", json={**SMALL, "source": "loss = mean(X)"},
@@ -407,6 +439,35 @@ def test_a_paced_run_sends_every_pass(server: str) -> None:
     assert [d["pass"] for n, d in received if n == "progress"] == list(range(9))
     done = received[-1][1]
     assert [s["pass"] for s in done["snapshots"]] == list(range(9))
+
+
+def test_a_watched_run_sends_what_each_neuron_learned_as_it_goes(server: str) -> None:
+    """The neuron maps (and the boundary) come with the progress events, not only with the
+    answer: a run at 10 passes a second leaves time to draw them for every pass, and from
+    pass to pass they change with the parameters. The last is the answer's."""
+    with httpx.Client(base_url=server, timeout=60) as http, http.stream(
+            "POST", "/api/train", json={**SMALL, "passes": 6, "pace": 10},
+            headers=SSE) as response:
+        received = list(events(response.iter_lines()))
+    progress = [data for name, data in received if name == "progress"]
+    assert [p["pass"] for p in progress] == list(range(7))
+    drawn = [p for p in progress if p["neurons"] is not None]
+    # a progress event draws only if drawing costs at most a quarter of the time since the
+    # last: on a busy machine one may go without, never most of them
+    assert len(drawn) >= 4, [p["pass"] for p in drawn]
+    for p in drawn:
+        [layer] = p["neurons"]["layers"]
+        assert layer["name"] == "h" and layer["units"] == 3
+        assert np.shape(layer["maps"]) == (3, 32, 32)
+        assert p["boundary"] is not None
+    maps = [p["neurons"]["layers"][0]["maps"] for p in drawn]
+    assert all(a != b for a, b in zip(maps, maps[1:], strict=False)), "the maps stood still"
+    confidence = [p["boundary"]["confidence"] for p in drawn]
+    assert all(a != b for a, b in zip(confidence, confidence[1:], strict=False))
+    done = received[-1][1]
+    assert received[-1][0] == "done" and done["passes_done"] == 6
+    if drawn[-1]["pass"] == 6:
+        assert done["neurons"] == drawn[-1]["neurons"]
 
 
 def test_a_waiting_run_is_not_taken_for_a_stuck_one(server: str, monkeypatch) -> None:

@@ -426,6 +426,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ValueError as err:  # a bad BACKPROP_LAB_* variable
         emit(f"backprop-lab serve: {err}", file=sys.stderr)
         return 2
+    from app.training import limits
+
+    cap = os.environ.get(limits.TIME_LIMIT_ENV, "").strip()
+    if cap:  # a lower cap on each run's training (the server processes read it)
+        try:
+            limits.time_limit_of(cap)
+        except ValueError as err:
+            emit(f"backprop-lab serve: {err}", file=sys.stderr)
+            return 2
     settings.to_env(os.environ)  # read by app.main:app, in this process and in --workers
     from app.training.channel import REDIS_URL_ENV
 

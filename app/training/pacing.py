@@ -15,7 +15,9 @@ trainer moves its deadline on by the time waited. A paused run that nobody steps
 resumes for IDLE_SECONDS stops ("idle"), and a watched run stops after WATCH_SECONDS in
 all ("time_limit"), so a forgotten page does not hold a training worker for ever. While
 it waits, the pacer calls `alive()` every second (the worker tells the server it is not
-stuck) and asks the guard whether to stop.
+stuck) and asks the guard whether to stop; when a wait turns out to be a pause (for a step
+or a resume, not for the pace's next tick) it calls `on_rest()` once, where the trainer
+shows the pass it rests at.
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ class Pacer:
         self.began = clock()
         self._next_look = -math.inf
         self.waited = 0.0  # seconds spent waiting, in all
+        self.on_rest: Callable[[], None] | None = None  # set by the trainer's run
 
     @property
     def watched(self) -> bool:
@@ -90,6 +93,7 @@ class Pacer:
         start = now
         idle_since = now
         said = now
+        rested = False
         while True:
             if now - self.began >= bounds.WATCH_SECONDS:
                 raise Stop("time_limit")
@@ -97,6 +101,9 @@ class Pacer:
                 if control.granted > self.used:
                     self.used += 1
                     break
+                if not rested and self.on_rest is not None:
+                    rested = True
+                    self.on_rest()
                 if now - idle_since >= bounds.IDLE_SECONDS:
                     raise Stop("idle")
             elif control.pace is None or control.pace > bounds.MAX_PACE:

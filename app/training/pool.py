@@ -148,10 +148,10 @@ class Run:
 class TrainingPool:
     """At most `size` worker processes, started one by one as runs need them."""
 
-    def __init__(self, size: int = bounds.MAX_RUNS,
-                 time_limit: float = bounds.TIME_LIMIT_SECONDS) -> None:
+    def __init__(self, size: int = bounds.MAX_RUNS, time_limit: float | None = None) -> None:
         self.size = size
-        self.time_limit = time_limit
+        # seconds of training a run may have: 60, or less with BACKPROP_LAB_TIME_LIMIT
+        self.time_limit = bounds.time_limit() if time_limit is None else time_limit
         self.workers: list[Worker] = []
         self.runs: dict[str, Run] = {}
         self.registry = Registry(None)  # this process alone, until attach()

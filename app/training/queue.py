@@ -136,9 +136,11 @@ class QueuedRun:
 class QueuePool:
     """Training runs through RQ on the Redis server at `url`."""
 
-    def __init__(self, url: str, time_limit: float = bounds.TIME_LIMIT_SECONDS) -> None:
+    def __init__(self, url: str, time_limit: float | None = None) -> None:
         self.url = url
-        self.time_limit = time_limit
+        # seconds of training a run may have (60, or less with BACKPROP_LAB_TIME_LIMIT): it
+        # goes to the worker with the run (app/training/worker.py `run_job` stops there)
+        self.time_limit = bounds.time_limit() if time_limit is None else time_limit
         self.size = 0  # runs at once: the workers there are (status); 0 until asked
         self.runs: dict[str, QueuedRun] = {}
         self.closing = False

@@ -423,7 +423,10 @@ class Training:
 
         `on_progress(event)` gets a progress event every spec.progress_every passes
         (at least passes / 1,000), or every PROGRESS_SECONDS without it, and after every
-        pass while `pacer` is slow enough to watch; `should_stop()` (True, or a reason:
+        pass while `pacer` is slow enough to watch; a paused run's events always carry the
+        pictures, and a run that comes to rest (paused, waiting for a step or a resume)
+        first sends the pass it rests at, pictures included, unless its last event did;
+        `should_stop()` (True, or a reason:
         "cancelled", "shutdown") is asked every CHECK_SECONDS, inside long passes and
         long pictures too; past `time_limit` seconds of training (time a pacer waits does
         not count) the run stops. A stopped run still answers: its history, parameters
@@ -456,6 +459,23 @@ class Training:
         due = pacer is not None and pacer.watched  # a watched run shows its start
         k = 0
         now = start
+        shown = -1  # the pass of the last progress event
+
+        def rest() -> None:
+            """The run comes to rest at pass k (the pacer calls this when it starts to wait
+            for a step or a resume): the page is to show that pass, pictures included, for
+            as long as it rests — the last event may have been an earlier pass (a fast run
+            sends one every PROGRESS_SECONDS) or may have gone without its pictures."""
+            nonlocal sent, shown
+            if on_progress is None or (shown == k and (
+                    self._drawn[0] == k or not self.pictures_of.drawable)):
+                return
+            on_progress(self._progress(k, out, hist_passes[sent:], hist_loss[sent:],
+                                       recorder.fresh(), draw=True))
+            sent, shown = len(hist_passes), k
+
+        if pacer is not None:
+            pacer.on_rest = rest
         with np.errstate(all="ignore"):
             before = list(values)
             try:
@@ -479,9 +499,11 @@ class Training:
                         loss = float(out) + regularisation()
                     recorder.take(k, loss, self.parameters(), self.state())
                 if on_progress is not None and (due or last):
+                    # paused, the next pass waits for a click: its pictures cost nothing
+                    paused = pacer is not None and pacer.control.paused
                     on_progress(self._progress(k, out, hist_passes[sent:], hist_loss[sent:],
-                                               recorder.fresh()))
-                    sent = len(hist_passes)
+                                               recorder.fresh(), draw=paused))
+                    sent, shown = len(hist_passes), k
                     due = False
                 if last:
                     break
@@ -562,15 +584,17 @@ class Training:
         }
 
     def _progress(self, k: int, out: Any, passes: list[int], loss: list[float],
-                  snapshots: list[dict[str, Any]]) -> dict[str, Any]:
+                  snapshots: list[dict[str, Any]], draw: bool = False) -> dict[str, Any]:
         """A progress event. Its extras stay cheap next to training: the parameters only
         when they are at most PROGRESS_MAX_PARAMS numbers, the pictures only when the time
-        since the last is four times what those took, and only if they take at most
-        PROGRESS_BOUNDARY_SECONDS (else null: the page keeps the last)."""
+        since the last is four times what those took (or `draw`: the run waits for a person
+        anyway), and only if they take at most PROGRESS_BOUNDARY_SECONDS (else null: the
+        page keeps the last)."""
         size = sum(u.value.size for u in self.updates)
         pictures: tuple[Any, Any] = (None, None)
         now = time.perf_counter()
-        if self.pictures_of.drawable and now - self._drawn_at >= 4 * self._drawing_cost:
+        if self.pictures_of.drawable and (draw or now - self._drawn_at
+                                          >= 4 * self._drawing_cost):
             run = self._guard
             limit = PROGRESS_BOUNDARY_SECONDS
             if run is not None:

@@ -334,3 +334,107 @@ def test_the_neuron_maps_beside_their_node_and_the_trained_numbers(page: Page, s
     last = int(page.locator("#train-recorder").get_attribute("max"))
     set_range(page, "#train-recorder", last)
     expect(maps.first.locator("image")).to_have_attribute("href", first, timeout=10_000)
+
+
+# ---------------------------------------------------------------- pause, the boundary, the maps
+
+PICTURE = "c => c.toDataURL()"
+SHADED = "c => c.getContext('2d').getImageData(1, 1, 1, 1).data[3]"  # a corner: no point there
+
+
+def passes_shown(page: Page) -> int:
+    """The pass the progress bar stands at."""
+    return int(page.locator("#train-progress").evaluate("p => p.value"))
+
+
+def maps_shown(page: Page) -> list[str]:
+    return [c.evaluate(PICTURE) for c in page.locator("#train-neurons canvas").all()]
+
+
+def test_pause_holds_the_run_and_resume_takes_it_on(page: Page) -> None:
+    """Pause at 30 passes a second: the button reads Resume, the note says paused, and the
+    pass counter and the progress bar stand still (One pass still goes one); Resume takes
+    the run on from there to its end."""
+    choose(page, "seed004-train")
+    page.get_by_label("Passes").fill("3000")
+    set_range(page, "#train-pace", 5)
+    expect(page.locator("#train-pace-text")).to_have_text("30 passes a second")
+    pause = page.locator("#train-pause")
+    note = page.locator("#train-note")
+    expect(pause).to_be_disabled()  # no run yet
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(pause).to_be_enabled()
+    expect(pause).to_have_text("Pause")
+    expect(note).to_have_text(re.compile(r"^Pass [1-9][\d,]* of 3,000: loss "))  # going
+    pause.click()
+    expect(pause).to_have_text("Resume")
+    expect(note).to_have_text(re.compile(r"^Paused at pass [\d,]+ of 3,000: loss "))
+    one = page.get_by_role("button", name="One pass")
+    expect(one).to_be_enabled()
+    page.wait_for_timeout(500)  # a pass already on its way may still land
+    held, said = passes_shown(page), note.inner_text()
+    assert 0 < held < 3000, held
+    page.wait_for_timeout(1500)  # 45 passes at this pace, were the run going
+    assert (passes_shown(page), note.inner_text()) == (held, said)
+    one.click()  # paused, it still goes one pass at a time
+    expect(note).to_contain_text(f"Paused at pass {held + 1:,} of 3,000")
+    assert passes_shown(page) == held + 1
+    pause.click()
+    expect(pause).to_have_text("Pause")
+    expect(one).to_be_disabled()
+    expect(note).to_have_text(re.compile(r"^Pass [\d,]+ of 3,000: loss "))
+    page.wait_for_function(f"() => document.querySelector('#train-progress').value > {held + 1}")
+    set_range(page, "#train-pace", 7)  # as fast as it goes, to the end
+    expect(note).to_contain_text("Done: 3,000 passes", timeout=30_000)
+    assert passes_shown(page) == 3000
+    expect(pause).to_be_disabled()
+    expect(pause).to_have_text("Pause")
+
+
+def test_the_boundary_and_the_maps_move_with_each_pass_and_with_the_recorder(page: Page) -> None:
+    """One pass per click on the moons: each pass changes the loss, the decision boundary
+    and what each neuron learned. At the end the boundary is another; scrubbed back to pass
+    0 it is pass 0's again, pixel for pixel, and so are the maps; back at the end, the
+    end's."""
+    page.set_viewport_size({"width": 1280, "height": 1500})
+    choose(page, "seed004-train")
+    page.get_by_label("Passes").fill("400")
+    set_range(page, "#train-pace", 0)
+    page.get_by_role("button", name="Train", exact=True).click()
+    note = page.locator("#train-note")
+    canvas = page.locator("#train-boundary")
+    expect(note).to_have_text(re.compile(r"^Paused at pass 0 of 400: loss "))
+    expect(page.locator("#train-neurons canvas")).to_have_count(3)
+    assert canvas.evaluate(SHADED) == 255  # the boundary covers the plot
+    seen = [(note.inner_text(), canvas.evaluate(PICTURE), maps_shown(page))]
+    one = page.get_by_role("button", name="One pass")
+    for k in (1, 2, 3):
+        one.click()
+        expect(note).to_have_text(re.compile(rf"^Paused at pass {k} of 400: loss "))
+        seen.append((note.inner_text(), canvas.evaluate(PICTURE), maps_shown(page)))
+    for (note_a, boundary_a, maps_a), (note_b, boundary_b, maps_b) in zip(seen, seen[1:],
+                                                                          strict=False):
+        assert note_a.split("loss ")[1] != note_b.split("loss ")[1], (note_a, note_b)
+        assert boundary_a != boundary_b, note_b
+        assert maps_a != maps_b, note_b
+    start_boundary, start_maps = seen[0][1], seen[0][2]
+    set_range(page, "#train-pace", 7)
+    expect(note).to_contain_text("Done: 400 passes", timeout=30_000)
+    end_boundary, end_maps = canvas.evaluate(PICTURE), maps_shown(page)
+    assert end_boundary != start_boundary and end_maps != start_maps
+    text = page.locator("#train-recorder-text")
+    last = int(page.locator("#train-recorder").get_attribute("max"))
+
+    def scrubbed_to(index: int, pass_text: str) -> tuple[str, list[str]]:
+        set_range(page, "#train-recorder", index)
+        expect(text).to_contain_text(pass_text)
+        # the pictures of a scrubbed pass come from the server: drawn once they are in
+        expect(page.locator("#train-neurons canvas")).to_have_count(3, timeout=10_000)
+        page.wait_for_function("() => document.querySelector('#train-boundary').getContext('2d')"
+                               ".getImageData(1, 1, 1, 1).data[3] === 255")
+        return canvas.evaluate(PICTURE), maps_shown(page)
+
+    start_loss = seen[0][0].split("loss ")[1].split(",")[0]
+    assert scrubbed_to(0, f"pass 0: loss {start_loss}") == (start_boundary, start_maps)
+    assert scrubbed_to(last, "pass 400:") == (end_boundary, end_maps)
+    assert scrubbed_to(0, "pass 0:") == (start_boundary, start_maps)
