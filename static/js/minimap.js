@@ -6,8 +6,10 @@
 // a change of view only moves the rectangle. It reads the circuit view's layout and
 // viewport: it is a part of that view, not of the page's state.
 
-const MAX_W = 240;
+const MAX_W = 240; // px, and at most a share of the circuit's box (a phone's is narrow)
 const MAX_H = 140;
+const MAX_SHARE_W = 0.3;
+const MAX_SHARE_H = 0.22;
 const MIN_SIDE = 28;
 
 export class Minimap {
@@ -52,7 +54,10 @@ export class Minimap {
   draw() {
     const { circuit } = this;
     const b = this.viewport.bounds;
-    this.scale = Math.min(MAX_W / b.w, MAX_H / b.h);
+    const box = this.box.parentElement;
+    const maxW = Math.min(MAX_W, Math.max(MIN_SIDE * 2, box.clientWidth * MAX_SHARE_W));
+    const maxH = Math.min(MAX_H, Math.max(MIN_SIDE * 2, box.clientHeight * MAX_SHARE_H));
+    this.scale = Math.min(maxW / b.w, maxH / b.h);
     const w = Math.max(MIN_SIDE, Math.round(b.w * this.scale));
     const h = Math.max(MIN_SIDE, Math.round(b.h * this.scale));
     const ratio = window.devicePixelRatio || 1;

@@ -15,8 +15,8 @@ from bench.programs import neuron_network
 BIG = neuron_network(1000)
 
 
-def open_big(page: Page, lang: str = "en") -> None:
-    page.set_viewport_size({"width": 1366, "height": 768})
+def open_big(page: Page, lang: str = "en", width: int = 1366, height: int = 768) -> None:
+    page.set_viewport_size({"width": width, "height": height})
     page.goto(f"/#p={quote(BIG)}&lang={lang}")
     expect(page.locator("#circuit .node").first).to_be_visible(timeout=30000)
 
@@ -108,3 +108,14 @@ def test_big_circuit_tools_in_chinese(page: Page, shot) -> None:
     expect(page.locator("#search-status")).to_have_text("第 1 个，共 1 个")
     expect(page.locator(".minimap")).to_have_attribute("aria-label", re.compile("整个电路"))
     shot("big-circuit-zh")
+
+
+def test_the_minimap_keeps_to_a_corner_on_a_phone(page: Page, shot) -> None:
+    open_big(page, width=390, height=844)
+    minimap = page.locator(".minimap")
+    expect(minimap).to_be_visible()
+    box = minimap.bounding_box()
+    wrap = page.locator("#circuit-wrap").bounding_box()
+    # a corner of the circuit, not a band across it: most of the drawing stays uncovered
+    assert box["width"] <= 0.3 * wrap["width"] + 8 and box["height"] <= 0.22 * wrap["height"] + 8
+    shot("big-circuit-minimap-390")
