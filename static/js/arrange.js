@@ -17,8 +17,8 @@ export const R = 22; // a gate's radius
 export const LEAF_W = 28; // half the width of an input's or a constant's box
 export const LEAF_H = 15; // half its height
 const STUB = 70; // px of the output's wire
-const GAP = 4; // px between a wire and its labels
-const AWAY = [0, 6, 14, 24]; // further from the wire, px
+export const GAP = 4; // px between a wire and its labels
+export const AWAY = [0, 6, 14, 24]; // further from the wire, px
 const PAIRS = 3; // ways of sitting tried per place along a wire (the closest to it)
 const ALONG = 6; // px between two positions along a wire
 const ROOM = 16; // px more than the label a widened column gap gets
@@ -55,7 +55,7 @@ function columnOf(columns, x) {
 
 // The boxes a node takes whatever the step: its shape, name, shape badge, marks, ± handle
 // and tensor numbers.
-function nodeBoxes(node, p, meter) {
+export function nodeBoxes(node, p, meter) {
   const { x, y } = p;
   const out = [];
   if (node.kind === "gate") {
@@ -87,7 +87,7 @@ function nodeBoxes(node, p, meter) {
 
 // Candidates of an input's lines (its gradient sum, its updated value): under it, left
 // of it, above it, then further away.
-function* stackCandidates(node, p, lines) {
+export function* stackCandidates(node, p, lines) {
   const h = lines.reduce((s, m) => s + m.h, 0);
   const w = Math.max(...lines.map((m) => m.w));
   const at = (cx, top) => {
@@ -232,6 +232,30 @@ export function arrange(model, meter, { softWires = true, start = null } = {}) {
   return result;
 }
 
+// Where a wire runs: along the layout's route (x moved by `shift`), from its source's
+// right side to its target's left (a second wire between the same two nodes ends a
+// little lower); the output's is a stub as long as its labels need. `from` and `to`: the
+// x range its labels may take. `a`, `b`: {node, p} of its ends (b undefined for the output's).
+export function wireGeometry(edge, a, b, shift, value, grad) {
+  const startX = a.p.x + (a.node.kind === "gate" ? R : LEAF_W);
+  if (edge.to === null) {
+    const w = Math.max(value ? value.w : 0, grad ? grad.w : 0);
+    const len = Math.max(STUB, w + 2 * PAD + 24);
+    return { points: [[a.p.x + R, a.p.y], [startX + len, a.p.y]], from: startX + 2, to: startX + len };
+  }
+  const points = edge.route.map((pt) => [shift(pt[0]), pt[1]]);
+  points[0] = [points[0][0] + R, points[0][1]];
+  points[points.length - 1] = [b.p.x - R, b.p.y + (edge.seen ? 8 * edge.seen : 0)];
+  return { points, from: startX + 2, to: b.p.x - (b.node.kind === "gate" ? R : LEAF_W) - 2 };
+}
+
+// A wire's labels as an item to place (labels.js).
+export function wireItem(e, value, grad) {
+  const w = Math.max(value ? value.w : 0, grad ? grad.w : 0);
+  return { kind: "wire", entry: e, wire: e.wire, slack: e.to - e.from - w, gap: e.column, room: w + ROOM,
+           candidates: () => wireCandidates(e.wire, value, grad, e.from, e.to) };
+}
+
 function placeOnce(model, meter, columns, extra, softWires) {
   const shift = shifter(columns, extra);
   const byId = new Map();
@@ -247,22 +271,7 @@ function placeOnce(model, meter, columns, extra, softWires) {
     const a = byId.get(edge.from);
     const value = edge.value ? meter("value", edge.value) : null;
     const grad = edge.grad ? meter("grad", edge.grad) : null;
-    let points;
-    let from;
-    let to;
-    const startX = a.p.x + (a.node.kind === "gate" ? R : LEAF_W);
-    if (edge.to === null) {
-      const w = Math.max(value ? value.w : 0, grad ? grad.w : 0);
-      const len = Math.max(STUB, w + 2 * PAD + 24);
-      points = [[a.p.x + R, a.p.y], [startX + len, a.p.y]];
-      [from, to] = [startX + 2, startX + len];
-    } else {
-      const b = byId.get(edge.to);
-      points = edge.route.map((pt) => [shift(pt[0]), pt[1]]);
-      points[0] = [points[0][0] + R, points[0][1]];
-      points[points.length - 1] = [b.p.x - R, b.p.y + (edge.seen ? 8 * edge.seen : 0)];
-      [from, to] = [startX + 2, b.p.x - (b.node.kind === "gate" ? R : LEAF_W) - 2];
-    }
+    const { points, from, to } = wireGeometry(edge, a, byId.get(edge.to), shift, value, grad);
     const wire = sampleWire(points);
     wire.ends = [edge.from, edge.to];
     if (wires) wires.add(wire);
@@ -276,11 +285,7 @@ function placeOnce(model, meter, columns, extra, softWires) {
     items.push({ kind: "stack", id: node.id, wire: null, candidates: () => stackCandidates(node, p, lines),
                  gap: p.column - 1, room: w + 18 + ROOM });
   }
-  const wireItems = edges.filter((e) => e.value || e.grad).map((e) => {
-    const w = Math.max(e.value ? e.value.w : 0, e.grad ? e.grad.w : 0);
-    return { kind: "wire", entry: e, wire: e.wire, slack: e.to - e.from - w, gap: e.column, room: w + ROOM,
-             candidates: () => wireCandidates(e.wire, e.value, e.grad, e.from, e.to) };
-  });
+  const wireItems = edges.filter((e) => e.value || e.grad).map((e) => wireItem(e, e.value, e.grad));
   wireItems.sort((p, q) => p.slack - q.slack);
   items.push(...wireItems);
   const { chosen, failed, crossed } = place(fixed, items, wires);

@@ -5,52 +5,67 @@
 // An input used more than once also shows the sum of its gradients beside it. Where
 // each of these goes is worked out once per answer, from the texts of the end of the
 // pass (arrange.js), so no number lands on another and nothing moves while stepping.
+//
+// A big circuit (LAZY_FROM nodes and up) is laid out in place and drawn where the view
+// is (bigcircuit.js). Either way a step redraws only what it changed (timeline.js's
+// changedBetween): a node or a wire, not all of them.
 
-import { arrange, LEAF_H, LEAF_W, R } from "./arrange.js";
-import { brief, full, label, shapeText } from "./format.js";
+import { arrange } from "./arrange.js";
+import { BigDrawing } from "./bigcircuit.js";
+import { DETAIL, makeEdge, makeNode, placeEdge, placeNode, renderEdge, renderNode } from "./circuitparts.js";
+import { label, shapeText } from "./format.js";
 import { createMeter } from "./measure.js";
 import { drawNeuronMaps } from "./neuronmaps.js";
 import { timelineOf } from "./selectors.js";
 import { el } from "./svg.js";
-import { drawTensor } from "./tensorview.js";
-import { edgeKey, stateAt } from "./timeline.js";
-import { pathThrough } from "./wires.js";
+import { changedBetween, edgeKey, stateAt } from "./timeline.js";
 import { Viewport } from "./zoom.js";
 
 const SOFT_WIRES_UP_TO = 200; // wires up to which labels also keep off other wires
-
-function setText(node, text) {
-  if (node.textContent !== text) node.textContent = text;
-}
-
-function setAttrs(node, attrs) {
-  for (const [k, v] of Object.entries(attrs)) {
-    const text = String(v);
-    if (node.getAttribute(k) !== text) node.setAttribute(k, text);
-  }
-}
-
-function toggle(node, cls, on) {
-  if (node.classList.contains(cls) !== on) node.classList.toggle(cls, on);
-}
+const LAZY_FROM = 1000; // nodes from which a circuit is drawn only where the view is
 
 // Node ids, ops and inputs: if these match, a new response can reuse the drawing.
 export function structureKey(body) {
   return body.nodes.map((n) => `${n.id}:${n.op}:${n.inputs.join(",")}:${n.shape.join("x")}`).join("|");
 }
 
-// The texts a label will show by the end of the pass (the widest an input's running
-// sum of gradients shows on the way), which the placement makes room for.
+// The texts of the end of the pass, which the placement makes room for: the state
+// after the last step, and per input the widest its running sum of gradients shows on
+// the way (worked out for an input when asked: a big circuit asks for few).
 function endTexts(body) {
   const timeline = timelineOf(body);
   const end = stateAt(timeline, timeline.items.length);
-  const sums = new Map();
-  for (const item of timeline.items) {
-    if (item.kind !== "edge" || item.edge.sum === undefined) continue;
-    const text = label(item.edge.sum, timeline.nodes.get(item.edge.input).shape);
-    if (text.length >= (sums.get(item.edge.input) || "").length) sums.set(item.edge.input, text);
-  }
-  return { end, sums };
+  let sums = null; // input id -> its running sums
+  const texts = new Map();
+  const sumText = (id) => {
+    if (!sums) {
+      sums = new Map();
+      for (const item of timeline.items) {
+        if (item.kind !== "edge" || item.edge.sum === undefined) continue;
+        if (!sums.has(item.edge.input)) sums.set(item.edge.input, []);
+        sums.get(item.edge.input).push(item.edge.sum);
+      }
+    }
+    if (!texts.has(id)) {
+      const shape = timeline.nodes.get(id).shape;
+      let widest = "";
+      for (const sum of sums.get(id) || []) {
+        const text = label(sum, shape);
+        if (text.length >= widest.length) widest = text;
+      }
+      texts.set(id, widest);
+    }
+    return texts.get(id);
+  };
+  return { end, sumText };
+}
+
+// The keys of `a` and `b` (Sets, or Maps) that one has and the other has not (or, for
+// Maps, has with another value), into `out`.
+function differ(a, b, out) {
+  const at = (m, k) => (m instanceof Map ? m.get(k) : true);
+  for (const k of a ? a.keys() : []) if (!b || !b.has(k) || at(a, k) !== at(b, k)) out.add(k);
+  for (const k of b ? b.keys() : []) if (!a || !a.has(k)) out.add(k);
 }
 
 export class CircuitView {
@@ -59,8 +74,11 @@ export class CircuitView {
     this.handlers = handlers; // { onNodeHover(id|null), onToggleExpand, handleLabel, checkText }
     this.key = null;
     this.viewport = new Viewport(svg);
+    this.viewport.listeners.push(() => this.big && this.big.materialize());
     this.meter = null;
     this.pos = new Map();
+    this.shown = null; // what update() showed last: the step's state and the marks on it
+    this.pointed = null; // the node under the pointer
     // The circuit is one tab stop; ↑ and ↓ move between its gates in the order drawn
     // (← and → stay the stepper's, as everywhere on the page).
     svg.addEventListener("keydown", (e) => {
@@ -78,17 +96,37 @@ export class CircuitView {
       const next = at < 0 ? 0 : (at + (e.key === "ArrowDown" ? 1 : -1) + nodes.length) % nodes.length;
       nodes[next].focus();
     });
+    const nodeOf = (target) => (target && target.closest ? target.closest(".node") : null);
     svg.addEventListener("focusin", (e) => {
-      const node = e.target.closest && e.target.closest(".node");
+      const node = nodeOf(e.target);
       if (!node) return;
       for (const other of svg.querySelectorAll('.node[tabindex="0"]')) other.setAttribute("tabindex", "-1");
       node.setAttribute("tabindex", "0");
+      if (e.target !== node) return;
+      this.handlers.onNodeHover(node.dataset.id);
+      if (this.lazy) this.reveal(node.dataset.id); // a big circuit's gate may be far from the view
+    });
+    svg.addEventListener("focusout", (e) => {
+      if (e.target.classList && e.target.classList.contains("node")) this.handlers.onNodeHover(null);
+    });
+    // entering and leaving a node, for all of them at once
+    svg.addEventListener("mouseover", (e) => {
+      const node = nodeOf(e.target);
+      if (!node || node === this.pointed) return;
+      this.pointed = node;
+      this.handlers.onNodeHover(node.dataset.id);
+    });
+    svg.addEventListener("mouseout", (e) => {
+      if (!this.pointed || nodeOf(e.relatedTarget) === this.pointed) return;
+      this.pointed = null;
+      this.handlers.onNodeHover(null);
     });
   }
 
   // Build the drawing for a response (or keep it, when only numbers changed), and place
   // its labels for these numbers.
   setGraph(body) {
+    if (body === this.body) return false;
     const key = structureKey(body) + JSON.stringify(body.layout ? [body.layout.width, body.layout.height] : []);
     const fresh = key !== this.key;
     this.body = body;
@@ -97,9 +135,12 @@ export class CircuitView {
       this.key = key;
       this.extra = null;
       this.build(body);
+    } else {
+      for (const node of body.nodes) this.nodeViews.get(node.id).node = node; // this answer's numbers
     }
-    if (fresh || this.arranged !== body) this.arrange(body);
+    this.arrange(body);
     if (fresh) this.viewport.initial(this.pos.get(body.output));
+    else if (this.big) this.big.materialize();
     return fresh;
   }
 
@@ -109,13 +150,13 @@ export class CircuitView {
     if (!this.meter) this.meter = createMeter(svg);
     const layout = body.layout; // the server always lays the circuit out
     this.layout = layout;
+    this.lazy = body.nodes.length >= LAZY_FROM;
+    this.pointed = null;
     const root = el("g", { class: "viewport" }, svg);
     this.root = root;
-    const edgeLayer = el("g", { class: "edges" }, root);
+    this.edgeLayer = el("g", { class: "edges" }, root);
     const nodeLayer = el("g", { class: "nodes" }, root);
     this.overlay = el("g", { class: "overlays" }, root);
-    this.edges = [];
-    this.nodeViews = new Map();
     this.groupTop = new Map(); // origin id -> the last primitive of an expanded gate
     for (const node of body.nodes) {
       if (node.expanded_from) this.groupTop.set(node.origin, node.id);
@@ -131,6 +172,7 @@ export class CircuitView {
     for (const node of body.nodes) {
       for (const id of node.inputs) this.uses.set(id, (this.uses.get(id) || 0) + 1);
     }
+    this.edges = [];
     for (const node of body.nodes) {
       node.inputs.forEach((inputId, position) => {
         const k = `${inputId}>${node.id}`;
@@ -140,134 +182,96 @@ export class CircuitView {
         const a = layout.nodes[inputId];
         const b = layout.nodes[node.id];
         const route = given && given.length >= 2 ? given : [[a.x, a.y], [b.x, b.y]];
-        this.edges.push(this.makeEdge(edgeLayer, inputId, node.id, position, route, seen));
+        this.edges.push(this.edgeView(inputId, node.id, position, route, seen));
       });
     }
-    this.edges.push(this.makeEdge(edgeLayer, body.output, null, 0, null, 0));
-    for (const node of body.nodes) this.nodeViews.set(node.id, this.makeNode(nodeLayer, node, layout.nodes[node.id]));
-  }
-
-  makeEdge(layer, from, to, position, route, seen) {
-    const g = el("g", { class: to ? "edge" : "edge output-edge", "data-from": from, "data-to": to || "" }, layer);
-    const path = el("path", { class: "wire" }, g);
-    const value = el("text", { class: "value", "text-anchor": "middle" }, g);
-    const valueTitle = el("title", {}, value);
-    const grad = el("text", { class: "grad", "text-anchor": "middle" }, g);
-    const gradTitle = el("title", {}, grad);
-    const quiet = Boolean(this.layout.nodes[from] && this.layout.nodes[from].view);
-    return { g, path, from, to, route, seen, key: to ? edgeKey(from, to, position) : null, value, valueTitle,
-             grad, gradTitle, quiet };
-  }
-
-  makeNode(layer, node, p) {
-    const kind = node.op === "input" ? "input" : node.op === "const" ? "const" : "gate";
-    const first = !this.svg.querySelector('.node[tabindex="0"]');
-    const g = el("g", { class: `node ${kind}`, tabindex: first ? 0 : -1, "data-id": node.id, role: "button" }, layer);
-    if (kind === "gate") el("circle", { r: R, class: "shape" }, g);
-    else el("rect", { x: -LEAF_W, y: -LEAF_H, width: 2 * LEAF_W, height: 2 * LEAF_H, rx: 8, class: "shape" }, g);
-    const text = el("text", { class: "symbol", "text-anchor": "middle", dy: "0.35em" }, g);
-    text.textContent = kind === "gate" ? node.label : (node.name || node.label);
-    if (kind === "gate") this.fitSymbol(text, node.label);
-    if (kind === "gate" && node.name) {
-      const name = el("text", { class: "node-name", "text-anchor": "middle", y: -R - 8 }, g);
-      name.textContent = node.name;
-    }
-    // an input used once shows its gradient on its wire only
-    const showGrad = kind === "input" && !p.view && (this.uses.get(node.id) || 0) !== 1;
-    const grad = el("text", { class: "grad node-grad", "text-anchor": "middle" }, g);
-    const fresh = kind === "input" && !p.view ? el("text", { class: "node-new", "text-anchor": "middle" }, g) : null;
-    const title = el("title", {}, g);
-    let badge = null;
-    if (node.shape.length) {
-      badge = el("text", { class: "shape-badge", "text-anchor": "middle", y: kind === "gate" ? -R - (node.name ? 22 : 8) : -21 }, g);
-      badge.textContent = `[${shapeText(node.shape)}]`;
-    }
-    const warn = el("text", { class: "warn-mark", x: R - 2, y: -R + 6, "text-anchor": "middle" }, g);
-    const check = kind === "input"
-      ? el("text", { class: "check-mark", x: -R - 12, y: 5, "text-anchor": "middle" }, g) : null;
-    const checkTitle = check ? el("title", {}, check) : null;
-    const handle = this.makeHandle(node);
-    const tensor = p.view ? el("g", { class: "tensor-view", "data-id": node.id }, this.overlay) : null;
-    g.addEventListener("mouseenter", () => this.handlers.onNodeHover(node.id));
-    g.addEventListener("mouseleave", () => this.handlers.onNodeHover(null));
-    g.addEventListener("focus", () => this.handlers.onNodeHover(node.id));
-    g.addEventListener("blur", () => this.handlers.onNodeHover(null));
-    return { g, kind, grad, showGrad, fresh, title, warn, tensor, view: p.view, tensorKey: "", check, checkTitle,
-             handle, badge: badge ? badge.textContent : null, symbol: text.textContent };
-  }
-
-  // A gate's symbol inside its circle: a long one smaller, or on two lines ("max pool").
-  fitSymbol(text, label) {
-    const room = 2 * R - 6;
-    const w = this.meter("gateSymbol", label).w;
-    if (w <= room) return;
-    const words = label.split(" ");
-    if (words.length === 2) {
-      text.textContent = "";
-      text.classList.add("two-lines");
-      el("tspan", { x: 0, dy: "-0.2em" }, text).textContent = words[0];
-      el("tspan", { x: 0, dy: "1.05em" }, text).textContent = words[1];
-      return;
-    }
-    text.classList.add(w * 12 / 15 <= room ? "small" : w * 10 / 15 <= room ? "smaller" : "smallest");
-  }
-
-  // A small ± button on a composite gate (expand it in place) and on the last primitive
-  // of an expanded one (collapse it again).
-  makeHandle(node) {
-    const group = node.expanded_from ? this.groupTop.get(node.origin) === node.id : false;
-    if (!(node.composite || group)) return null;
-    const origin = node.origin || node.id;
-    const expand = !group;
-    // not a tab stop of its own: the circuit is one; + and − on the focused gate press it
-    const g = el("g", { class: "gate-handle", tabindex: -1, role: "button", "data-origin": origin }, this.overlay);
-    el("circle", { r: 8 }, g);
-    el("text", { "text-anchor": "middle", dy: "0.35em" }, g).textContent = expand ? "+" : "−";
-    const label = this.handlers.handleLabel(expand, expand ? node.label : node.expanded_from);
-    g.setAttribute("aria-label", label);
-    el("title", {}, g).textContent = label;
-    const activate = (e) => {
-      e.stopPropagation();
-      this.handlers.onToggleExpand(origin, expand);
-    };
-    g.addEventListener("click", activate);
-    g.addEventListener("pointerdown", (e) => e.stopPropagation());
-    g.addEventListener("keydown", (e) => {
-      if (e.key === "Enter" || e.key === " ") { e.preventDefault(); activate(e); }
+    this.edges.push(this.edgeView(body.output, null, 0, null, 0));
+    this.edgeByKey = new Map();
+    this.edgesFrom = new Map(); // node id -> the wires leaving it
+    this.edges.forEach((edge, i) => {
+      edge.index = i;
+      if (edge.key) this.edgeByKey.set(edge.key, edge);
+      if (!this.edgesFrom.has(edge.from)) this.edgesFrom.set(edge.from, []);
+      this.edgesFrom.get(edge.from).push(edge);
     });
-    return g;
+    this.nodeViews = new Map();
+    const nodes = document.createDocumentFragment(); // thousands of <g>s, put in at once
+    body.nodes.forEach((node, k) => {
+      this.nodeViews.set(node.id, this.nodeView(nodes, node, layout.nodes[node.id], k === 0));
+    });
+    nodeLayer.appendChild(nodes);
+    this.inputViews = [...this.nodeViews.values()].filter((view) => view.kind === "input");
+    this.big = null;
+  }
+
+  // A wire's record; its elements come later (circuitparts.js).
+  edgeView(from, to, position, route, seen) {
+    const quiet = Boolean(this.layout.nodes[from] && this.layout.nodes[from].view);
+    return { from, to, route, seen, key: to ? edgeKey(from, to, position) : null, quiet, g: null, points: null };
+  }
+
+  // A node's record and its <g>; its parts come later (circuitparts.js).
+  nodeView(layer, node, p, first) {
+    const kind = node.op === "input" ? "input" : node.op === "const" ? "const" : "gate";
+    const g = el("g", { class: `node ${kind}`, tabindex: first ? 0 : -1, "data-id": node.id, role: "button" }, layer);
+    const group = node.expanded_from ? this.groupTop.get(node.origin) === node.id : false;
+    return {
+      id: node.id, node, kind, g, p,
+      symbol: kind === "gate" ? node.label : (node.name || node.label),
+      badge: node.shape.length ? `[${shapeText(node.shape)}]` : null,
+      // an input used once shows its gradient on its wire only
+      showGrad: kind === "input" && !p.view && (this.uses.get(node.id) || 0) !== 1,
+      freshLine: kind === "input" && !p.view,
+      handleFor: node.composite || group
+        ? { origin: node.origin || node.id, expand: !group, label: group ? node.expanded_from : node.label } : null,
+      shape: null, detailed: false, lines: [], lineKinds: [],
+      bare: this.lazy, // drawn in place until made in detail (circuitparts.js placeNode)
+    };
   }
 
   // Place the nodes, wires and labels for this answer's numbers (arrange.js).
   arrange(body) {
     this.arranged = body;
-    const { end, sums } = endTexts(body);
-    const nodes = body.nodes.map((node) => {
-      const view = this.nodeViews.get(node.id);
+    const { end, sumText } = endTexts(body);
+    const linesOf = (view) => {
+      const { node } = view;
       const lines = [];
       if (view.showGrad && end.grads.has(node.id)) {
-        lines.push({ kind: "nodeGrad", text: sums.get(node.id) || label(end.grads.get(node.id), node.shape) });
+        lines.push({ kind: "nodeGrad", text: sumText(node.id) || label(end.grads.get(node.id), node.shape) });
       }
-      if (view.fresh && end.updated.has(node.id)) {
+      if (view.freshLine && end.updated.has(node.id)) {
         lines.push({ kind: "fresh", text: `→ ${label(end.updated.get(node.id), node.shape)}` });
       }
-      view.lines = lines.map((line) => (line.kind === "nodeGrad" ? view.grad : view.fresh));
+      view.lineKinds = lines.map((line) => line.kind);
+      return lines;
+    };
+    const nodes = body.nodes.map((node) => {
+      const view = this.nodeViews.get(node.id);
       return {
         id: node.id, kind: view.kind, p: this.layout.nodes[node.id], symbol: view.symbol, badge: view.badge,
-        name: view.kind === "gate" ? node.name : null, handle: Boolean(view.handle), lines,
+        name: view.kind === "gate" ? node.name : null, handle: Boolean(view.handleFor),
         warned: Boolean(node.warnings && node.warnings.length),
-        check: Boolean(view.check && body.gradcheck && node.name && body.gradcheck[node.name]),
+        check: Boolean(view.kind === "input" && body.gradcheck && node.name && body.gradcheck[node.name]),
       };
     });
-    const edges = this.edges.map((edge) => {
+    const texts = (edge) => {
       const source = this.byId.get(edge.from);
       const grad = edge.to ? end.edgeGrads.get(edge.key) : end.grads.get(edge.from);
       return {
-        from: edge.from, to: edge.to, route: edge.route, seen: edge.seen,
         value: edge.quiet ? "" : label(source.value, source.shape),
         grad: edge.quiet || grad === undefined ? "" : label(grad, source.shape),
       };
-    });
+    };
+    const edges = this.edges.map((edge) => ({ from: edge.from, to: edge.to, route: edge.route, seen: edge.seen }));
+    if (this.lazy) {
+      this.big = new BigDrawing(this, { nodes, edges, lines: (id) => linesOf(this.nodeViews.get(id)),
+                                        texts: (i) => texts(this.edges[i]) });
+      this.pos = this.big.arrangement.pos;
+      this.viewport.attach(this.root, this.big.arrangement.bounds);
+      return;
+    }
+    nodes.forEach((node) => { node.lines = linesOf(this.nodeViews.get(node.id)); });
+    this.edges.forEach((edge, i) => Object.assign(edges[i], texts(edge)));
     const placed = arrange({ nodes, edges }, this.meter,
                            { softWires: edges.length <= SOFT_WIRES_UP_TO, start: this.extra });
     this.extra = placed.extra; // the next answer of this circuit starts from this room
@@ -275,73 +279,69 @@ export class CircuitView {
     this.pos = placed.pos;
     this.edges.forEach((edge, i) => {
       const { points, labels } = placed.edges[i];
-      setAttrs(edge.path, { d: pathThrough(points) });
-      if (labels.value) setAttrs(edge.value, { x: labels.value[0].toFixed(1), y: labels.value[1].toFixed(1) });
-      if (labels.grad) setAttrs(edge.grad, { x: labels.grad[0].toFixed(1), y: labels.grad[1].toFixed(1) });
+      if (edge.g) placeEdge(edge, points, labels);
+      else {
+        edge.points = points;
+        makeEdge(this, edge, DETAIL, labels);
+      }
     });
-    for (const [id, view] of this.nodeViews) {
-      const p = placed.pos.get(id);
-      setAttrs(view.g, { transform: `translate(${p.x},${p.y})` });
-      if (view.handle) setAttrs(view.handle, { transform: `translate(${p.x + R - 2},${p.y + R - 2})` });
-      if (view.tensor) setAttrs(view.tensor, { transform: `translate(${p.x + p.view.x},${p.y + p.view.y})` });
-      const spots = placed.stacks.get(id) || [];
-      view.lines.forEach((text, k) => {
-        setAttrs(text, { x: (spots[k][0] - p.x).toFixed(1), y: (spots[k][1] - p.y).toFixed(1) });
-      });
+    for (const view of this.nodeViews.values()) {
+      view.p = placed.pos.get(view.id);
+      const spots = placed.stacks.get(view.id) || [];
+      if (view.detailed) {
+        view.lines = view.lineKinds.map((kind) => (kind === "nodeGrad" ? view.grad : view.fresh));
+        placeNode(view, spots);
+      } else {
+        makeNode(this, view, DETAIL, spots);
+      }
     }
     this.viewport.attach(this.root, placed.bounds);
   }
 
   // Show the numbers visible at this step; highlight the current and hovered nodes.
   // `routes`: per node id, the cells of its gradient a pooling step sends to (outlined).
-  update(state, focusId, hovered, names, bug = new Set(), checks = null, routes = null) {
-    const byId = this.byId;
-    for (const edge of this.edges) {
-      const source = byId.get(edge.from);
-      const shown = state.shown.has(edge.from);
-      // a tensor's numbers are under its node: its wire stays clear of them
-      setText(edge.value, shown && !edge.quiet ? label(source.value, source.shape) : "");
-      setText(edge.valueTitle, shown ? full(source.value) : "");
-      const g = edge.key ? state.edgeGrads.get(edge.key) : state.grads.get(edge.from);
-      const has = g !== undefined;
-      setText(edge.grad, has && !edge.quiet ? label(g, source.shape) : "");
-      setText(edge.gradTitle, has ? full(g) : "");
-      toggle(edge.g, "active", state.current && state.current.kind === "edge" && state.current.key === edge.key);
+  // `names(node)`: a node's name for reading, which `lang` and `program` decide.
+  // Only what differs from the last call is drawn again: a step is a node or a wire.
+  update(state, { focus = null, hovered = new Set(), names, bug = new Set(), checks = null, routes = null,
+                  lang = null, program = null } = {}) {
+    const prev = this.shown;
+    const next = { body: this.body, state, focus, hovered, names, bug, checks, routes, lang, program, live: this.live };
+    this.shown = next;
+    if (!prev || prev.body !== next.body || prev.lang !== lang || prev.program !== program) {
+      for (const edge of this.edges) renderEdge(this, edge);
+      for (const view of this.nodeViews.values()) renderNode(this, view);
+      return;
     }
-    for (const [id, view] of this.nodeViews) {
-      const node = byId.get(id);
-      const shown = state.shown.has(id);
-      const g = state.grads.get(id);
-      setText(view.grad, view.showGrad && g !== undefined ? label(g, node.shape) : "");
-      if (view.fresh) {
-        const next = state.updated ? state.updated.get(id) : undefined;
-        setText(view.fresh, next === undefined ? "" : `→ ${label(next, node.shape)}`);
+    const nodes = new Set();
+    const edges = new Set();
+    if (prev.state !== state) {
+      const changed = changedBetween(timelineOf(this.body), prev.state.k, state.k);
+      for (const id of changed.nodes) nodes.add(id);
+      for (const key of changed.edges) edges.add(this.edgeByKey.get(key));
+      for (const current of [prev.state.current, state.current]) {
+        if (current && current.kind === "edge") edges.add(this.edgeByKey.get(current.key));
       }
-      toggle(view.g, "computed", shown);
-      toggle(view.g, "current", focusId === id);
-      toggle(view.g, "hl", hovered.has(id));
-      toggle(view.g, "bug", bug.has(id));
-      const warned = shown && node.warnings && node.warnings.length > 0;
-      toggle(view.g, "warn", warned);
-      setText(view.warn, warned ? "⚠" : "");
-      const title = [
-        names(node),
-        shown ? `= ${brief(node.value, node.shape)}` : "",
-        g !== undefined ? `∂ = ${brief(g, node.shape)}` : "",
-        warned ? node.warnings.join("; ") : "",
-      ].filter(Boolean).join("  ");
-      setText(view.title, title);
-      if (view.g.getAttribute("aria-label") !== title) view.g.setAttribute("aria-label", title);
-      this.renderTensor(view, node, shown, g, routes ? routes.get(id) : null);
-      if (view.check) {
-        const entry = checks && node.name ? checks[node.name] : null;
-        // class labels take no gradient: nothing to tick or cross
-        const done = entry && entry.ok !== null && state.k === state.total;
-        setText(view.check, done ? (entry.ok ? "✓" : "✗") : "");
-        setText(view.checkTitle, done ? this.handlers.checkText(entry) : "");
-        toggle(view.check, "bad", Boolean(done && !entry.ok));
+      // the gradient check's marks show at the end of the pass
+      if ((prev.state.k === prev.state.total) !== (state.k === state.total)) {
+        for (const view of this.inputViews) nodes.add(view.id);
       }
     }
+    if (prev.focus !== focus) {
+      nodes.add(prev.focus);
+      nodes.add(focus);
+    }
+    differ(prev.hovered, hovered, nodes);
+    differ(prev.bug, bug, nodes);
+    if (prev.checks !== checks) for (const view of this.inputViews) nodes.add(view.id);
+    if (prev.routes !== routes) differ(prev.routes, routes, nodes);
+    if (prev.live !== next.live) differ(prev.live, next.live, nodes);
+    for (const id of nodes) {
+      const view = this.nodeViews.get(id);
+      if (!view) continue;
+      renderNode(this, view);
+      for (const edge of this.edgesFrom.get(id) || []) edges.add(edge);
+    }
+    for (const edge of edges) if (edge) renderEdge(this, edge);
   }
 
   // Parameters being trained: node id -> the run's latest value (null: none).
@@ -355,26 +355,16 @@ export class CircuitView {
     drawNeuronMaps(this, neurons, label);
   }
 
-  // The node's numbers under it, once the forward pass has computed them; the
-  // gradient beside them once the backward pass reaches the node. A parameter being
-  // trained shows the run's latest value instead, and no gradient.
-  renderTensor(view, node, shown, grad, marks) {
-    const live = this.live ? this.live.get(node.id) : undefined;
-    toggle(view.g, "live", live !== undefined);
-    if (!view.tensor) return;
-    const value = live !== undefined ? live : node.value;
-    const g = live !== undefined ? undefined : grad;
-    const key = shown || live !== undefined ? JSON.stringify([value, g ?? null, marks ? [...marks] : null]) : "";
-    if (key === view.tensorKey) return;
-    view.tensorKey = key;
-    drawTensor(view.tensor, view.view, shown || live !== undefined ? value : undefined, g, marks);
-  }
-
   // -- the view: zoom and pan live in the viewport ----------------------------
 
   // The whole drawing's box, for export.
   get extent() {
-    return this.viewport.bounds;
+    return this.big ? this.big.arrangement.extent() : this.viewport.bounds;
+  }
+
+  // Run `fn` (an export) with all of the drawing made, every label in it.
+  whole(fn) {
+    return this.big ? this.big.whole(fn) : fn();
   }
 
   fit() {

@@ -75,9 +75,11 @@ export function mount({ store, actions }) {
     if (result && timeline) {
       if (circuit.setGraph(result)) foldForRoom(state);
       circuit.setLive(liveParams(state));
-      circuit.update(view, focus ? focus.id : null, hoveredNodes(state),
-                     (node) => displayName(node, state.program), bugNodes(state),
-                     result.gradcheck || null, explanationOf(state).marks);
+      circuit.update(view, {
+        focus: focus ? focus.id : null, hovered: hoveredNodes(state),
+        names: (node) => displayName(node, state.program), lang: state.lang, program: state.program,
+        bug: bugNodes(state), checks: result.gradcheck || null, routes: explanationOf(state).marks,
+      });
       // a backward step is about the gradient arriving at the edge's input: keep that in view
       circuit.showNeurons(neuronsOnShow(state),
                           (layer, unit) => t(lang(), "neuronMap", { name: layer.name, unit }));

@@ -99,19 +99,25 @@ export class Editor {
   // Highlight kinds: "current" (the stepper's node), "hover" (a gate under the pointer),
   // "error" (the line an error points at). 0 clears.
   mark(kind, line) {
-    if (this.marks[kind] === (line || 0)) return;
+    const was = this.marks[kind];
+    if (was === (line || 0)) return;
     this.marks[kind] = line || 0;
-    this.applyMarks();
+    // only the line left and the line marked change (a program may have thousands)
+    this.applyMarks([was, this.marks[kind]]);
   }
 
-  applyMarks() {
+  // The marks on these lines (1-based; 0 is none), or on every line.
+  applyMarks(lines = null) {
     const children = this.backdrop.children;
-    for (let i = 0; i < children.length; i += 1) {
-      const n = i + 1;
-      children[i].classList.toggle("current", this.marks.current === n);
-      children[i].classList.toggle("hover", this.marks.hover === n);
-      children[i].classList.toggle("error-line", this.marks.error === n);
-    }
+    const apply = (n) => {
+      const div = children[n - 1];
+      if (!div) return;
+      div.classList.toggle("current", this.marks.current === n);
+      div.classList.toggle("hover", this.marks.hover === n);
+      div.classList.toggle("error-line", this.marks.error === n);
+    };
+    if (lines) lines.forEach(apply);
+    else for (let n = 1; n <= children.length; n += 1) apply(n);
   }
 
   // Show an error: the message, then the offending line with a caret at the column.

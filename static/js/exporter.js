@@ -180,8 +180,9 @@ function renderLesson(state) {
 
 // The export buttons, for the circuit view that circuitpanel.js mounted.
 export function mount({ store, actions, circuit }) {
-  $("export-svg").addEventListener("click", () => exportSvg($("circuit"), circuit.extent));
-  $("export-png").addEventListener("click", () => exportPng($("circuit"), circuit.extent));
+  // all of the drawing, every label, even where a big circuit's view has not been
+  $("export-svg").addEventListener("click", () => circuit.whole(() => exportSvg($("circuit"), circuit.extent)));
+  $("export-png").addEventListener("click", () => circuit.whole(() => exportPng($("circuit"), circuit.extent)));
   $("export-lesson").addEventListener("click", () => exportLesson({ store, actions }));
   store.subscribe(renderLesson);
   renderLesson(store.get());

@@ -121,6 +121,13 @@ function keep(candidate) {
 export function place(fixed, items, wires = null) {
   const space = new BoxSet();
   for (const { box } of fixed) space.add(box);
+  return placeInto(space, items, wires);
+}
+
+// The same among the boxes of `space` (a BoxSet), which every choice joins: a big
+// circuit places its labels a region at a time into one space. With `fallback` false,
+// an item with no free place gets null and takes no room.
+export function placeInto(space, items, wires = null, { fallback = true } = {}) {
   const chosen = [];
   const failed = [];
   const crossed = [];
@@ -152,7 +159,7 @@ export function place(fixed, items, wires = null) {
     if (!pick && soft) crossed.push({ item, wire: soft.crossing });
     pick = pick || soft;
     if (!pick) failed.push(item);
-    pick = pick || first;
+    if (fallback) pick = pick || first;
     chosen.push(pick);
     if (pick) for (const b of pick.boxes) space.add(b);
   }

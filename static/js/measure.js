@@ -39,16 +39,24 @@ export function createMeter(svg) {
   }
   probe.remove();
   const ctx = document.createElement("canvas").getContext("2d");
-  const widths = new Map();
+  const measured = {}; // kind -> text -> its {w, top, h}, one object each (read, never changed)
+  let font = null;
   // {w, top, h}: the width of `text`, and its box's top (from the baseline) and height
   return (kind, text) => {
-    const key = `${kind}\u0000${text}`;
-    let w = widths.get(key);
-    if (w === undefined) {
-      ctx.font = fonts[kind];
-      w = ctx.measureText(text).width;
-      widths.set(key, w);
+    let byText = measured[kind];
+    if (!byText) {
+      byText = new Map();
+      measured[kind] = byText;
     }
-    return { w, top: metrics[kind].top, h: metrics[kind].h };
+    let m = byText.get(text);
+    if (m === undefined) {
+      if (font !== fonts[kind]) {
+        font = fonts[kind];
+        ctx.font = font;
+      }
+      m = { w: ctx.measureText(text).width, top: metrics[kind].top, h: metrics[kind].h };
+      byText.set(text, m);
+    }
+    return m;
   };
 }

@@ -56,6 +56,11 @@ export function mount({ store, actions }) {
     const { lang } = state;
     setAttr($("forget"), "aria-pressed", String(state.forget));
     setHidden($("bug-demo"), !(state.forget && timeline));
+    // the panels give it the room (app.css)
+    const panels = $("bug-demo").parentElement;
+    if (panels.classList.contains("with-bug-demo") !== Boolean(state.forget && timeline)) {
+      panels.classList.toggle("with-bug-demo", Boolean(state.forget && timeline));
+    }
     if (!state.forget || !timeline) return;
     const report = bugReport(timeline);
     const rows = $("bug-rows");

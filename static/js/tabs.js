@@ -161,6 +161,12 @@ export function mount({ store, actions }) {
       }
       setHidden($(panel), !on);
     }
+    // the page's shape follows the tab (app.css: a class, not body:has(), which restyles
+    // the whole page on any change)
+    for (const name of Object.keys(TABS)) {
+      const on = state.tab === name;
+      if (document.body.classList.contains(`tab-${name}`) !== on) document.body.classList.toggle(`tab-${name}`, on);
+    }
     if (!state.result) return;
     if (state.tab === "check") renderCheck(state);
     if (state.tab === "code") renderCode(state);

@@ -74,6 +74,27 @@ export function stateAt(timeline, k) {
   return { k: n, total: timeline.items.length, shown, grads, edgeGrads, updated, current };
 }
 
+// What differs between the states after j and after k items of the same timeline: the
+// nodes whose value, gradient or updated value appears or goes (a forward step's node,
+// the seed's output, an edge's input, a parameter updated) and the wires whose gradient
+// does (by edgeKey). A step changes one node or one wire, so a view redraws just those;
+// the item just played is each state's `current`, not counted here.
+export function changedBetween(timeline, j, k) {
+  const nodes = new Set();
+  const edges = new Set();
+  const end = Math.min(Math.max(j, k), timeline.items.length);
+  for (let i = Math.max(0, Math.min(j, k)); i < end; i += 1) {
+    const item = timeline.items[i];
+    if (item.kind === "edge") {
+      edges.add(item.key);
+      nodes.add(item.edge.input);
+    } else {
+      nodes.add(item.node);
+    }
+  }
+  return { nodes, edges };
+}
+
 // The node a step is about, and the source line to highlight for it.
 export function focusNode(timeline, item) {
   if (!item) return null;
