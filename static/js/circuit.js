@@ -26,7 +26,10 @@ const LAZY_FROM = 1000; // nodes from which a circuit is drawn only where the vi
 
 // Node ids, ops and inputs: if these match, a new response can reuse the drawing.
 export function structureKey(body) {
-  return body.nodes.map((n) => `${n.id}:${n.op}:${n.inputs.join(",")}:${n.shape.join("x")}`).join("|");
+  // the names and symbols drawn are part of it: a renamed variable or a changed constant
+  // redraws its gate, not only its numbers
+  return body.nodes.map((n) => `${n.id}:${n.op}:${n.inputs.join(",")}:${n.shape.join("x")}:${n.name || ""}:${n.label}`)
+    .join("|");
 }
 
 // The texts of the end of the pass, which the placement makes room for: the state

@@ -517,3 +517,17 @@ def test_spiral_on_a_two_class_network_says_how_to_fix_it(page: Page, shot) -> N
     expect(page.locator("#train-note")).to_contain_text("Done: 200 passes", timeout=30_000)
     expect(page.locator("#train-widen-note")).to_be_hidden()
     shot("train-widened")
+
+
+def test_a_renamed_variable_or_changed_constant_is_redrawn(page: Page) -> None:
+    open_program(page, CS231N)
+    expect(page.locator("#circuit .node-name", has_text="q")).to_have_count(1)
+    program_box(page).fill(CS231N.replace("q", "p"))  # the same shape, another name
+    expect(page.locator("#circuit .node-name", has_text="p")).to_have_count(1)
+    expect(page.locator("#circuit .node-name", has_text="q")).to_have_count(0)
+    program_box(page).fill("x = 3\nf = x * 2")
+    expect(page.locator("#circuit .node.const .symbol")).to_have_text("2")
+    program_box(page).fill("x = 3\nf = x * 5")
+    expect(page.locator("#circuit .node.const .symbol")).to_have_text("5")
+    page.locator("#timeline").press("End")
+    expect(page.locator("#circuit .output-edge text.value")).to_have_text("15")
