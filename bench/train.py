@@ -206,8 +206,9 @@ def ours(passes: int = PASSES) -> dict:
     return Training(spec).run()
 
 
-def torch_run(X: np.ndarray, y: np.ndarray, passes: int = PASSES):
-    """The same network and update in PyTorch (float64, CPU, autograd); None without torch."""
+def torch_start(X: np.ndarray, y: np.ndarray, bias_rows: tuple[int, ...]):
+    """torch (one CPU thread), the seed's initial W1, b1, W2, b2 as float64 leaf tensors
+    (biases shaped bias_rows + (width,)) and the data as tensors; None without torch."""
     try:
         import torch
     except ImportError:
@@ -215,11 +216,18 @@ def torch_run(X: np.ndarray, y: np.ndarray, passes: int = PASSES):
     torch.set_num_threads(1)
     np.random.seed(0)
     W1 = torch.tensor(np.random.randn(2, 3) / np.sqrt(2), requires_grad=True)
-    W2_init = np.random.randn(3, 2) / np.sqrt(3)
-    b1 = torch.zeros(3, dtype=torch.float64, requires_grad=True)
-    W2 = torch.tensor(W2_init, requires_grad=True)
-    b2 = torch.zeros(2, dtype=torch.float64, requires_grad=True)
-    Xt, yt = torch.tensor(X), torch.tensor(y)
+    W2 = torch.tensor(np.random.randn(3, 2) / np.sqrt(3), requires_grad=True)
+    b1 = torch.zeros((*bias_rows, 3), dtype=torch.float64, requires_grad=True)
+    b2 = torch.zeros((*bias_rows, 2), dtype=torch.float64, requires_grad=True)
+    return torch, (W1, b1, W2, b2), torch.tensor(X), torch.tensor(y)
+
+
+def torch_run(X: np.ndarray, y: np.ndarray, passes: int = PASSES):
+    """The same network and update in PyTorch (float64, CPU, autograd); None without torch."""
+    start = torch_start(X, y, bias_rows=())
+    if start is None:
+        return None
+    torch, (W1, b1, W2, b2), Xt, yt = start
     n = len(X)
     for _ in range(passes):
         scores = torch.tanh(Xt @ W1 + b1) @ W2 + b2
@@ -240,17 +248,10 @@ def torch_adam_run(X: np.ndarray, y: np.ndarray, passes: int = PASSES):
     CPU, one thread). The loss is the summed cross-entropy plus λ/2·(‖W1‖² + ‖W2‖²): its
     gradient is the seed's (N·∂mean + λW for the weights, N·∂mean for the biases), the one
     the trainer's Adam steps on. The parameters as numpy arrays; None without torch."""
-    try:
-        import torch
-    except ImportError:
+    start = torch_start(X, y, bias_rows=(1,))
+    if start is None:
         return None
-    torch.set_num_threads(1)
-    np.random.seed(0)
-    W1 = torch.tensor(np.random.randn(2, 3) / np.sqrt(2), requires_grad=True)
-    b1 = torch.zeros((1, 3), dtype=torch.float64, requires_grad=True)
-    W2 = torch.tensor(np.random.randn(3, 2) / np.sqrt(3), requires_grad=True)
-    b2 = torch.zeros((1, 2), dtype=torch.float64, requires_grad=True)
-    Xt, yt = torch.tensor(X), torch.tensor(y)
+    torch, (W1, b1, W2, b2), Xt, yt = start
     adam = torch.optim.Adam([W1, b1, W2, b2], lr=0.01, betas=(0.9, 0.999), eps=1e-8)
     for _ in range(passes):
         scores = torch.tanh(Xt @ W1 + b1) @ W2 + b2
