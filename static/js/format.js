@@ -81,7 +81,7 @@ export function label(value, shape) {
 export function inline(value, shape) {
   if (!isTensor(value)) return label(value, shape);
   if (value.flat(Infinity).length > 8) {
-    return valueText(value, shape && shape.length ? shape : shapeOf(value));
+    return valueText(value, shapeOf(value)); // callers may pass [] for a tensor's shape
   }
   const walk = (v) => (isTensor(v) ? `[${v.map(walk).join(", ")}]` : num(v));
   return walk(value);
