@@ -439,11 +439,12 @@ def test_sifting_never_adds_a_crossing_and_finds_the_best_place() -> None:
         pos = np.concatenate([rng.permutation(w) for w in widths]).astype(np.int64)
         s_a, t_a = np.array(s), np.array(t)
         before = crossings(layer_of[s_a], pos[s_a], pos[t_a])
-        after_pos = order._sift(pos, s, t, start.tolist())
+        after_pos = order._sifted(pos, s_a, t_a, start)
         for k in range(5):
             assert sorted(after_pos[start[k]:start[k + 1]].tolist()) == list(range(widths[k]))
         assert crossings(layer_of[s_a], after_pos[s_a], after_pos[t_a]) <= before
     # a --- c, b --- d drawn crossed (a above b, d above c): sifting uncrosses them
     start = [0, 2, 4]
-    fixed = order._sift(np.array([0, 1, 1, 0]), [0, 1], [2, 3], start)
+    fixed = order._sifted(np.array([0, 1, 1, 0]), np.array([0, 1]), np.array([2, 3]),
+                          np.array(start))
     assert crossings(np.array([0, 0]), fixed[[0, 1]], fixed[[2, 3]]) == 0

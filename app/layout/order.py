@@ -1,8 +1,14 @@
 """Crossing reduction: the order of the nodes within each layer.
 
-A depth-first order from the output gives the start (trees come out planar), then
-barycentric sweeps alternately left to right and right to left, keeping the ordering
-with the fewest crossings seen; on small graphs, swapping neighbours polishes it.
+A depth-first order from the output gives the start (trees come out planar). Then
+Graphviz dot's search (plain.py is its specification): from that order and two
+breadth-first ones, median sweeps and swaps of neighbours; sifting polishes the best;
+on graphs above `SMALL` nodes, kicks follow (neighbours swapped at random from the best
+order, then a few iterations and sifting again, kept only when they remove crossings).
+It runs compiled (`_ordering.c`, which gives exactly plain.py's answer) up to
+`NATIVE_NODES` nodes; without the compiled module, in plain Python on small graphs and
+in numpy (all layers' swaps at once, no kicks) up to `ROUND_WORK`. On huge graphs,
+barycentric sweeps only.
 
 Nodes are renumbered by their first slot so that each layer is a range of ids and a
 sweep is a few numpy calls per layer. Crossings are counted after every sweep: over a
@@ -17,7 +23,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from app.layout import plain
 from app.layout.layers import Layered
+
+try:  # the search compiled (_ordering.c); plain.py is the same in Python
+    from app.layout import _ordering
+except ImportError:  # built without a C compiler: plain.py on small graphs, numpy beyond
+    _ordering = None  # type: ignore[assignment]
 
 MAX_ROUNDS = 4  # a round is one sweep each way
 PAIR_LIMIT = 500_000  # segment pairs up to which crossings are counted pair by pair
@@ -25,12 +37,17 @@ SWEEP_ROUNDS = 24  # rounds of the thorough search, as Graphviz's dot (its MaxIt
 EXCHANGE_PASSES = 30  # passes of swaps after each sweep, at most
 MAX_ITER = 24  # Graphviz dot's mincross parameters
 MIN_QUIT = 8
-CONVERGENCE = 0.995
+CONVERGENCE = plain.CONVERGENCE
 SMALL = 120  # nodes (dummies included) up to which the search runs in plain Python
 SMALL_MIN_QUIT = 3  # … with less patience: small graphs settle in a few iterations
 SMALL_MAX_ITER = 8
 ROUND_WORK = 120_000  # node-rounds up to which the thorough search runs
 SIFT_ROUNDS = 3  # passes of sifting over every layer after the search, at most
+NATIVE_NODES = 20_000  # nodes up to which the compiled search runs (when built)
+KICK_WORK = 32_000  # node-kicks: kicks out of local minima, fewer as graphs grow …
+MAX_KICKS = 12  # … and at most this many
+KICK_ONE_IN = 5  # a kick swaps each pair of neighbours once in this many
+KICK_POLISH = 4  # iterations of the search after each kick
 
 
 def crossings(group: np.ndarray, a: np.ndarray, b: np.ndarray) -> int:
@@ -162,22 +179,29 @@ def order_nodes(lay: Layered, keys: Sequence[int]) -> tuple[np.ndarray, int]:
     slot_layer = layer[perm]
     start = np.searchsorted(slot_layer, np.arange(n_layers + 1))
     sweeps = _Sweeps(slot[lay.seg_src], slot[lay.seg_dst], slot_layer, start)
-    if sweeps.best and total <= SMALL:
-        place, sweeps.best = _small_search(sweeps.s.tolist(), sweeps.t.tolist(),
-                                           start.tolist())
-        pos = np.asarray(place, dtype=np.int64)
-    elif sweeps.best and total * SWEEP_ROUNDS <= ROUND_WORK:
-        # the thorough search (Graphviz dot's), for the graphs between small and huge
+    thorough = total * SWEEP_ROUNDS <= ROUND_WORK
+    if sweeps.best and (total <= SMALL or (_ordering is not None and total <= NATIVE_NODES)):
+        # dot's search, sifting, and on all but small graphs kicks out of local minima
+        if total <= SMALL:
+            params = (SMALL_MIN_QUIT, SMALL_MAX_ITER, SIFT_ROUNDS, 0, KICK_ONE_IN, KICK_POLISH)
+        else:
+            params = (MIN_QUIT, MAX_ITER, SIFT_ROUNDS if thorough else 0,
+                      min(MAX_KICKS, KICK_WORK // total) if thorough else 0,
+                      KICK_ONE_IN, KICK_POLISH)
+        pos = _search(sweeps.s, sweeps.t, start, params)
+        sweeps.set_positions(pos)
+        sweeps.best = sweeps.count()
+    elif sweeps.best and thorough:
+        # the thorough search in numpy, where the compiled one is not built
         exchanges = _Exchanges(sweeps, slot_layer, start)
         starts = [_bfs_places(sweeps.s, sweeps.t, slot_layer, start, down)
                   for down in (True, False)]
         pos = sweeps.search(exchanges, starts)
-    else:
-        pos = sweeps.reduce()
-    if sweeps.best and total * SWEEP_ROUNDS <= ROUND_WORK:
-        pos = _sift(pos, sweeps.s.tolist(), sweeps.t.tolist(), start.tolist())
+        pos = _sifted(pos, sweeps.s, sweeps.t, start)
         sweeps.set_positions(pos)
         sweeps.best = sweeps.count()
+    else:
+        pos = sweeps.reduce()
     pos = _program_order_up(pos, perm, slot_layer, start, n)
     _isolated_in_program_order(pos, perm, slot_layer, start,
                                np.bincount(sweeps.s, minlength=total)
@@ -187,221 +211,29 @@ def order_nodes(lay: Layered, keys: Sequence[int]) -> tuple[np.ndarray, int]:
     return final, sweeps.best
 
 
-def _pair_order(a: list[int], b: list[int]) -> int:
-    """Pairs (p in a, q in b) with p < q, less pairs with p > q."""
-    out = 0
-    for p in a:
-        for q in b:
-            out += (p < q) - (p > q)
-    return out
+def _search(s: np.ndarray, t: np.ndarray, start: np.ndarray,
+            params: tuple[int, int, int, int, int, int]) -> np.ndarray:
+    """`plain.search` (compiled when built, which gives the same answer): each node's place."""
+    if _ordering is None:
+        place, _ = plain.search(s.tolist(), t.tolist(), start.tolist(), *params)
+        return np.asarray(place, dtype=np.int64)
+    pos = np.empty(int(start[-1]), dtype=np.int64)
+    _ordering.search(np.ascontiguousarray(start, dtype=np.int64),
+                     np.ascontiguousarray(s, dtype=np.int64),
+                     np.ascontiguousarray(t, dtype=np.int64), pos, *params)
+    return pos
 
 
-def _sift(pos: np.ndarray, s: list[int], t: list[int], start: list[int],
-          rounds: int = SIFT_ROUNDS) -> np.ndarray:
-    """Sifting (Matuszewski, Schönfeld and Molitor), the last polish of an order: each node
-    in turn, most wires first, tried at every place of its layer with the others kept in
-    order, goes where its wires cross least. A node moves only for a strict gain, so the
-    crossings never grow. Nodes are numbered by their first slot (layer k holds
-    start[k]..start[k+1]-1); `pos` is each one's place in its layer."""
-    place = pos.tolist()
-    total = start[-1]
+def _sifted(pos: np.ndarray, s: np.ndarray, t: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """`plain.sift` on an order the numpy search found."""
+    total = int(start[-1])
     left: list[list[int]] = [[] for _ in range(total)]
     right: list[list[int]] = [[] for _ in range(total)]
-    for a, b in zip(s, t, strict=True):
+    for a, b in zip(s.tolist(), t.tolist(), strict=True):
         right[a].append(b)
         left[b].append(a)
-    for _ in range(rounds):
-        moved = False
-        for k in range(len(start) - 1):
-            if start[k + 1] - start[k] < 2:
-                continue
-            members = range(start[k], start[k + 1])
-            order = sorted(members, key=place.__getitem__)
-            for v in sorted(members, key=lambda u: -(len(left[u]) + len(right[u]))):
-                lv = [place[a] for a in left[v]]
-                rv = [place[b] for b in right[v]]
-                here = order.index(v)
-                others = order[:here] + order[here + 1:]
-                # crossings, relative to v at the far left, as v moves right past each other
-                change = best = now = best_i = 0
-                for i, u in enumerate(others):
-                    change += (_pair_order(lv, [place[a] for a in left[u]])
-                               + _pair_order(rv, [place[b] for b in right[u]]))
-                    if i + 1 == here:
-                        now = change
-                    if change < best:
-                        best, best_i = change, i + 1
-                if best < now:
-                    order = others[:best_i] + [v] + others[best_i:]
-                    for p, u in enumerate(order):
-                        place[u] = p
-                    moved = True
-        if not moved:
-            break
-    return np.asarray(place, dtype=np.int64)
-
-
-def _small_search(s: list[int], t: list[int], start: list[int]) -> tuple[list[int], int]:
-    """The thorough search of `_Sweeps.search`, in plain Python, for small graphs: on a few
-    dozen nodes a numpy call costs more than the work it does.
-
-    Nodes are numbered by their first slot, so layer k holds nodes start[k]..start[k+1]-1;
-    returns each node's place in its layer and the crossings of that order.
-    """
-    total = start[-1]
-    n_layers = len(start) - 1
-    layer_of = [0] * total
-    for k in range(n_layers):
-        for v in range(start[k], start[k + 1]):
-            layer_of[v] = k
-    out: list[list[int]] = [[] for _ in range(total)]
-    inn: list[list[int]] = [[] for _ in range(total)]
-    for a, b in zip(s, t, strict=True):
-        out[a].append(b)
-        inn[b].append(a)
-    place = [v - start[layer_of[v]] for v in range(total)]
-    rows = [list(range(start[k], start[k + 1])) for k in range(n_layers)]
-
-    def count() -> int:
-        c = 0
-        for row in rows:
-            ends = [(place[a], place[b]) for a in row for b in out[a]]
-            ends.sort()
-            for i, (_, bi) in enumerate(ends):
-                for _, bj in ends[i + 1:]:
-                    if bj < bi:
-                        c += 1
-        return c
-
-    def crossing(v: int, w: int) -> int:
-        c = 0
-        for side in (inn, out):
-            mine = [place[a] for a in side[v]]
-            for b in side[w]:
-                pb = place[b]
-                for pa in mine:
-                    if pa > pb:
-                        c += 1
-        return c
-
-    def transpose(reverse: bool) -> None:
-        candidate = [True] * n_layers
-        while True:
-            gained = 0
-            for k in range(n_layers):
-                if not candidate[k]:
-                    continue
-                candidate[k] = False
-                row = rows[k]
-                for i in range(len(row) - 1):
-                    v, w = row[i], row[i + 1]
-                    c0, c1 = crossing(v, w), crossing(w, v)
-                    if c1 < c0 or (reverse and c0 > 0 and c1 == c0):
-                        row[i], row[i + 1] = w, v
-                        place[v], place[w] = i + 1, i
-                        gained += c0 - c1
-                        candidate[k] = True
-                        if k > 0:
-                            candidate[k - 1] = True
-                        if k + 1 < n_layers:
-                            candidate[k + 1] = True
-            if gained < 1:
-                return
-
-    def sweep(down: bool, reverse: bool) -> None:
-        side = inn if down else out
-        ks = range(1, n_layers) if down else range(n_layers - 2, -1, -1)
-        for k in ks:
-            row = rows[k]
-            keyed = []
-            slots = []
-            for i, v in enumerate(row):
-                nbrs = sorted(place[u] for u in side[v])
-                if not nbrs:
-                    continue
-                m = len(nbrs)
-                if m % 2:
-                    key = float(nbrs[m // 2])
-                elif m == 2:
-                    key = (nbrs[0] + nbrs[1]) / 2
-                else:
-                    lo, hi = nbrs[m // 2 - 1], nbrs[m // 2]
-                    lspan, rspan = lo - nbrs[0], nbrs[-1] - hi
-                    key = (lo + hi) / 2 if lspan == rspan else \
-                        (lo * rspan + hi * lspan) / (lspan + rspan)
-                keyed.append((key, -i if reverse else i, v))
-                slots.append(i)
-            keyed.sort()
-            for i, (_, _, v) in zip(slots, keyed, strict=True):
-                row[i] = v
-                place[v] = i
-
-    def restore(saved: list[list[int]]) -> None:
-        for k, row in enumerate(saved):
-            rows[k] = list(row)
-            for i, v in enumerate(row):
-                place[v] = i
-
-    def iterate(iterations: int, best: int, saved: list[list[int]]
-                ) -> tuple[int, list[list[int]]]:
-        trying = 0
-        c = count()
-        for it in range(iterations):
-            if trying >= SMALL_MIN_QUIT or c == 0:
-                break
-            trying += 1
-            reverse = it % 4 < 2
-            sweep(down=it % 2 == 0, reverse=reverse)
-            transpose(not reverse)
-            c = count()
-            if c <= best:
-                if c < CONVERGENCE * best:
-                    trying = 0
-                best, saved = c, [list(r) for r in rows]
-        return best, saved
-
-    best, saved = count(), [list(r) for r in rows]
-    initial = [list(r) for r in rows]
-    for start_rows in (initial, _small_bfs(rows, out, inn, layer_of, True),
-                       _small_bfs(rows, out, inn, layer_of, False)):
-        if best == 0:
-            break
-        restore(start_rows)
-        transpose(False)
-        c = count()
-        if c <= best:
-            best, saved = c, [list(r) for r in rows]
-        best, saved = iterate(4, best, saved)
-    restore(saved)
-    best, saved = iterate(SMALL_MAX_ITER, best, saved)
-    restore(saved)
-    transpose(False)
-    return place, min(best, count())
-
-
-def _small_bfs(rows: list[list[int]], out: list[list[int]], inn: list[list[int]],
-               layer_of: list[int], down: bool) -> list[list[int]]:
-    """Layers filled breadth first from the nodes with no wire in (or out)."""
-    nxt, prev = (out, inn) if down else (inn, out)
-    filled: list[list[int]] = [[] for _ in rows]
-    seen = set()
-    for row in rows:
-        for v in row:
-            if prev[v] or v in seen:
-                continue
-            seen.add(v)
-            queue = [v]
-            while queue:
-                u = queue.pop(0)
-                filled[layer_of[u]].append(u)
-                for w in nxt[u]:
-                    if w not in seen:
-                        seen.add(w)
-                        queue.append(w)
-    for k, row in enumerate(rows):  # anything the walk missed keeps its order
-        missing = [v for v in row if v not in seen]
-        filled[k].extend(missing)
-    return filled
+    return np.asarray(plain.sift(pos.tolist(), start.tolist(), left, right, SIFT_ROUNDS),
+                      dtype=np.int64)
 
 
 def _isolated_in_program_order(pos: np.ndarray, perm: np.ndarray, slot_layer: np.ndarray,
