@@ -81,6 +81,13 @@ def step_to(page: Page, k: int) -> None:
     settle(page)
 
 
+def hide_program(page: Page) -> None:
+    """The program's column folded away, unless a wide circuit has folded it already."""
+    hide = page.get_by_role("button", name="Hide the program")
+    if hide.count():
+        hide.click()
+
+
 @picture("page")
 def page_en(page: Page) -> None:
     preset(page, "staged-backprop")
@@ -97,7 +104,7 @@ def page_zh(page: Page) -> None:
 def expanded(page: Page) -> None:
     preset(page, "sigmoid-neuron-expanded")
     step_to(page, 1000)
-    page.get_by_role("button", name="Hide the program").click()
+    hide_program(page)
     settle(page)
 
 
@@ -160,7 +167,7 @@ def update(page: Page) -> None:
         apply.click()
         settle(page)
     step_to(page, 1000)
-    page.get_by_role("button", name="Hide the program").click()
+    hide_program(page)
     page.get_by_role("button", name="Fit to screen").click()
     settle(page)
 
@@ -171,7 +178,7 @@ def mlp(page: Page) -> None:
     forward = page.get_by_role("button", name="Step forward")
     while "∂loss/∂W2" not in page.locator("#explain-math").inner_text():
         forward.click()
-    page.get_by_role("button", name="Hide the program").click()
+    hide_program(page)
     settle(page)
 
 
@@ -181,7 +188,7 @@ def pooling(page: Page) -> None:
     forward = page.get_by_role("button", name="Step forward")
     while "Max pooling sends" not in page.locator("#explain-note").inner_text():
         forward.click()
-    page.get_by_role("button", name="Hide the program").click()
+    hide_program(page)
     settle(page)
 
 
@@ -209,8 +216,9 @@ def training(page: Page) -> None:
     page.get_by_label("Passes").fill("100000")
     page.get_by_role("button", name="Train", exact=True).click()
     expect(page.locator("#train-note")).to_contain_text("Pass ", timeout=10_000)
-    page.get_by_role("button", name="Hide the program").click()
-    page.get_by_role("button", name="Fit").click()  # the whole circuit, the maps beside h
+    hide_program(page)
+    # the whole circuit, the maps beside h
+    page.get_by_role("button", name="Fit to screen", exact=True).click()
     page.wait_for_timeout(4000)
     page.mouse.move(0, 0)
     page.screenshot(path=str(DOCS / "training.png"), full_page=True)
