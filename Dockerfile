@@ -14,6 +14,10 @@
 # network. tests/test_docker.py checks what this file copies and runs.
 
 FROM python:3.11-slim AS build
+# a C compiler for the layout's compiled crossing search (app/layout/_ordering.c); the
+# runtime image gets only the built wheel
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # exactly what the wheel is built from (pyproject.toml lists it): the package, the page
 COPY pyproject.toml README.md backprop_lab.py ./
