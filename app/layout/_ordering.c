@@ -37,57 +37,52 @@ typedef struct {
 
 /* ---- crossings ---------------------------------------------------------------------- */
 
-typedef struct { i64 a, b; } End;
-
-static int cmp_end(const void *x, const void *y) {
-    const End *p = x, *q = y;
-    if (p->a != q->a) return p->a < q->a ? -1 : 1;
-    if (p->b != q->b) return p->b < q->b ? -1 : 1;
-    return 0;
-}
-
-/* Crossings between layer k and k + 1: pairs of segments out of order in the next layer. */
-static i64 count_layer(Graph *g, i64 k, End *ends) {
-    i64 m = 0;
-    for (i64 v = g->start[k]; v < g->start[k + 1]; v++)
-        for (i64 j = g->out_ptr[v]; j < g->out_ptr[v + 1]; j++) {
-            ends[m].a = g->place[v];
-            ends[m].b = g->place[g->out[j]];
-            m++;
-        }
-    if (m < 2) return 0;
-    qsort(ends, (size_t)m, sizeof(End), cmp_end);
+/* Crossings between layer k and k + 1: walking layer k top to bottom, each segment
+ * crosses the earlier ones that end below it (the segments of one node all at once,
+ * so that they do not count each other). */
+static i64 count_layer(Graph *g, i64 k) {
     i64 width = g->start[k + 2] - g->start[k + 1];
     memset(g->fen, 0, (size_t)(width + 1) * sizeof(i64));
-    i64 c = 0;
-    for (i64 i = 0; i < m; i++) {
-        /* earlier ends with b greater than this one's: i minus those with b <= this b */
-        i64 le = 0;
-        for (i64 x = ends[i].b + 1; x > 0; x -= x & -x) le += g->fen[x];
-        c += i - le;
-        for (i64 x = ends[i].b + 1; x <= width; x += x & -x) g->fen[x]++;
+    const i64 *row = g->rows + g->start[k];
+    i64 c = 0, inserted = 0;
+    for (i64 i = 0; i < g->start[k + 1] - g->start[k]; i++) {
+        i64 v = row[i];
+        for (i64 j = g->out_ptr[v]; j < g->out_ptr[v + 1]; j++) {
+            i64 le = 0;  /* earlier segments ending at or above this one's end */
+            for (i64 x = g->place[g->out[j]] + 1; x > 0; x -= x & -x) le += g->fen[x];
+            c += inserted - le;
+        }
+        for (i64 j = g->out_ptr[v]; j < g->out_ptr[v + 1]; j++) {
+            for (i64 x = g->place[g->out[j]] + 1; x <= width; x += x & -x) g->fen[x]++;
+            inserted++;
+        }
     }
     return c;
 }
 
-static i64 count_all(Graph *g, End *ends) {
+static i64 count_all(Graph *g) {
     i64 c = 0;
-    for (i64 k = 0; k + 1 < g->n_layers; k++) c += count_layer(g, k, ends);
+    for (i64 k = 0; k + 1 < g->n_layers; k++) c += count_layer(g, k);
     return c;
 }
 
-/* Crossings between the segments of v and of w on both sides, v above w. */
-static i64 pair_crossings(Graph *g, i64 v, i64 w) {
-    i64 c = 0;
+/* Crossings between the segments of v and of w on both sides: *above with v above w,
+ * *below with w above v. */
+static void pair_crossings(Graph *g, i64 v, i64 w, i64 *above, i64 *below) {
+    i64 c0 = 0, c1 = 0;
     for (int side = 0; side < 2; side++) {
         const i64 *ptr = side ? g->out_ptr : g->in_ptr, *nb = side ? g->out : g->in;
         for (i64 j = ptr[w]; j < ptr[w + 1]; j++) {
             i64 pb = g->place[nb[j]];
-            for (i64 i = ptr[v]; i < ptr[v + 1]; i++)
-                if (g->place[nb[i]] > pb) c++;
+            for (i64 i = ptr[v]; i < ptr[v + 1]; i++) {
+                i64 pa = g->place[nb[i]];
+                c0 += pa > pb;
+                c1 += pa < pb;
+            }
         }
     }
-    return c;
+    *above = c0;
+    *below = c1;
 }
 
 /* ---- the search (plain.py `PlainSearch`) -------------------------------------------- */
@@ -104,7 +99,8 @@ static void transpose(Graph *g, int reverse, char *candidate) {
             i64 width = g->start[k + 1] - g->start[k];
             for (i64 i = 0; i + 1 < width; i++) {
                 i64 v = row[i], w = row[i + 1];
-                i64 c0 = pair_crossings(g, v, w), c1 = pair_crossings(g, w, v);
+                i64 c0, c1;
+                pair_crossings(g, v, w, &c0, &c1);
                 if (c1 < c0 || (reverse && c0 > 0 && c1 == c0)) {
                     row[i] = w;
                     row[i + 1] = v;
@@ -181,7 +177,6 @@ static void restore(Graph *g, const i64 *saved) {
 
 typedef struct {
     Graph *g;
-    End *ends;
     Keyed *keyed;
     char *candidate;
     i64 min_quit;
@@ -190,14 +185,14 @@ typedef struct {
 static i64 iterate(Search *s, i64 iterations, i64 best, i64 *saved) {
     Graph *g = s->g;
     i64 trying = 0;
-    i64 c = count_all(g, s->ends);
+    i64 c = count_all(g);
     for (i64 it = 0; it < iterations; it++) {
         if (trying >= s->min_quit || c == 0) break;
         trying++;
         int reverse = it % 4 < 2;
         sweep(g, it % 2 == 0, reverse, s->keyed);
         transpose(g, !reverse, s->candidate);
-        c = count_all(g, s->ends);
+        c = count_all(g);
         if (c <= best) {
             if ((double)c < 0.995 * (double)best) trying = 0;
             best = c;
@@ -429,21 +424,20 @@ static PyObject *py_search(PyObject *self, PyObject *args) {
     }
     g.fen = malloc((size_t)(g.max_width + 2) * sizeof(i64));
     g.buf = malloc((size_t)max_deg * sizeof(i64));
-    End *ends = malloc((size_t)(m ? m : 1) * sizeof(End));
     Keyed *keyed = malloc((size_t)alloc * sizeof(Keyed));
     char *candidate = malloc((size_t)(n_layers ? n_layers : 1));
     i64 *saved = malloc((size_t)alloc * sizeof(i64));
     i64 *initial = malloc((size_t)alloc * sizeof(i64));
     i64 *bfs_down = malloc((size_t)alloc * sizeof(i64));
     i64 *bfs_up = malloc((size_t)alloc * sizeof(i64));
-    if (!g.layer_of || !g.rows || !g.order || !g.slots || !g.fen || !g.buf || !ends || !keyed
+    if (!g.layer_of || !g.rows || !g.order || !g.slots || !g.fen || !g.buf || !keyed
         || !candidate || !saved || !initial || !bfs_down || !bfs_up) {
         PyErr_NoMemory();
     } else {
         i64 best;
         Py_BEGIN_ALLOW_THREADS
-        Search sr = {&g, ends, keyed, candidate, (i64)min_quit};
-        best = count_all(&g, ends);
+        Search sr = {&g, keyed, candidate, (i64)min_quit};
+        best = count_all(&g);
         memcpy(saved, g.rows, (size_t)total * sizeof(i64));
         memcpy(initial, g.rows, (size_t)total * sizeof(i64));
         bfs_rows(&g, initial, 1, bfs_down);
@@ -453,7 +447,7 @@ static PyObject *py_search(PyObject *self, PyObject *args) {
             if (best == 0) break;
             restore(&g, starts[j]);
             transpose(&g, 0, candidate);
-            i64 c = count_all(&g, ends);
+            i64 c = count_all(&g);
             if (c <= best) {
                 best = c;
                 memcpy(saved, g.rows, (size_t)total * sizeof(i64));
@@ -464,11 +458,11 @@ static PyObject *py_search(PyObject *self, PyObject *args) {
         best = iterate(&sr, (i64)max_iter, best, saved);
         restore(&g, saved);
         transpose(&g, 0, candidate);
-        i64 c = count_all(&g, ends);
+        i64 c = count_all(&g);
         if (c < best) best = c;
         if (best && sift_rounds > 0) {
             sift(&g, (i64)sift_rounds);
-            best = count_all(&g, ends);
+            best = count_all(&g);
         }
         if (best && kicks > 0) {
             uint64_t state = 0x9E3779B97F4A7C15ull;
@@ -477,12 +471,12 @@ static PyObject *py_search(PyObject *self, PyObject *args) {
                 restore(&g, saved);
                 perturb(&g, &state, (uint64_t)one_in);
                 transpose(&g, 0, candidate);
-                i64 local = count_all(&g, ends);
+                i64 local = count_all(&g);
                 memcpy(initial, g.rows, (size_t)total * sizeof(i64));
                 local = iterate(&sr, polish, local, initial);
                 restore(&g, initial);
                 if (sift_rounds > 0) sift(&g, (i64)sift_rounds);
-                i64 c2 = count_all(&g, ends);
+                i64 c2 = count_all(&g);
                 if (c2 < best) {
                     best = c2;
                     memcpy(saved, g.rows, (size_t)total * sizeof(i64));
@@ -493,7 +487,7 @@ static PyObject *py_search(PyObject *self, PyObject *args) {
         Py_END_ALLOW_THREADS
         result = PyLong_FromLongLong((long long)best);
     }
-    free(ends); free(keyed); free(candidate); free(saved); free(initial); free(bfs_down);
+    free(keyed); free(candidate); free(saved); free(initial); free(bfs_down);
     free(bfs_up);
 done:
     free(g.out_ptr); free(g.out); free(g.in_ptr); free(g.in); free(g.layer_of); free(g.rows);
