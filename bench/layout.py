@@ -7,6 +7,7 @@ formulas make them.
 
   python -m bench.layout            # dot is run only if Graphviz is installed
   python -m bench.layout --gates 200 1000 --seeds 6   # and summed over six seeds
+  python -m bench.layout --then c2e960c   # time against the layout issue 13 was filed on
 
 Prints seconds (best of 3 for ours, one run for dot, which is slow), the crossings of
 both drawings and their ratio. Targets: at most dot's crossings (ratio ≤ 1.0) at 200
@@ -18,9 +19,13 @@ reach far back and most of the nodes crossing reduction sees are dummies.
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -130,6 +135,42 @@ def describe(graph: Graph) -> str:
             f"{count_crossings(result):,} crossings")
 
 
+THEN_SCRIPT = """
+import json, sys
+from bench.timing import best_of
+import app.graph, app.layout
+assert app.layout.__file__.startswith(sys.argv[1]), app.layout.__file__
+run = getattr(app.layout, "_layout", None) or app.layout.layout
+graph = app.graph.from_description([tuple(item) for item in json.load(sys.stdin)])
+print(best_of(lambda: run(graph), int(sys.argv[2])))
+"""
+
+
+def then_ratios(commit: str, gates: list[int], repeats: int) -> str:
+    """Our layout's time over an earlier commit's on the same DAGs, both timed in this run
+    (the earlier `app` package from `git archive`, run in a subprocess)."""
+    root = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(["git", "-C", str(root), "archive", commit, "app"],
+                                 capture_output=True, check=False)
+        if archive.returncode:
+            return f"cannot read {commit}: {archive.stderr.decode().strip()[:80]}"
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
+        out = []
+        for size in gates:
+            description = random_dag(size, n_inputs=max(10, size // 100))
+            then = subprocess.run([sys.executable, "-c", THEN_SCRIPT, tmp, str(repeats)],
+                                  input=json.dumps(description), capture_output=True,
+                                  text=True, cwd=tmp, env={"PYTHONPATH": f"{tmp}:{root}"})
+            if then.returncode:
+                return f"{commit}'s layout failed: {then.stderr.strip()[-200:]}"
+            graph = from_description(description)
+            now = best_of(lambda graph=graph: _layout(graph), repeats)
+            seconds = float(then.stdout)
+            out.append(f"{size:,} gates {now:.3f} s / {seconds:.3f} s = {now / seconds:.2f}")
+        return "; ".join(out) + " (target ≤ 2)"
+
+
 def over_seeds(gates: int, seeds: int, timeout: float) -> str:
     """Both tools' crossings summed over several seeded DAGs of one size, and their ratio."""
     ours = theirs = 0
@@ -149,6 +190,9 @@ def main() -> None:
     parser.add_argument("--gates", type=int, nargs="*", default=[200, 1_000, 5_000])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--dot-timeout", type=float, default=180.0)
+    parser.add_argument("--then", metavar="COMMIT",
+                        help="also time the layout of an earlier commit on the same DAGs, in "
+                             "this run (e.g. c2e960c, the layout issue 13 was filed against)")
     parser.add_argument("--seeds", type=int, default=1,
                         help="also sum the crossings of both over this many seeded DAGs "
                              "of each size up to 1,000 gates (one seed is luck's verdict)")
@@ -173,6 +217,10 @@ def main() -> None:
         print(f"  dot -Tplain {seconds:.2f} s, {crossings_dot:,} crossings   "
               f"crossings ours/dot {ratio:.3f} ({'meets' if ratio <= 1 else 'misses'} the "
               f"target of 1.0)   time ours/dot {ours / seconds:.4f}")
+
+    if args.then:
+        print(f"against the layout of {args.then}, in this run: "
+              + then_ratios(args.then, args.gates, args.repeats))
 
     if args.seeds > 1:
         for gates in (g for g in args.gates if g <= 1_000):

@@ -1,7 +1,8 @@
-"""The compiled crossing search (app/layout/_ordering.c) against its specification in plain
-Python (app/layout/plain.py): on random layered graphs both give every layer the same
-order and the same crossings, with and without kicks. The compiled search is a fast path:
-it may only ever answer what plain.py answers.
+"""The layout's compiled loops against their specifications in Python: the crossing search
+(app/layout/_ordering.c against plain.py) gives every layer the same order and the same
+crossings, with and without kicks; the network simplex (_simplex.c against simplex.py)
+gives every node the same layer. Each is a fast path: it may only ever answer what its
+Python twin answers.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 import pytest
 
 from app.graph import from_description
-from app.layout import _layout, count_crossings, order, plain
+from app.layout import _layout, count_crossings, order, plain, simplex
 from bench.layout import random_dag
 
 native = order._ordering
@@ -54,6 +55,7 @@ def test_the_compiled_search_is_built_where_a_compiler_is() -> None:
     that quietly fell back to the slower one would go unnoticed otherwise."""
     if os.environ.get("CI") or shutil.which("cc") or shutil.which("gcc"):
         assert native is not None, "app/layout/_ordering.c was not built: pip install -e ."
+        assert simplex._simplex is not None, "app/layout/_simplex.c was not built"
 
 
 @needs_native
@@ -127,3 +129,49 @@ def test_without_the_compiled_search_layouts_stay_whole(monkeypatch: pytest.Monk
         ys.setdefault(node["x"], []).append(node["y"])
     assert all(len(set(col)) == len(col) for col in ys.values())  # no two nodes on one spot
     assert count_crossings(without[1]) > 0 and count_crossings(with_native[1]) > 0
+
+
+@needs_native
+@pytest.mark.parametrize("gates, reach, spread", [(40, 3.0, False), (300, 10.0, False),
+                                                  (800, 10.0, True), (1_500, 30.0, False)])
+def test_compiled_and_python_network_simplex_agree(gates: int, reach: float, spread: bool
+                                                   ) -> None:
+    """The layers of the compiled network simplex are simplex.py's, node for node, on
+    circuits whose inputs sit at the start or anywhere in the program."""
+    assert simplex._simplex is not None
+    graph = from_description(random_dag(gates, n_inputs=max(3, gates // 50), seed=gates,
+                                        reach=reach, spread_inputs=spread))
+    counts = np.fromiter(map(len, graph.inputs), np.int64, len(graph))
+    src = np.fromiter((j for ins in graph.inputs for j in ins), np.int64, int(counts.sum()))
+    dst = np.repeat(np.arange(len(graph), dtype=np.int64), counts)
+    start = np.zeros(len(graph), dtype=np.int64)  # longest path: a feasible start
+    for v, ins in enumerate(graph.inputs):
+        if ins:
+            start[v] = 1 + max(start[j] for j in ins)
+    compiled_layers = simplex.network_simplex(len(graph), src, dst, start)
+    python_layers = _python_simplex(len(graph), src, dst, start)
+    assert compiled_layers.tolist() == python_layers.tolist()
+    span = lambda layer: int((layer[dst] - layer[src]).sum())  # noqa: E731
+    assert span(compiled_layers) <= span(start)
+
+
+def _python_simplex(n: int, src: np.ndarray, dst: np.ndarray, start: np.ndarray) -> np.ndarray:
+    compiled_solver = simplex._simplex
+    try:
+        simplex._simplex = None  # type: ignore[assignment]
+        return simplex.network_simplex(n, src, dst, start)
+    finally:
+        simplex._simplex = compiled_solver
+
+
+@needs_native
+def test_bad_simplex_input_is_refused() -> None:
+    solver = simplex._simplex
+    assert solver is not None
+    src, dst = np.array([0, 1], dtype=np.int64), np.array([1, 2], dtype=np.int64)
+    with pytest.raises(ValueError, match="not feasible"):
+        solver.solve(src, dst, np.array([0, 1, 1], dtype=np.int64), 10)
+    with pytest.raises(ValueError, match="no node"):
+        solver.solve(src, np.array([1, 5], dtype=np.int64), np.zeros(3, np.int64), 10)
+    with pytest.raises(ValueError, match="wrong sizes"):
+        solver.solve(src, dst[:1], np.zeros(3, np.int64), 10)

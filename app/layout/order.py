@@ -42,7 +42,8 @@ SMALL = 120  # nodes (dummies included) up to which the search runs in plain Pyt
 SMALL_MIN_QUIT = 3  # … with less patience: small graphs settle in a few iterations
 SMALL_MAX_ITER = 8
 ROUND_WORK = 120_000  # node-rounds up to which the thorough search runs
-SIFT_ROUNDS = 3  # passes of sifting over every layer after the search, at most
+SIFT_ROUNDS = 3  # passes of sifting over every layer after the search, at most …
+LARGE_SIFT_ROUNDS = 1  # … and above SMALL nodes, where kicks do the further work
 NATIVE_NODES = 20_000  # nodes up to which the compiled search runs (when built)
 KICK_WORK = 32_000  # node-kicks: kicks out of local minima, fewer as graphs grow …
 MAX_KICKS = 12  # … and at most this many
@@ -178,50 +179,51 @@ def order_nodes(lay: Layered, keys: Sequence[int]) -> tuple[np.ndarray, int]:
     n_layers = int(layer.max()) + 1 if total else 0
     slot_layer = layer[perm]
     start = np.searchsorted(slot_layer, np.arange(n_layers + 1))
-    sweeps = _Sweeps(slot[lay.seg_src], slot[lay.seg_dst], slot_layer, start)
+    s, t = slot[lay.seg_src], slot[lay.seg_dst]
     thorough = total * SWEEP_ROUNDS <= ROUND_WORK
-    if sweeps.best and (total <= SMALL or (_ordering is not None and total <= NATIVE_NODES)):
+    if total <= SMALL or (_ordering is not None and total <= NATIVE_NODES):
         # dot's search, sifting, and on all but small graphs kicks out of local minima
         if total <= SMALL:
             params = (SMALL_MIN_QUIT, SMALL_MAX_ITER, SIFT_ROUNDS, 0, KICK_ONE_IN, KICK_POLISH)
         else:
-            params = (MIN_QUIT, MAX_ITER, SIFT_ROUNDS if thorough else 0,
+            params = (MIN_QUIT, MAX_ITER, LARGE_SIFT_ROUNDS if thorough else 0,
                       min(MAX_KICKS, KICK_WORK // total) if thorough else 0,
                       KICK_ONE_IN, KICK_POLISH)
-        pos = _search(sweeps.s, sweeps.t, start, params)
-        sweeps.set_positions(pos)
-        sweeps.best = sweeps.count()
-    elif sweeps.best and thorough:
-        # the thorough search in numpy, where the compiled one is not built
-        exchanges = _Exchanges(sweeps, slot_layer, start)
-        starts = [_bfs_places(sweeps.s, sweeps.t, slot_layer, start, down)
-                  for down in (True, False)]
-        pos = sweeps.search(exchanges, starts)
-        pos = _sifted(pos, sweeps.s, sweeps.t, start)
-        sweeps.set_positions(pos)
-        sweeps.best = sweeps.count()
+        pos, best = _search(s, t, start, params)
     else:
-        pos = sweeps.reduce()
+        sweeps = _Sweeps(s, t, slot_layer, start)
+        if sweeps.best and thorough:
+            # the thorough search in numpy, where the compiled one is not built
+            exchanges = _Exchanges(sweeps, slot_layer, start)
+            starts = [_bfs_places(s, t, slot_layer, start, down) for down in (True, False)]
+            pos = sweeps.search(exchanges, starts)
+            pos = _sifted(pos, s, t, start)
+            sweeps.set_positions(pos)
+            sweeps.best = sweeps.count()
+        else:
+            pos = sweeps.reduce()
+        best = sweeps.best
     pos = _program_order_up(pos, perm, slot_layer, start, n)
     _isolated_in_program_order(pos, perm, slot_layer, start,
-                               np.bincount(sweeps.s, minlength=total)
-                               + np.bincount(sweeps.t, minlength=total) == 0)
+                               np.bincount(s, minlength=total)
+                               + np.bincount(t, minlength=total) == 0)
     final = np.empty(total, dtype=np.int64)
     final[perm] = start[slot_layer] + pos
-    return final, sweeps.best
+    return final, best
 
 
 def _search(s: np.ndarray, t: np.ndarray, start: np.ndarray,
-            params: tuple[int, int, int, int, int, int]) -> np.ndarray:
-    """`plain.search` (compiled when built, which gives the same answer): each node's place."""
+            params: tuple[int, int, int, int, int, int]) -> tuple[np.ndarray, int]:
+    """`plain.search` (compiled when built, which gives the same answer): each node's place
+    and the crossings."""
     if _ordering is None:
-        place, _ = plain.search(s.tolist(), t.tolist(), start.tolist(), *params)
-        return np.asarray(place, dtype=np.int64)
+        place, best = plain.search(s.tolist(), t.tolist(), start.tolist(), *params)
+        return np.asarray(place, dtype=np.int64), best
     pos = np.empty(int(start[-1]), dtype=np.int64)
-    _ordering.search(np.ascontiguousarray(start, dtype=np.int64),
-                     np.ascontiguousarray(s, dtype=np.int64),
-                     np.ascontiguousarray(t, dtype=np.int64), pos, *params)
-    return pos
+    best = _ordering.search(np.ascontiguousarray(start, dtype=np.int64),
+                            np.ascontiguousarray(s, dtype=np.int64),
+                            np.ascontiguousarray(t, dtype=np.int64), pos, *params)
+    return pos, best
 
 
 def _sifted(pos: np.ndarray, s: np.ndarray, t: np.ndarray, start: np.ndarray) -> np.ndarray:

@@ -14,11 +14,19 @@ since an edge inside S counts once each way. So every cut value is one pass over
 tree. Each step recomputes them all (a few numpy calls on the tree in post-order), which
 is simple and fast enough for the graphs it is given (see `MAX_STEPS`); the layout falls
 back to its heuristic layers beyond.
+
+`_simplex.c` is `_Simplex.solve` compiled, the same choices in the same order; it runs
+when built, and this Python is its specification (tests/test_layout_native.py).
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+try:  # `_Simplex.solve` compiled (_simplex.c), which gives the same layers
+    from app.layout import _simplex
+except ImportError:  # built without a C compiler: this module's Python
+    _simplex = None  # type: ignore[assignment]
 
 # Exchanges tried per node, at most: the method usually needs far fewer (dot reports 140
 # for a 1,000-gate random circuit); past it, the layering so far is kept (it is feasible).
@@ -43,8 +51,14 @@ def network_simplex(n: int, src: np.ndarray, dst: np.ndarray, layer: np.ndarray,
         local = np.full(n, -1, dtype=np.int64)
         local[nodes] = np.arange(len(nodes))
         keep = local[src] >= 0
-        sub = _Simplex(len(nodes), local[src[keep]], local[dst[keep]], layer[nodes])
         steps = max_steps if max_steps is not None else STEPS_PER_NODE * len(nodes) + 50
+        if _simplex is not None:
+            solved = np.ascontiguousarray(layer[nodes], dtype=np.int64)
+            _simplex.solve(np.ascontiguousarray(local[src[keep]], dtype=np.int64),
+                           np.ascontiguousarray(local[dst[keep]], dtype=np.int64), solved, steps)
+            layer[nodes] = solved
+            continue
+        sub = _Simplex(len(nodes), local[src[keep]], local[dst[keep]], layer[nodes])
         layer[nodes] = sub.solve(steps)
     return layer
 
