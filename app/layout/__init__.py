@@ -22,13 +22,13 @@ through its dummy nodes (draw it as a polyline or a smooth curve through them).
 
 The algorithm is Sugiyama's, every step iterative (a 10,000-deep chain is fine):
 
-1. Layers (`layers.py`, `simplex.py`, compiled in `_simplex.c`). Every node sits right of its inputs, and the
-   wires are as short as they can be in all: the network simplex method of Graphviz's
-   dot (up to `SIMPLEX_NODES` nodes; beyond, longest path and then moves of nodes and
-   groups of nodes that shorten the wires). So an input or a constant sits in the layer
-   just before its first user — a weight of a network written neuron by neuron beside
-   its wire, not in one column of every input on the far left; the output, when nothing
-   uses it, moves to the last layer.
+1. Layers (`layers.py`, `simplex.py`, compiled in `_simplex.c`). Every node sits right
+   of its inputs, and the wires are as short as they can be in all: the network simplex
+   method of Graphviz's dot (up to `SIMPLEX_NODES` nodes; beyond, longest path and then
+   moves of nodes and groups of nodes that shorten the wires). So an input or a constant
+   sits in the layer just before its first user — a weight of a network written neuron
+   by neuron beside its wire, not in one column of every input on the far left; the
+   output, when nothing uses it, moves to the last layer.
 2. Dummy nodes (`layers.py`). An edge spanning k layers gets k - 1 dummy nodes, one in
    each layer it crosses, so crossing reduction sees it and it can bend. A budget
    (`DUMMIES_PER_NODE` per node) keeps pathological programs linear: past it, the
