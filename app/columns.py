@@ -109,7 +109,8 @@ def to_columns(body: dict[str, Any]) -> dict[str, Any]:
     out["steps"] = _steps(body["steps"], nodes, ops)
     out["inputs"] = body["inputs"]
     out["warnings"] = body["warnings"]
-    out["layout"] = _layout(body["layout"], nodes)
+    if "layout" in body:  # a folded answer (app/groups.py) has none
+        out["layout"] = _layout(body["layout"], nodes)
     for key, value in body.items():
         if key not in out:
             out[key] = value
@@ -248,8 +249,9 @@ def from_columns(columns: dict[str, Any]) -> dict[str, Any]:
 
     body: dict[str, Any] = {"output": f"n{columns['output']}", "nodes": nodes,
                             "steps": _steps_back(columns["steps"], nodes, ops),
-                            "inputs": columns["inputs"], "warnings": columns["warnings"],
-                            "layout": _layout_back(columns["layout"], nodes)}
+                            "inputs": columns["inputs"], "warnings": columns["warnings"]}
+    if "layout" in columns:  # a folded answer (app/groups.py) has none
+        body["layout"] = _layout_back(columns["layout"], nodes)
     for key, value in columns.items():
         if key not in body and key not in ("format", "ops"):
             body[key] = value

@@ -70,7 +70,9 @@ def create_app(serving: Serving | None = None) -> FastAPI:
     # Outside the cache (which keys on the body alone, not on Accept-Encoding). Answers
     # under GZIP_MIN_BYTES go as they are: on a small answer compressing costs more server
     # time than it saves. Server-sent events are never compressed (they would be buffered).
-    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=5)
+    # Level 1: a 20 MB answer (micrograd's demo network) in 0.17 s where level 5 took 0.54,
+    # for 25% more bytes (80 a gate instead of 66): the server's time is the scarce part.
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=1)
     app.add_middleware(errors.BodyLimit, max_bytes=DEFAULT_LIMITS.max_body_bytes)
     app.add_middleware(BodyDeadline, seconds=serving.body_timeout)
     app.add_middleware(HostCheck, allowed=serving.allowed_hosts)

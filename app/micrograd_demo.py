@@ -12,11 +12,14 @@ max-margin loss plus L2 regularisation:
 Unrolled over every point it is some 64,000 scalar gates, and its backward pass is the
 `loss.backward()` of the notebook. `demo_program()` writes it gate for gate as micrograd
 builds it (a neuron's sum starts at its bias, `(1 + -y·s).relu()` is `s·(−y) + 1`
-through relu), with micrograd's own numbers: the notebook seeds both generators with
-1337, so the weights are `random.Random(1337).uniform(-1, 1)` drawn in micrograd's order
-(layer by layer, neuron by neuron, weights then a zero bias) and the points are
-make_moons(100, noise 0.1) from `numpy.random.RandomState(1337)` (app/training/datasets.py
-writes scikit-learn's make_moons out), labels as −1 and 1.
+through relu), layer by layer (each layer over every point) under heading comments
+(`# layer 1: …`, `## neuron 1 of layer 1`, `# the scores: …`, `# the margins: …`,
+`# the loss: …`) that the page folds into a picture of layers (app/groups.py), with
+micrograd's own numbers: the notebook seeds both generators with 1337, so the weights
+are `random.Random(1337).uniform(-1, 1)` drawn in micrograd's order (layer by layer,
+neuron by neuron, weights then a zero bias) and the points are make_moons(100, noise
+0.1) from `numpy.random.RandomState(1337)` (app/training/datasets.py writes
+scikit-learn's make_moons out), labels as −1 and 1.
 
 Names: weight `w{layer}_{neuron}_{input}`, bias `b{layer}_{neuron}`, point k's features
 `x{k}_1`, `x{k}_2`, hidden outputs `h{layer}_{neuron}_{k}`, score `s{k}`, margin loss
@@ -72,23 +75,29 @@ def demo_program(n: int = POINTS, sizes: tuple[int, ...] = SIZES, seed: int = SE
     for k, row in enumerate(X, start=1):
         lines.extend(f"x{k}_{i} = {v!r}" for i, v in enumerate(row, start=1))
     last = len(layers)
-    for k in range(1, n + 1):
-        lines.append(f"# point {k}, label {y[k - 1]}")
-        acts = [f"x{k}_{i}" for i in range(1, sizes[0] + 1)]
-        for li in range(1, last + 1):
-            out = []
-            for j in range(1, sizes[li] + 1):
-                terms = " + ".join(f"w{li}_{j}_{i}*{a}" for i, a in enumerate(acts, start=1))
+    acts = {k: [f"x{k}_{i}" for i in range(1, sizes[0] + 1)] for k in range(1, n + 1)}
+    for li in range(1, last + 1):
+        width = sizes[li]
+        if li < last:
+            lines.append(f"# layer {li}: {width} relu neurons")
+        else:
+            lines.append("# the scores: the output neuron")
+        for j in range(1, width + 1):
+            if li < last:
+                lines.append(f"## neuron {j} of layer {li}")
+            for k in range(1, n + 1):
+                terms = " + ".join(f"w{li}_{j}_{i}*{a}" for i, a in enumerate(acts[k], start=1))
                 total = f"b{li}_{j} + {terms}"
                 if li < last:
-                    name = f"h{li}_{j}_{k}"
-                    lines.append(f"{name} = relu({total})")
+                    lines.append(f"h{li}_{j}_{k} = relu({total})")
                 else:
-                    name = f"s{k}"
-                    lines.append(f"{name} = {total}")
-                out.append(name)
-            acts = out
+                    lines.append(f"s{k} = {total}")
+        acts = {k: ([f"h{li}_{j}_{k}" for j in range(1, width + 1)] if li < last else [f"s{k}"])
+                for k in range(1, n + 1)}
+    lines.append("# the margins: relu(1 − y·s)")
+    for k in range(1, n + 1):
         lines.append(f"m{k} = relu(s{k} * {-float(y[k - 1])!r} + 1)")
+    lines.append("# the loss: mean margin + L2")
     lines.append("data_loss = (" + " + ".join(f"m{k}" for k in range(1, n + 1))
                  + f") * {1.0 / n!r}")
     lines.append(f"reg_loss = ({' + '.join(f'{p}*{p}' for p in names)}) * {ALPHA!r}")

@@ -33,11 +33,15 @@ from app.engine.update import update
 from app.errors import LabError
 from app.graph import Graph, build
 from app.graph.expand import Expanded, expand, resolve
+from app.graph.fast import fast_graph
+from app.groups import add_groups, folded
 from app.jsonify import deep, tensor
 from app.lang import parse
 from app.layout import layout
 from app.limits import DEFAULT_LIMITS, Limits
 from app.ops import REGISTRY
+from app.scalar_columns import applies as scalar_columns_apply
+from app.scalar_columns import scalar_columns
 
 
 @dataclass(frozen=True)
@@ -66,19 +70,20 @@ class Options:
     t: int = 1  # the number of the step (Adam's bias correction)
     full_trace: bool = False  # every tensor of the step trace written out
     columns: bool = False  # the compact form of the answer (app/columns.py)
+    groups: bool = False  # add the statement groups (app/groups.py); a big circuit folded
 
     @property
     def plain(self) -> bool:
         return (self.expand is False and not self.check and not self.code and self.sweep is None
-                and self.lr is None)
+                and self.lr is None and not self.groups)
 
 
 def circuit(source: str, limits: Limits = DEFAULT_LIMITS) -> Graph:
     """The gate graph of a program, parsed and built, or remembered from a recent request:
     a learner moving a slider sends the same program again and again, and the graph
     depends on its text alone. Raises LabError for a mistake in the program."""
-    if len(source) > GRAPH_CACHE_CHARS:
-        return build(parse(source, limits), limits)
+    if len(source) > GRAPH_CACHE_CHARS:  # long: read in one pass where it can be
+        return fast_graph(source, limits) or build(parse(source, limits), limits)
     key = (source, limits)
     with _graphs_lock:
         found = _graphs.get(key)
@@ -205,8 +210,9 @@ def _steps_json(ev: Evaluation, full: bool = False, cancel: Cancel | None = None
 
 
 def graph_json(ev: Evaluation, expanded: Expanded | None = None, full_trace: bool = False,
-               cancel: Cancel | None = None) -> dict[str, Any]:
-    """The JSON contract of POST /api/graph for an evaluated program."""
+               cancel: Cancel | None = None, with_layout: bool = True) -> dict[str, Any]:
+    """The JSON contract of POST /api/graph for an evaluated program (without `layout`
+    when not `with_layout`: a folded answer, app/groups.py)."""
     warnings = node_warnings(ev)
     nodes = [_node_json(ev, n.id, warnings.get(n.id, []), expanded) for n in ev.graph.nodes]
     if cancel is not None:
@@ -217,14 +223,16 @@ def graph_json(ev: Evaluation, expanded: Expanded | None = None, full_trace: boo
         who = node.name or node.label
         messages.extend(f"{who}: {t}" for t in texts)
     trace = _steps_json(ev, full_trace, cancel)
-    return {
+    body: dict[str, Any] = {
         "output": ev.graph.nodes[ev.graph.output].key,
         "nodes": nodes,
         "steps": trace,
         "inputs": list(ev.graph.input_ids),
         "warnings": messages,
-        "layout": layout(ev.graph, ev.shapes),
     }
+    if with_layout:
+        body["layout"] = layout(ev.graph, ev.shapes)
+    return body
 
 
 GC_PAUSE_CHARS = 50_000  # programs this long are computed with the cyclic collector paused
@@ -278,15 +286,21 @@ def _graph_response(source: str, values: dict[str, Any] | None, seed: Any, limit
     graph = circuit(source, limits)
     if options.plain:
         ev = evaluate(graph, values, seed, limits, budget, cancel)
+        if options.columns and scalar_columns_apply(ev):
+            return scalar_columns(ev, cancel)  # the same answer, without an object per item
         body = graph_json(ev, full_trace=options.full_trace, cancel=cancel)
         return to_columns(body) if options.columns else body
     expanded = None
+    written = graph  # folded or not by its gates as written (app/groups.py)
     if options.expand is not False:
         which = None if options.expand is True else resolve(graph, options.expand)
         expanded = expand(graph, which, limits)
         graph = expanded.graph
     ev = evaluate(graph, values, seed, limits, budget, cancel)
-    body = graph_json(ev, expanded, options.full_trace, cancel)
+    fold = options.groups and folded(written)
+    body = graph_json(ev, expanded, options.full_trace, cancel, with_layout=not fold)
+    if options.groups:
+        add_groups(body, graph, fold)
     if options.check:
         body["gradcheck"] = deep(gradcheck(ev))
     if options.code:

@@ -12,7 +12,11 @@ Prints, each the best of a few runs:
   style and layout (< 16 ms);
 
 and one step of the 500-gate program. Each time includes the editor's debounce before
-the request (requests.js). Uses Debian's chromium, like the tests.
+the request (requests.js). Then micrograd's demo network (65,000 gates), chosen from the
+Examples, opens folded into its layers (the time to the boxes drawn is printed, mostly the
+server's), and its first layer is unfolded into its 16 neurons and folded again a few
+times: from the click on its + to the next frame after the neurons are drawn (< 200 ms).
+`--demo-only` runs just that. Uses Debian's chromium, like the tests.
 """
 
 from __future__ import annotations
@@ -79,11 +83,49 @@ def nodes_of(program: str) -> int:
 def submit(page, url: str, program: str, before: str | None = None) -> float:
     """Milliseconds from putting `program` into the editor to its circuit drawn, on a
     page that shows `before` (drawn first, not timed) or a one-line program."""
-    page.goto(f"{url}/?lang=en&p=x%20%3D%201")
+    page.goto(f"{url}/?lang=en&p=x%20%3D%201&f=0")  # drawn whole, not folded
     page.wait_for_selector("#circuit .node")
     if before is not None:
         page.evaluate(SUBMIT, [before, nodes_of(before)])
     return page.evaluate(SUBMIT, [program, nodes_of(program)])
+
+
+UNFOLD = """async ([title, count]) => {
+  const t0 = performance.now();
+  const handle = [...document.querySelectorAll("#circuit .group-handle")]
+    .find((h) => h.getAttribute("aria-label").endsWith(title));
+  handle.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+  for (;;) {
+    await new Promise((r) => requestAnimationFrame(r));
+    if (document.querySelectorAll("#circuit .node.group-box").length === count) break;
+    if (performance.now() - t0 > 30000) return -1;
+  }
+  await new Promise((r) => requestAnimationFrame(r));  // the frame that shows it
+  return performance.now() - t0;
+}"""
+
+DEMO_LAYERS = 7  # the folded demo network's boxes (app/micrograd_demo.py's headings)
+LAYER = "layer 1: 16 relu neurons"
+
+
+def demo_fold(page, url: str, repeats: int) -> tuple[float, list[float], list[float]]:
+    """micrograd's demo network chosen from the Examples: seconds to its folded picture,
+    and milliseconds to unfold its first layer (and to fold it again), `repeats` times."""
+    page.goto(f"{url}/?lang=en")
+    page.wait_for_selector("#examples option[value='micrograd-demo']", state="attached")
+    t0 = time.perf_counter()
+    page.select_option("#examples", "micrograd-demo")
+    page.wait_for_function(f"() => document.querySelectorAll('#circuit .node.group-box').length"
+                           f" === {DEMO_LAYERS}", timeout=300_000)
+    opened = time.perf_counter() - t0
+    page.wait_for_timeout(1000)
+    unfold, fold = [], []
+    for _ in range(repeats):
+        unfold.append(page.evaluate(UNFOLD, [f"Unfold {LAYER}", DEMO_LAYERS - 1 + 16]))
+        page.wait_for_timeout(300)
+        fold.append(page.evaluate(UNFOLD, [f"Fold {LAYER} into one box", DEMO_LAYERS]))
+        page.wait_for_timeout(300)
+    return opened, unfold, fold
 
 
 def verdict(ms: float, target: float) -> str:
@@ -96,7 +138,12 @@ def main() -> None:
     parser.add_argument("--big", type=int, default=5000, help="gates of the big program")
     parser.add_argument("--steps", type=int, default=60)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--demo-only", action="store_true",
+                        help="only micrograd's demo network, folded and a layer unfolded")
     args = parser.parse_args()
+    if args.demo_only:
+        demo_main(args.repeats)
+        return
     program = neuron_network(args.gates)
     expected = nodes_of(program)
     server, url = serve()
@@ -138,6 +185,26 @@ def main() -> None:
           f"{big_median:6.2f} ms over {len(big_work)} steps (target < 16)  "
           f"{verdict(big_median, 16)};"
           f" click → next frame {statistics.median(big_frame):6.2f} ms")
+    demo_main(args.repeats)
+
+
+def demo_main(repeats: int) -> None:
+    server, url = serve()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            page = browser.new_page(viewport={"width": 1366, "height": 768})
+            opened, unfold, fold = demo_fold(page, url, max(5, repeats))
+            browser.close()
+    finally:
+        server.should_exit = True
+    print(f"micrograd's demo network (65,075 gates) chosen → drawn folded into its "
+          f"{DEMO_LAYERS} layers: {opened:5.1f} s (no target: the server's whole answer)")
+    best, median = min(unfold), statistics.median(unfold)
+    print(f"unfold {LAYER!r} → its 16 neurons drawn: best {best:6.1f} ms, median "
+          f"{median:6.1f} ms over {len(unfold)} (target < 200)  {verdict(median, 200)}; "
+          f"fold it again: median {statistics.median(fold):6.1f} ms")
 
 
 if __name__ == "__main__":

@@ -34,9 +34,10 @@ LAYERS: list[tuple[str, tuple[str, ...], str]] = [
     ("graph", ("app.graph",), "the gate graph, built from statements; composite gates expanded"),
     ("engine", ("app.engine",), "values and gradients: analysis, passes, trace, checks"),
     ("layout", ("app.layout",), "positions of the gates (reads the graph and the shapes only)"),
-    ("services", ("app.jsonify", "app.columns", "app.networks", "app.micrograd_demo",
+    ("services", ("app.jsonify", "app.columns", "app.scalar_columns", "app.networks",
+                  "app.micrograd_demo",
                   "app.training", "app.examples", "app.pipeline", "app.bundle", "app.lesson",
-                  "app.drawing"),
+                  "app.drawing", "app.groups"),
      "what the API and the CLI both offer: JSON, networks, training, presets, the pipeline, "
      "lesson files (with the page's modules bundled), a circuit drawn as SVG"),
     ("api", ("app.api",), "HTTP: routes, schemas, middleware, serving settings, the page"),

@@ -135,6 +135,12 @@ class GraphRequest(BaseModel):
         "reference to the node field holding the same numbers, or null (a partial sum, a "
         "local derivative). Either way the answer holds at most 1,500,000 numbers, else a "
         "400 too_large before anything is computed")
+    groups: StrictBool = Field(
+        default=False, description="add `groups`, the program's statement groups (every "
+        "statement that makes gates, nested in the sections its heading comments — `# …`, "
+        "`## …` on a line of their own — make), each node's `group`, and `folded`: true for "
+        "a circuit of more than 300 gates, whose answer then leaves out `layout` (the page "
+        "draws it folded, one box a group)")
     format: Literal["objects", "columns"] = Field(
         default="objects", description="\"columns\": the same answer in its compact form, "
         "arrays per field instead of an object per node, step, edge and wire, with nodes as "
@@ -239,6 +245,24 @@ class NodeOut(Out):
     expanded_from: str | None = Field(
         default=None, description="with `expand`, on the primitives (and constants) that "
         "replace a composite gate: that gate's op, e.g. \"sigmoid\"")
+    group: str | None = Field(
+        default=None, description="with `groups`: the innermost group the node belongs to "
+        "(null: none, e.g. an input nobody binds)")
+
+
+class GroupOut(Out):
+    """A statement group (app/groups.py): a statement's gates, or a section's statements."""
+
+    id: str = Field(description="\"g0\", \"g1\" … in program order")
+    kind: Literal["statement", "section"]
+    title: str = Field(description="the statement as written (`h1 = sigmoid(w1*i1 + b1)`), "
+                       "or the section's heading without its #s; cut at 200 characters")
+    line: int = Field(description="the statement's, or the heading's, line (1-based)")
+    parent: str | None = Field(description="the section it is in, or null")
+    output: str | None = Field(description="a statement's node; a section's one node used "
+                               "outside it (or the program's output), else null")
+    nodes: int = Field(description="the nodes in it, its nested groups' too")
+    gates: int = Field(description="of them, the gates (neither inputs nor constants)")
 
 
 class TensorView(Out):
@@ -419,12 +443,22 @@ class GraphResponse(Out):
     steps: list[Step]
     inputs: list[str] = Field(description="the names of the inputs, in program order")
     warnings: list[str]
-    layout: Layout
+    layout: Layout | None = Field(default=None, description="left out only where `folded`")
+    groups: list[GroupOut] | None = Field(default=None, description="with `groups`")
+    folded: bool | None = Field(default=None, description="with `groups`: more than 300 "
+                                "gates, no `layout`: drawn folded, one box a group")
     gradcheck: dict[str, GradCheck] | None = Field(
         default=None, description="with `check`: by input name")
     code: CodeOut | None = Field(default=None, description="with `code`")
     sweep: SweepOut | None = Field(default=None, description="with `sweep`")
     update: UpdateOut | None = Field(default=None, description="with `lr`")
+
+    @model_validator(mode="after")
+    def _layout_unless_folded(self) -> Any:
+        """Only a folded answer leaves its layout out."""
+        if self.layout is None and not self.folded:
+            raise ValueError("layout is missing from an answer that is not folded")
+        return self
 
 
 class Sparse(Out):
@@ -455,6 +489,7 @@ class NodeColumns(Out):
     params: Sparse = Field(description="the gates' params")
     origin: list[int] | None = Field(default=None, description="with `expand`")
     expanded_from: Sparse | list[str] | None = Field(default=None, description="with `expand`")
+    group: list[str | None] | None = Field(default=None, description="with `groups`")
 
 
 class OpColumns(Out):
@@ -535,11 +570,21 @@ class GraphColumnsResponse(Out):
     steps: StepColumns
     inputs: list[str]
     warnings: list[str]
-    layout: LayoutColumns
+    layout: LayoutColumns | None = Field(default=None, description="left out only where "
+                                         "`folded`")
+    groups: list[GroupOut] | None = None
+    folded: bool | None = None
     gradcheck: dict[str, GradCheck] | None = None
     code: CodeOut | None = None
     sweep: SweepOut | None = None
     update: UpdateOut | None = None
+
+    @model_validator(mode="after")
+    def _layout_unless_folded(self) -> Any:
+        """Only a folded answer leaves its layout out."""
+        if self.layout is None and not self.folded:
+            raise ValueError("layout is missing from an answer that is not folded")
+        return self
 
 
 class GraphAnswer(RootModel[GraphResponse | GraphColumnsResponse]):

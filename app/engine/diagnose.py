@@ -19,9 +19,13 @@ def _kind(x: np.ndarray) -> str:
 def node_warnings(ev: Evaluation) -> dict[int, list[str]]:
     """Warnings keyed by node id."""
     out: dict[int, list[str]] = {}
-    nodes = ev.graph.nodes
-    finite_value = [bool(np.isfinite(v).all()) for v in ev.values]
-    for node in nodes:
+    scalar = all(s == () for s in ev.shapes)
+    n = len(ev.values)
+    if scalar:  # one numpy call, not one per node (a big circuit is scalars)
+        finite_value = np.isfinite(np.array(ev.values, dtype=float).reshape(n)).tolist()
+    else:
+        finite_value = [bool(np.isfinite(v).all()) for v in ev.values]
+    for node in ev.graph.nodes if not all(finite_value) else ():
         i = node.id
         if finite_value[i]:
             continue
@@ -32,8 +36,12 @@ def node_warnings(ev: Evaluation) -> dict[int, list[str]]:
             hint = op.domain or "the result is too large for a 64-bit float (over about 1.8e308)"
             out.setdefault(i, []).append(
                 f"{node.label} gave a value that is {_kind(ev.value(i))}: {hint}")
-    grads_finite = all(g is None or np.isfinite(g).all() for g in ev.grads)
-    for node in nodes if not grads_finite else ():
+    if scalar:
+        grads_finite = bool(np.isfinite(np.fromiter(
+            (0.0 if g is None else float(g) for g in ev.grads), float, n)).all())
+    else:
+        grads_finite = all(g is None or np.isfinite(g).all() for g in ev.grads)
+    for node in ev.graph.nodes if not grads_finite else ():
         o = node.id
         if not node.inputs or not (ev.plan.reached[o] and ev.plan.requires[o]):
             continue

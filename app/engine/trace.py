@@ -9,6 +9,7 @@ sum on the receiving node, marking a `+=` where a value fans out.
 from __future__ import annotations
 
 import math
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -93,17 +94,26 @@ def answer_numbers(graph: Graph, shapes: list[tuple[int, ...]], full_trace: bool
     value and gradient, and per backward edge its upstream gradient, local derivative
     (elementwise gates), product and running sum — and the first node, in program order,
     at which the count passes `limit` (None if it never does)."""
-    sizes = [math.prod(s) for s in shapes]
-    written = sizes if full_trace else [n if n <= TRACE_INLINE else 0 for n in sizes]
-    elementwise = {name: op.partials is not None for name, op in REGISTRY.items()}
-    count, over = 0, None
-    for o, ins in enumerate(graph.inputs):
-        count += 2 * sizes[o]
-        if ins:
-            gate = written[o] * (2 if elementwise[graph.ops[o]] else 1) + written[o]
-            count += sum(gate + 2 * written[i] for i in ins)
-        if over is None and limit is not None and count > limit:
-            over = o
+    n = len(shapes)
+    scalar = all(s == () for s in shapes)
+    sizes = np.ones(n, dtype=np.int64) if scalar else np.array(
+        [math.prod(s) for s in shapes], dtype=np.int64).reshape(n)
+    written = sizes if full_trace else np.where(sizes <= TRACE_INLINE, sizes, 0)
+    factor = {name: 2 if op.partials is not None else 1 for name, op in REGISTRY.items()}
+    inputs = graph.inputs
+    arity = np.fromiter(map(len, inputs), np.int64, n)
+    src = np.fromiter(chain.from_iterable(inputs), np.int64, int(arity.sum()))
+    per_input = np.bincount(np.repeat(np.arange(n), arity), weights=2 * written[src],
+                            minlength=n).astype(np.int64) if len(src) else np.zeros(n, np.int64)
+    # a gate: its size written once per input as the upstream gradient (twice with a local
+    # derivative, for elementwise ops) and once as the product, plus each input's sum
+    gate = np.array([factor.get(op, 1) for op in graph.ops], dtype=np.int64) * written + written
+    each = 2 * sizes + arity * gate + per_input
+    running = np.cumsum(each)
+    count = int(running[-1]) if n else 0
+    over = None
+    if limit is not None and count > limit:
+        over = int(np.argmax(running > limit))
     return count, over
 
 

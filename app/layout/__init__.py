@@ -62,6 +62,14 @@ The algorithm is Sugiyama's, every step iterative (a 10,000-deep chain is fine):
    hold firm, and a last pass puts each one beside its gate, so chains stay straight
    and trees look like trees (each gate between its inputs).
 
+Past `bigorder.BIG_NODES` (20,000) nodes — micrograd's demo network, a 100,000-gate
+chain — steps 1, 3 and 4 take a bounded path: the layers without the group moves (layers.py's
+`SHIFT_NODES`: the same layers as the pull to the right gives, in numpy), the crossing
+reduction of `bigorder.py` (the same first order, then at most two rounds of barycentric
+sweeps) and `coords.place_big` (every layer relaxed at once, in numpy). Each is linear or
+n log n; smaller circuits (bench/layout.py's, the page's 5,000-gate network) are laid out
+exactly as before.
+
 The output is deterministic: stable sorts and no hashing anywhere.
 """
 
@@ -70,12 +78,13 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from app.graph import Graph
-from app.layout.coords import MARGIN, place
+from app.layout.bigorder import BIG_NODES, order_big
+from app.layout.coords import MARGIN, place, place_big
 from app.layout.layers import build_layered
 from app.layout.order import crossings, dfs_keys, order_nodes
 from app.layout.views import tensor_view
@@ -83,7 +92,7 @@ from app.layout.views import tensor_view
 VIEW_MARGIN = 30.0  # px kept clear below and beside a tensor's numbers: room for the
 # name and shape written above the next node down
 
-__all__ = ["count_crossings", "layout"]
+__all__ = ["count_crossings", "layout", "layout_columns"]
 
 
 # Recent layouts by the circuit's structure: moving a slider or editing a number changes no
@@ -119,34 +128,99 @@ def layout(graph: Graph, shapes: Sequence[tuple[int, ...]] | None = None) -> dic
     return result
 
 
-def _layout(graph: Graph, shapes: Sequence[tuple[int, ...]] | None = None) -> dict[str, Any]:
+class _Placed(NamedTuple):
+    """A layout as arrays: what `_layout` writes as objects and `layout_columns` as columns."""
+
+    xs: list[float]  # every internal node's: the real ones, then the dummies
+    ys: list[float]
+    layers: list[int]  # the real nodes'
+
+    views: list[dict[str, Any] | None]
+    path: np.ndarray  # every edge's drawn points as node ids (app/layout/layers.py)
+    ptr: np.ndarray
+    src: np.ndarray
+    dst: np.ndarray
+    width: float
+    height: float
+
+
+def _place_all(graph: Graph, shapes: Sequence[tuple[int, ...]] | None = None) -> _Placed:
     lay = build_layered(graph)
-    slot, _ = order_nodes(lay, dfs_keys(graph.inputs, graph.output))
+    big = lay.n_real > BIG_NODES
+    if big:  # a bounded search and numpy coordinates (bigorder.py, coords.place_big)
+        slot = order_big(lay, dfs_keys(graph.inputs, graph.output))
+    else:
+        slot, _ = order_nodes(lay, dfs_keys(graph.inputs, graph.output))
     n = lay.n_real
-    views = [tensor_view(tuple(s)) for s in shapes] if shapes is not None else [None] * n
+    views: list[dict[str, Any] | None] = (
+        [tensor_view(tuple(s)) for s in shapes] if shapes is not None else [None] * n)
     below = width = None
     if any(v is not None for v in views):
         below = np.array([v["y"] + v["h"] + VIEW_MARGIN if v else 0.0 for v in views])
         width = np.array([v["w"] if v else 0.0 for v in views])
-    x, y = place(lay, slot, below, width)
+    x, y = (place_big if big else place)(lay, slot, below, width)
     xs = np.round(x, 1).tolist()
     ys = np.round(y, 1).tolist()
-    keys = [f"n{i}" for i in range(n)]  # Node.key
-    layers = lay.layer[:n].tolist()
-    nodes = {keys[i]: {"x": xs[i], "y": ys[i], "layer": layers[i]} for i in range(n)}
     right, bottom = max(xs) + MARGIN, max(ys) + MARGIN
     for i, view in enumerate(views):
         if view is not None:
-            nodes[keys[i]]["view"] = view
             right = max(right, xs[i] + view["w"] / 2 + VIEW_MARGIN)
             bottom = max(bottom, ys[i] + view["y"] + view["h"] + VIEW_MARGIN)
-    path = lay.path.tolist()
-    ptr = lay.edge_ptr.tolist()
-    points = [[xs[p], ys[p]] for p in path]
+    return _Placed(xs, ys, lay.layer[:n].tolist(), views, lay.path, lay.edge_ptr,
+                   lay.edge_src, lay.edge_dst, round(right, 1), round(bottom, 1))
+
+
+def _layout(graph: Graph, shapes: Sequence[tuple[int, ...]] | None = None) -> dict[str, Any]:
+    p = _place_all(graph, shapes)
+    xs, ys, layers = p.xs, p.ys, p.layers
+    n = len(layers)
+    keys = [f"n{i}" for i in range(n)]  # Node.key
+    nodes: dict[str, dict[str, Any]] = {
+        keys[i]: {"x": xs[i], "y": ys[i], "layer": layers[i]} for i in range(n)}
+    for i, view in enumerate(p.views):
+        if view is not None:
+            nodes[keys[i]]["view"] = view
+    ptr = p.ptr.tolist()
+    points = [[xs[q], ys[q]] for q in p.path.tolist()]
     edges = [{"from": keys[u], "to": keys[v], "points": points[ptr[e]:ptr[e + 1]]}
-             for e, (u, v) in enumerate(zip(lay.edge_src.tolist(), lay.edge_dst.tolist(),
-                                            strict=True))]
-    return {"nodes": nodes, "edges": edges, "width": round(right, 1), "height": round(bottom, 1)}
+             for e, (u, v) in enumerate(zip(p.src.tolist(), p.dst.tolist(), strict=True))]
+    return {"nodes": nodes, "edges": edges, "width": p.width, "height": p.height}
+
+
+def layout_columns(graph: Graph, shapes: Sequence[tuple[int, ...]] | None = None
+                   ) -> dict[str, Any]:
+    """`layout(graph, shapes)` in the columns form of app/columns.py (equal to what its
+    `to_columns` makes of it), written from the arrays for a big circuit: no object per
+    node or wire is made on the way."""
+    if len(graph) <= CACHE_NODES:
+        found = layout(graph, shapes)
+        placed = found["nodes"].values()
+        views = [p.get("view") for p in placed]
+        at = [k for k, v in enumerate(views) if v is not None]
+        return {"nodes": {"x": [p["x"] for p in placed], "y": [p["y"] for p in placed],
+                          "layer": [p["layer"] for p in placed],
+                          "view": {"at": at, "values": [views[k] for k in at]}},
+                "edges": {"bends": [[c for q in w["points"][1:-1] for c in q]
+                                    for w in found["edges"]]},
+                "width": found["width"], "height": found["height"]}
+    p = _place_all(graph, shapes)
+    at = [k for k, v in enumerate(p.views) if v is not None]
+    # each wire's inner points (its dummies), x and y interleaved, cut wire by wire
+    inner = np.ones(len(p.path), dtype=bool)
+    inner[p.ptr[:-1]] = False
+    inner[p.ptr[1:] - 1] = False
+    ids = p.path[inner]
+    flat = np.empty(2 * len(ids))
+    flat[0::2] = np.asarray(p.xs)[ids]
+    flat[1::2] = np.asarray(p.ys)[ids]
+    flat_list = flat.tolist()
+    cut = (2 * (np.diff(p.ptr) - 2)).cumsum().tolist()
+    starts = [0, *cut[:-1]] if cut else []
+    n = len(p.layers)
+    return {"nodes": {"x": p.xs[:n], "y": p.ys[:n], "layer": p.layers,
+                      "view": {"at": at, "values": [p.views[k] for k in at]}},
+            "edges": {"bends": [flat_list[a:b] for a, b in zip(starts, cut, strict=True)]},
+            "width": p.width, "height": p.height}
 
 
 def count_crossings(result: dict[str, Any]) -> int:

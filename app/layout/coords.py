@@ -145,3 +145,94 @@ def _isotonic(z: list[float], w: list[float]) -> list[float]:
     for v, c in zip(vals, counts, strict=True):
         fit += [v] * c
     return fit
+
+
+BIG_PASSES = 5  # relaxation passes of `place_big`, before the constants' own pass
+
+
+def place_big(lay: Layered, slot: np.ndarray, below: np.ndarray | None = None,
+              width: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """`place` for a huge circuit (layout/bigorder.py's BIG_NODES), in numpy throughout.
+
+    `place` relaxes one layer after another in plain Python, each layer towards the one
+    just placed: a 100,000-deep chain is 100,000 small layers, seconds of work. Here each
+    layer starts packed from the top (so a chain, its gates first in every layer, is a
+    straight line from the start), then every layer moves at once, `BIG_PASSES` times:
+    each gate towards the mean y of its neighbours on both sides (constants only where it
+    has no other neighbour), each layer put back in its order and spacing by the mean of
+    two projections (the running maximum from the top and the running minimum from the
+    bottom of its offsets: both keep the order and the spacing, so their mean does too).
+    Constants stay put until a last pass moves each one, where its neighbours in the layer
+    are no constants, as near its user as they let it: beside its gate. A wide layer
+    settles less than `place` would settle it.
+    """
+    total = lay.n_total
+    slot_layer = np.empty(total, dtype=np.int64)
+    slot_layer[slot] = lay.layer
+    n_layers = int(slot_layer[-1]) + 1 if total else 0
+    start = np.searchsorted(slot_layer, np.arange(n_layers + 1))
+    dummy = np.zeros(total, dtype=bool)
+    dummy[slot[lay.n_real:]] = True
+    is_const = np.zeros(total, dtype=bool)
+    is_const[slot] = lay.is_const
+    half = np.where(dummy, DUMMY_ROW / 2, ROW / 2)
+    low = half.copy()
+    if below is not None:
+        low[slot[:lay.n_real]] = np.maximum(half[slot[:lay.n_real]], below)
+    gap = low[:-1] + half[1:]
+    gap[start[1:-1] - 1] = 0.0
+    off = np.concatenate([[0.0], np.cumsum(gap)])
+    off -= off[start[slot_layer]]
+    y = off.copy()
+
+    s, t = slot[lay.seg_src], slot[lay.seg_dst]
+    me = np.concatenate([s, t])
+    nbr = np.concatenate([t, s])
+    strong = ~is_const[nbr]
+    keep = strong | (np.bincount(me, strong, minlength=total) == 0)[me]
+    me, nbr = me[keep], nbr[keep]
+    count = np.bincount(me, minlength=total)
+    pulled = (count > 0) & ~is_const
+    for _ in range(BIG_PASSES):
+        z = np.where(pulled, np.bincount(me, y[nbr], total) / np.maximum(count, 1), y)
+        y = off + _kept_in_order(z - off, slot_layer)
+    _constants_beside(y, s, t, is_const, slot_layer, gap)
+    if total:
+        y += MARGIN - y.min()
+    return _columns(lay, width, n_layers)[lay.layer], y[slot]
+
+
+def _constants_beside(y: np.ndarray, s: np.ndarray, t: np.ndarray, is_const: np.ndarray,
+                      slot_layer: np.ndarray, gap: np.ndarray) -> None:
+    """Each constant, where the slots beside it in its layer hold no constant, moved to
+    the mean y of its users as far as those slots' spacing lets it (in place)."""
+    total = len(y)
+    user = is_const[s]
+    c_me, c_nbr = s[user], t[user]
+    c_count = np.bincount(c_me, minlength=total)
+    movable = c_count > 0
+    # the slots above and below: constants there would move too, so these stay
+    same_up = np.r_[False, slot_layer[1:] == slot_layer[:-1]]
+    same_down = np.r_[slot_layer[:-1] == slot_layer[1:], False]
+    up_const = np.r_[False, is_const[:-1]] & same_up
+    down_const = np.r_[is_const[1:], False] & same_down
+    movable &= ~up_const & ~down_const
+    if not movable.any():
+        return
+    want = np.bincount(c_me, y[c_nbr], total) / np.maximum(c_count, 1)
+    lo = np.where(same_up, np.r_[-np.inf, y[:-1] + gap], -np.inf)
+    hi = np.where(same_down, np.r_[y[1:] - gap, np.inf], np.inf)
+    y[movable] = np.clip(want, lo, hi)[movable]
+
+
+def _kept_in_order(u: np.ndarray, slot_layer: np.ndarray) -> np.ndarray:
+    """`u` made non-decreasing within each layer (a run of slots): the mean of its running
+    maximum from the top and its running minimum from the bottom. Each layer is lifted
+    above the last by a multiple of the span so that one accumulate covers them all."""
+    if not len(u):
+        return u
+    span = float(u.max() - u.min()) + 1.0
+    lift = slot_layer * span
+    top = np.maximum.accumulate(u + lift) - lift
+    bottom = np.minimum.accumulate((u + lift)[::-1])[::-1] - lift
+    return (top + bottom) / 2

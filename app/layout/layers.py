@@ -51,8 +51,13 @@ def assign_layers(graph: Graph) -> np.ndarray:
     n = len(ops)
     layer = [0] * n
     for i, ins in enumerate(inputs):
-        if ins:
+        if len(ins) == 2:  # the common case, without a list and a max call
+            la, lb = layer[ins[0]], layer[ins[1]]
+            layer[i] = (la if la > lb else lb) + 1
+        elif ins:
             layer[i] = 1 + max([layer[j] for j in ins])
+    if n > SHIFT_NODES:
+        return _pulled_right(layer, inputs, graph.output)
     users: list[list[int]] = [[] for _ in range(n)]
     for i, ins in enumerate(inputs):
         for j in ins:
@@ -73,14 +78,44 @@ def assign_layers(graph: Graph) -> np.ndarray:
     for j in range(n - 1, -1, -1):
         out = users[j]
         if out and len(out) > len(inputs[j]):
-            first = min(layer[i] for i in out) - 1
+            first = (layer[out[0]] if len(out) == 1 else min([layer[i] for i in out])) - 1
             if first > layer[j]:
                 layer[j] = first
     _shift(layer, inputs, users, budget=MOVE_BUDGET * n + 1_000)
     return np.asarray(layer, dtype=np.int64)
 
 
+def _pulled_right(layer: list[int], inputs: list[tuple[int, ...]], output: int) -> np.ndarray:
+    """`assign_layers`' pull to the right for a big circuit, with numpy where it can: the
+    same layers. A node nothing uses is nobody's user, so the leaves (inputs, constants)
+    pulled towards their users change no other node's pull: the gates that fan out are
+    pulled one by one from the output back, as `assign_layers` does, then every leaf at
+    once to just before its first user."""
+    n = len(layer)
+    counts = np.fromiter(map(len, inputs), np.int64, n)
+    src = np.fromiter(chain.from_iterable(inputs), np.int64, int(counts.sum()))
+    dst = np.repeat(np.arange(n, dtype=np.int64), counts)
+    fan = np.bincount(src, minlength=n)
+    if fan[output] == 0:
+        layer[output] = max(layer)
+    o = np.argsort(src, kind="stable")
+    users, ptr = dst[o].tolist(), np.searchsorted(src[o], np.arange(n + 1)).tolist()
+    for j in np.flatnonzero((fan > counts) & (counts > 0))[::-1].tolist():
+        first = min([layer[i] for i in users[ptr[j]:ptr[j + 1]]]) - 1
+        if first > layer[j]:
+            layer[j] = first
+    at = np.asarray(layer, dtype=np.int64)
+    leaves = (fan > counts) & (counts == 0)
+    first_user = np.full(n, np.iinfo(np.int64).max)
+    np.minimum.at(first_user, src, at[dst])
+    return np.where(leaves, np.maximum(at, first_user - 1), at)
+
+
 MOVE_BUDGET = 20  # node moves per node the layering may try
+# Past this many nodes the group moves are skipped: in plain Python they cost seconds
+# (4 s on a 100,000-gate chain, where they find nothing; on micrograd's demo network they
+# shorten the wires by 11%), and a circuit this big is seen whole, gates and wires.
+SHIFT_NODES = 20_000
 SIMPLEX_NODES = 3_000  # up to this many nodes, layers by the network simplex method
 
 

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from app.api.schemas import GraphRequest, NetworkRequest
 from app.errors import LabError, envelope
-from app.examples import catalogue
+from app.examples import EXAMPLES, catalogue, large_example
 from app.networks import network
 from app.ops import REGISTRY
 from app.pipeline import Options, Sweep, graph_response
@@ -30,7 +30,8 @@ def _graph(body: Any) -> dict[str, Any]:
     options = Options(
         expand=request.expand, check=request.check, code=request.code,
         sweep=None if plot is None else Sweep(plot.input, plot.from_, plot.to, plot.points),
-        lr=request.lr, params=request.params, full_trace=request.full_trace)
+        lr=request.lr, params=request.params, full_trace=request.full_trace,
+        groups=request.groups)
     return graph_response(request.source, request.values, request.seed, options=options)
 
 
@@ -58,9 +59,20 @@ def _optimizers(body: Any) -> dict[str, Any]:
     return {"optimizers": [o.catalogue() for o in OPTIMIZERS.values()]}
 
 
+def _example(body: Any) -> dict[str, Any]:
+    """GET /api/examples/{id}: one preset whole (a large one's program on demand)."""
+    example_id = str((body or {}).get("id", ""))
+    found = next((e for e in EXAMPLES if e["id"] == example_id), None)
+    found = found or large_example(example_id)
+    if found is None:
+        raise LabError("not_found", f"no preset {example_id!r}", status=404)
+    return found
+
+
 ROUTES = {
     ("GET", "/api/ops"): lambda body: {"ops": [op.describe() for op in REGISTRY.values()]},
     ("GET", "/api/examples"): lambda body: catalogue(),
+    ("GET", "/api/examples/"): _example,  # the id follows the slash
     ("GET", "/api/optimizers"): _optimizers,
     ("POST", "/api/graph"): _graph,
     ("POST", "/api/network"): _network,
@@ -78,6 +90,8 @@ def answer(message: dict[str, Any]) -> dict[str, Any]:
         body = json.loads(raw) if isinstance(raw, str) and raw else None
         if (method, url) == ("POST", "/api/lesson"):
             return {**reply, "status": 200, "text": _lesson(body), "type": "text/html"}
+        if method == "GET" and url.startswith("/api/examples/"):
+            body, url = {"id": url.rsplit("/", 1)[1]}, "/api/examples/"
         route = ROUTES.get((method, url))
         if route is None:
             return {**reply, "status": 404, "body": envelope(

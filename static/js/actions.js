@@ -14,12 +14,13 @@ import {
   runCancelled, scrubTo, throughPass,
 } from "./runstate.js";
 import { dataInputs, keptValues, timelineOf, widenedProgram } from "./selectors.js";
-import { carryPosition } from "./timeline.js";
+import { foldBody, foldsAnswer } from "./groups.js";
+import { carryPosition, progressAt, stepAtProgress } from "./timeline.js";
 
 const END = Number.MAX_SAFE_INTEGER; // a landing past the last step: the end
 
 // A new program: the stepper starts over, and the gates are drawn as written.
-const FRESH_PROGRAM = { values: {}, step: 0, example: "", expandAll: false, expanded: [] };
+const FRESH_PROGRAM = { values: {}, step: 0, example: "", expandAll: false, expanded: [], opened: [] };
 
 export function createActions(store, { storage }) {
   const get = () => store.get();
@@ -35,6 +36,11 @@ export function createActions(store, { storage }) {
     },
     examplesLoaded(list) {
       commit({ examples: list });
+    },
+    // A large preset's program, asked for when it was chosen: kept, and chosen.
+    exampleLoaded(preset) {
+      commit({ examples: get().examples.map((x) => (x.id === preset.id ? preset : x)) });
+      this.chooseExample(preset.id);
     },
     optimizersLoaded(list) {
       commit({ optimizers: list });
@@ -58,7 +64,7 @@ export function createActions(store, { storage }) {
       if (program) commit({ program, example: "", codeNotice: null, training: null });
     },
     editProgram(text) {
-      commit({ program: text, example: "", codeNotice: null });
+      commit({ program: text, example: "", codeNotice: null, opened: [] });
     },
     setValue(name, value) {
       commit({ values: { ...get().values, [name]: value } });
@@ -118,6 +124,19 @@ export function createActions(store, { storage }) {
     },
     setExpandAll(on) {
       commit({ expandAll: on, expanded: [] });
+    },
+    // A folded group unfolded (open) or folded again: the same answer, folded anew; the
+    // stepper stays at the same point of the pass (a group's step is all of its gates').
+    toggleGroup(id, open) {
+      const state = get();
+      if (!state.answer) return;
+      const opened = open ? [...new Set([...state.opened, id])] : state.opened.filter((g) => g !== id);
+      const result = foldBody(state.answer, opened);
+      const step = stepAtProgress(timelineOf(result), progressAt(timelineOf(state.result), state.step));
+      commit({ opened, result, step, quiz: null });
+    },
+    setFoldGroups(on) {
+      commit({ foldGroups: on, opened: [] });
     },
 
     // -- the stepper ----------------------------------------------------------------
@@ -307,7 +326,9 @@ export function createActions(store, { storage }) {
 // the end after an update); for the same circuit with other numbers (a value edited) it
 // keeps its phase and progress; a new circuit starts at step 0. Answers to practice
 // questions stand while the numbers are the same.
-function answered(state, body, request) {
+function answered(state, raw, request) {
+  const folds = foldsAnswer(raw);
+  const body = folds ? foldBody(raw, state.opened) : raw;
   const old = timelineOf(state.result);
   const next = timelineOf(body);
   let step;
@@ -317,7 +338,7 @@ function answered(state, body, request) {
   else step = carryPosition(old, state.step, next);
   const numbers = JSON.stringify([request.program, request.values]);
   const sameNumbers = numbers === state.resultFor && old && old.items.length === next.items.length;
-  const patch = { result: body, resultFor: numbers, error: null, step, landing: null,
+  const patch = { result: body, answer: folds ? raw : null, resultFor: numbers, error: null, step, landing: null,
                   values: keptValues(state.values, body) };
   if (!sameNumbers) Object.assign(patch, { answers: {}, quiz: null, feedback: null });
   if (body.sweep) {

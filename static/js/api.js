@@ -41,6 +41,7 @@ export async function lesson(payload) {
 }
 export const optimizers = () => call("/api/optimizers");
 export const examples = () => call("/api/examples");
+export const example = (id) => call(`/api/examples/${encodeURIComponent(id)}`);
 export const csv = (text) => post("/api/points/csv", { csv: text });
 // A network at a flight recorder's pass: its loss, accuracy, boundary and neuron maps.
 export const trainView = (payload, signal) => post("/api/train/view", payload, signal);

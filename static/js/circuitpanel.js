@@ -2,7 +2,7 @@
 // zoom, composite gates as primitives), and the line under it with the full numbers of
 // the node under the pointer. Returns the circuit view, for the export buttons.
 
-import { CircuitView } from "./circuit.js";
+import { FoldingCircuitView } from "./foldcircuit.js";
 import { $, setAttr, setChecked, setHidden, setText } from "./dom.js";
 import { displayName } from "./explain.js";
 import { full } from "./format.js";
@@ -17,9 +17,11 @@ const FOLDED_READABLE = 0.62;
 
 export function mount({ store, actions }) {
   const lang = () => store.get().lang;
-  const circuit = new CircuitView($("circuit"), {
+  const circuit = new FoldingCircuitView($("circuit"), {
     onNodeHover: (id) => actions.hoverNode(id),
     onToggleExpand: (origin, expand) => actions.toggleExpand(origin, expand),
+    onToggleGroup: (id, open) => actions.toggleGroup(id, open),
+    text: (key, params) => t(lang(), key, params),
     handleLabel: (expand, label) => t(lang(), expand ? "expandGate" : "collapseGate", { label }),
     checkText: (entry) => t(lang(), "checkBadge", {
       analytic: full(entry.analytic), numeric: full(entry.numeric), error: full(entry.rel_error) }),
@@ -28,6 +30,7 @@ export function mount({ store, actions }) {
   $("zoom-in").addEventListener("click", () => circuit.zoom(1 / 1.25));
   $("zoom-out").addEventListener("click", () => circuit.zoom(1.25));
   $("expand-all").addEventListener("change", (e) => actions.setExpandAll(e.target.checked));
+  $("fold-big").addEventListener("change", (e) => actions.setFoldGroups(e.target.checked));
 
   // The program's column folds away for a wider circuit: the view's own business, not
   // the page's state (a link does not carry it). A new drawing too wide to show whole at
@@ -71,6 +74,7 @@ export function mount({ store, actions }) {
     setHidden($("circuit-empty"), Boolean(result));
     $("circuit-wrap").classList.toggle("stale", Boolean(state.error && result));
     setChecked($("expand-all"), state.expandAll);
+    setChecked($("fold-big"), state.foldGroups);
     const { timeline, view, focus } = stepView(state);
     if (result && timeline) {
       if (circuit.setGraph(result)) foldForRoom(state);

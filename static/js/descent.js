@@ -7,7 +7,7 @@
 import { $, setChecked, setDisabled, setHidden, setText } from "./dom.js";
 import { t } from "./i18n.js";
 import { drawLoss } from "./lossplot.js";
-import { outputNode, stepView } from "./selectors.js";
+import { inputNodes, outputNode, stepView } from "./selectors.js";
 import { hyperFields } from "./trainform.js";
 
 export function mount({ store, actions }) {
@@ -55,7 +55,7 @@ export function mount({ store, actions }) {
 
   function renderParams(state, update, lang) {
     const chosen = new Set(update.params.map((p) => p.name));
-    const names = state.result.nodes.filter((n) => n.op === "input").map((n) => n.name);
+    const names = inputNodes(state.result).map((n) => n.name);
     setText($("param-summary"), t(lang, "paramSummary", { n: chosen.size, total: names.length }));
     const key = JSON.stringify([names, [...chosen]]);
     if (list.dataset.key === key) return;

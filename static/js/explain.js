@@ -65,6 +65,7 @@ export function explain(timeline, state, lang, source, ops = {}) {
   const outName = displayName(out, source);
   const item = state.current;
   if (!item) return { title: t(lang, "start"), math: "", note: "", table: null, marks: null };
+  if (item.kind === "group") return explainGroup(timeline, item, state, lang, source, outName);
   if (item.kind === "forward") {
     const node = nodes.get(item.node);
     const name = displayName(node, source);
@@ -293,4 +294,43 @@ function explainUpdate(timeline, item, state, lang, outName) {
                  { data: data.join(", "), out: outName }));
   }
   return { title: "", math, note: notes.join(" "), table: null, marks: null };
+}
+
+// A folded group's step (groups.js): what happened inside it, all at once.
+const LISTED = 4; // nodes named in a backward step's list
+const TITLE_CHARS = 60; // of a statement's line, in a sentence
+
+function explainGroup(timeline, item, state, lang, source, outName) {
+  const group = timeline.nodes.get(item.node);
+  const { info } = group;
+  const title = [...info.title].length > TITLE_CHARS ? `${[...info.title].slice(0, TITLE_CHARS - 1).join("")}…` : info.title;
+  const done = [];
+  let text;
+  if (item.dir === "forward") {
+    const out = info.output ? timeline.nodes.get(info.output) : null;
+    if (!info.gates) text = t(lang, "groupInputs", { title, count: info.nodes.toLocaleString(lang) });
+    else if (out) {
+      text = t(lang, "groupForward", { title, gates: info.gates.toLocaleString(lang),
+                                        name: displayName(out, source), value: valueText(out.value, out.shape) });
+    } else text = t(lang, "groupForwardBare", { title, gates: info.gates.toLocaleString(lang) });
+    if (state.k === timeline.forwardCount) {
+      const end = timeline.nodes.get(timeline.body.fold.answerOutput);
+      done.push(t(lang, timeline.items.length > state.k ? "forwardDone" : "noGrad",
+                  { out: outName, value: valueText(end.value, end.shape) }));
+    }
+  } else {
+    const sent = [...item.step.gave.entries()];
+    const list = sent.slice(0, LISTED).map(([id, g]) => {
+      const node = timeline.nodes.get(id);
+      return g === undefined ? displayName(node, source) : `${displayName(node, source)}: ${label(g, node.shape)}`;
+    });
+    if (sent.length > LISTED) list.push(t(lang, "groupMore", { more: (sent.length - LISTED).toLocaleString(lang) }));
+    text = sent.length
+      ? t(lang, sent.length === 1 ? "groupBackwardOne" : "groupBackward", { title, gates: item.step.gates.toLocaleString(lang), out: outName,
+                                   count: sent.length.toLocaleString(lang), list: list.join(", ") })
+      : t(lang, "groupBackwardBare", { title, gates: item.step.gates.toLocaleString(lang) });
+    if (state.k === state.total) done.push(t(lang, "done", { out: outName }));
+  }
+  if (info.gates) done.unshift(t(lang, "groupUnfoldHint"));
+  return { title: text, math: "", note: done.join(" "), table: null, marks: null };
 }

@@ -1,6 +1,7 @@
 // The header: the presets (Examples) with the chosen one's paragraph, the language, and
 // the page's fixed text and accessible names in that language.
 
+import * as api from "./api.js";
 import { $, setText } from "./dom.js";
 import { t } from "./i18n.js";
 
@@ -40,6 +41,7 @@ function renderExamples(state) {
       const option = document.createElement("option");
       option.value = e.id;
       option.textContent = e.title[lang];
+      if (e.large) option.dataset.large = "1"; // its program comes when it is chosen
       return option;
     }));
   }
@@ -50,7 +52,18 @@ function renderExamples(state) {
 
 export function mount({ store, actions }) {
   $("lang").addEventListener("change", (e) => actions.setLang(e.target.value));
-  $("examples").addEventListener("change", (e) => actions.chooseExample(e.target.value));
+  $("examples").addEventListener("change", (e) => {
+    const id = e.target.value;
+    const chosen = store.get().examples.find((x) => x.id === id);
+    if (!chosen || chosen.source !== undefined) {
+      actions.chooseExample(id);
+      return;
+    }
+    // a large preset (micrograd's demo network): its program is asked for first
+    api.example(id).then((answer) => {
+      if (answer.ok) actions.exampleLoaded(answer.body);
+    });
+  });
 
   let translated = null;
   function render(state) {

@@ -42,7 +42,11 @@ export function mountPanels(app) {
 export function loadCatalogues({ actions }) {
   api.ops().then((answer) => actions.opsLoaded(answer.ok ? answer.body.ops : []));
   api.examples().then((answer) => {
-    if (answer.ok) actions.examplesLoaded(answer.body.examples);
+    // the presets too large to list whole come without their program (header.js asks for it)
+    if (answer.ok) {
+      const large = (answer.body.large || []).map((e) => ({ ...e, large: true }));
+      actions.examplesLoaded([...answer.body.examples, ...large]);
+    }
   });
   api.optimizers().then((answer) => {
     if (answer.ok) actions.optimizersLoaded(answer.body.optimizers);

@@ -11,7 +11,7 @@ import { keptValues, sweepTarget, watchedParams } from "./selectors.js";
 
 const DEBOUNCE_MS = 150;
 // The fields of the state requestBody reads.
-const REQUEST_INPUTS = ["ops", "dataLoading", "program", "values", "expandAll", "expanded", "update",
+const REQUEST_INPUTS = ["ops", "dataLoading", "program", "values", "expandAll", "expanded", "foldGroups", "update",
                         "lr", "params", "optimizer", "optimizerState", "tab", "codeNotice",
                         "sweepInput", "sweepRange", "result", "training", "recorderAt"];
 
@@ -23,6 +23,7 @@ export function requestBody(state) {
   const watched = watchedParams(state);
   const values = watched ? { ...state.values, ...watched } : state.values;
   const body = { source: state.program, values, check: true };
+  if (state.foldGroups) body.groups = true; // a big program's answer comes folded (groups.js)
   if (state.expandAll) body.expand = true;
   else if (state.expanded.length) body.expand = state.expanded;
   if (state.update) {

@@ -68,7 +68,17 @@ export function bugNodes(state) {
 }
 
 export function outputNode(result) {
+  if (result && result.fold) return result.fold.nodes.get(result.output); // no search of 65,000
   return result ? result.nodes.find((n) => n.id === result.output) : null;
+}
+
+// The input nodes of an answer, found once per answer (a folded one's every fold shares
+// its answer's).
+const inputsOf = new WeakMap();
+export function inputNodes(result) {
+  const key = result.fold ? result.fold.source : result;
+  if (!inputsOf.has(key)) inputsOf.set(key, key.nodes.filter((n) => n.op === "input"));
+  return inputsOf.get(key);
 }
 
 // The values an answer reads: a name the program no longer has is dropped.
@@ -95,7 +105,7 @@ export function inputList(state) {
     });
   }
   if (!result) return [];
-  return result.nodes.filter((n) => n.op === "input").map((n) => {
+  return inputNodes(result).map((n) => {
     const value = n.name in values ? values[n.name] : n.value;
     // a list typed for a name that was a number in the answer on show is still a list
     return { name: n.name, tensor: n.shape.length > 0 || Array.isArray(value), value };
@@ -125,6 +135,12 @@ export function nodeInfo(state) {
   const { lang } = state;
   const name = displayName(node, state.program);
   const parts = [];
+  if (node.info) { // a folded group's box (groups.js): its line, what it holds
+    parts.push(node.info.title, t(lang, node.info.gates ? "groupGates" : "groupInputsCount",
+                                  { gates: node.info.gates.toLocaleString(lang),
+                                    count: node.info.nodes.toLocaleString(lang) }));
+    if (node.value === null) return parts.join("    ");
+  }
   if (view.shown.has(node.id)) parts.push(t(lang, "infoValue", { name, value: full(node.value) }));
   if (view.grads.has(node.id)) {
     parts.push(t(lang, "infoGrad", { name, out: displayName(outputNode(state.result), state.program),

@@ -37,6 +37,9 @@ export function initialState() {
     forget: false, // show the "forgot the +=" comparison
     expandAll: false, // composite gates drawn as their primitives
     expanded: [], // ids (of the collapsed circuit) of composite gates expanded in place
+    foldGroups: true, // a big program's answer opens folded into its statements (groups.js)
+    opened: [], // the groups unfolded, by id ("g3"): the rest of a folded answer is boxes
+    answer: null, // a folded answer as the server sent it; `result` is it folded by `opened`
     tab: "explain", // "explain", "check", "code", "plot" or "train"
     help: false, // the help panel (what to type, the keys) is open
     sweepInput: null, // the input the learner picked for the nudge plot (null: the first)
@@ -98,6 +101,7 @@ export const LINK_LIMITS = {
 
 const DIGITS = /^[0-9]+$/;
 const NODE_ID = /^n[0-9]{1,9}$/;
+const GROUP_ID = /^g[0-9]{1,9}$/;
 const NON_FINITE = new Set(["NaN", "Infinity", "-Infinity"]);
 
 // One row per key, in the order a link writes them: `write` gives the key's text for a
@@ -135,6 +139,16 @@ const LINK = [
     },
   },
   {
+    key: "f",
+    write: (state) => (state.foldGroups ? null : "0"),
+    read: (text) => ({ foldGroups: text !== "0" }),
+  },
+  {
+    key: "g",
+    write: (state) => (state.foldGroups && state.opened.length ? state.opened.join(",") : null),
+    read: (text) => ({ opened: text.split(",", LINK_LIMITS.expanded).filter((id) => GROUP_ID.test(id)) }),
+  },
+  {
     key: "lang",
     write: (state) => state.lang,
     read: (text) => (text === "en" || text === "zh" ? { lang: text } : null),
@@ -142,7 +156,7 @@ const LINK = [
 ];
 
 // What a link that leaves a key out means.
-const LINK_DEFAULTS = { step: 0, expandAll: false, expanded: [] };
+const LINK_DEFAULTS = { step: 0, expandAll: false, expanded: [], foldGroups: true, opened: [] };
 
 export function toLink(state) {
   const params = new URLSearchParams();
@@ -156,7 +170,7 @@ export function toLink(state) {
 export function fromLink(location) {
   const hash = location.hash.replace(/^#/, "");
   const params = new URLSearchParams(hash.includes("p=") ? hash : location.search);
-  const out = { ...LINK_DEFAULTS, expanded: [] };
+  const out = { ...LINK_DEFAULTS, expanded: [], opened: [] };
   for (const { key, read } of LINK) {
     const text = params.get(key);
     if (text !== null) Object.assign(out, read(text));

@@ -23,33 +23,48 @@ export function resolveTensor(value, nodes) {
 }
 
 export function buildTimeline(body) {
-  const nodes = new Map(body.nodes.map((n) => [n.id, n]));
+  // a folded body (groups.js) looks its nodes up itself: no map of 65,000 made again
+  const nodes = body.fold ? body.fold.nodes : new Map(body.nodes.map((n) => [n.id, n]));
   const items = [];
   let seeded = false;
   const resolve = (value) => resolveTensor(value, nodes);
-  for (const step of body.steps) {
+  // `at`: the step of the answer an item is (a folded body's steps say so), for keeping
+  // the stepper's place when the folds change (progressAt)
+  body.steps.forEach((step, k) => {
+    const at = step.at ?? k;
     if (step.phase === "forward") {
-      items.push({ kind: "forward", node: step.node });
-      continue;
+      items.push({ kind: "forward", node: step.node, at });
+      return;
+    }
+    if (step.phase === "group" && step.dir === "forward") { // a folded group, as one (groups.js)
+      items.push({ kind: "group", dir: "forward", node: step.node, step, at });
+      return;
     }
     if (!seeded) {
-      items.push({ kind: "seed", node: body.output, grad: nodes.get(body.output).grad });
+      items.push({ kind: "seed", node: body.output, grad: nodes.get(body.output).grad, at: at - 0.5 });
       seeded = true;
+    }
+    if (step.phase === "group") {
+      items.push({ kind: "group", dir: "backward", node: step.node, step, at });
+      return;
     }
     step.edges.forEach((raw, index) => {
       const edge = { ...raw, upstream: resolve(raw.upstream), local: resolve(raw.local),
                      product: resolve(raw.product), sum: resolve(raw.sum) };
-      items.push({ kind: "edge", gate: step.node, grad: resolve(step.grad), edge, index,
+      items.push({ kind: "edge", gate: step.node, grad: resolve(step.grad), edge, index, at,
+                   last: index === step.edges.length - 1,
                    key: edgeKey(edge.input, step.node, edge.position) });
     });
-  }
+  });
   if (body.update) {
     const inputs = new Map(body.nodes.filter((n) => n.op === "input").map((n) => [n.name, n.id]));
     for (const param of body.update.params) {
       items.push({ kind: "update", node: inputs.get(param.name), param, lr: body.update.lr });
     }
   }
-  return { body, nodes, items, forwardCount: body.steps.filter((s) => s.phase === "forward").length };
+  const alias = body.fold ? body.fold.alias : new Map(); // a folded group's output -> its box
+  const forwardCount = items.filter((item) => item.kind === "forward" || (item.kind === "group" && item.dir === "forward")).length;
+  return { body, nodes, items, forwardCount, alias };
 }
 
 // What is visible after the first k items: values shown, node gradients so far,
@@ -60,14 +75,23 @@ export function stateAt(timeline, k) {
   const grads = new Map();
   const edgeGrads = new Map();
   const updated = new Map();  // parameter node id -> its value after the step
+  const alias = timeline.alias || new Map();
+  const gradOf = (id, g) => {
+    grads.set(id, g);
+    if (alias.has(id)) grads.set(alias.get(id), g);
+  };
   for (let i = 0; i < n; i += 1) {
     const item = timeline.items[i];
     if (item.kind === "forward") shown.add(item.node);
     else if (item.kind === "seed") grads.set(item.node, item.grad);
+    else if (item.kind === "group") {
+      if (item.dir === "forward") shown.add(item.node);
+      else for (const [id, g] of item.step.sent) if (g !== undefined) gradOf(id, g);
+    }
     else if (item.kind === "update") updated.set(item.node, item.param.new);
     else {
       if (item.edge.product !== undefined) edgeGrads.set(item.key, item.edge.product);
-      if (item.edge.sum !== undefined) grads.set(item.edge.input, item.edge.sum);
+      if (item.edge.sum !== undefined) gradOf(item.edge.input, item.edge.sum);
     }
   }
   const current = n > 0 ? timeline.items[n - 1] : null;
@@ -88,6 +112,15 @@ export function changedBetween(timeline, j, k) {
     if (item.kind === "edge") {
       edges.add(item.key);
       nodes.add(item.edge.input);
+      if (timeline.alias && timeline.alias.has(item.edge.input)) nodes.add(timeline.alias.get(item.edge.input));
+    } else if (item.kind === "group") {
+      nodes.add(item.node);
+      if (item.dir === "backward") {
+        for (const id of item.step.sent.keys()) {
+          nodes.add(id);
+          if (timeline.alias.has(id)) nodes.add(timeline.alias.get(id));
+        }
+      }
     } else {
       nodes.add(item.node);
     }
@@ -114,4 +147,26 @@ export function carryPosition(oldTimeline, k, newTimeline) {
   const done = k - oldTimeline.forwardCount;
   if (k >= oldTimeline.items.length) return newTimeline.items.length;
   return newTimeline.forwardCount + Math.min(done, backNew, backOld);
+}
+
+// How far the first k items of a timeline go into the answer's steps: the step and the
+// edge of it last played (a folded group's step covers all of its edges), or null.
+export function progressAt(timeline, k) {
+  if (!timeline || k <= 0) return null;
+  const item = timeline.items[Math.min(k, timeline.items.length) - 1];
+  return [item.at, item.kind === "group" || item.last ? Infinity : (item.index ?? 0)];
+}
+
+// The position of another folding of the same answer that has played as far: every item
+// up to that progress, none past it.
+export function stepAtProgress(timeline, progress) {
+  if (!timeline || !progress) return 0;
+  const [at, index] = progress;
+  let k = 0;
+  for (const item of timeline.items) {
+    const mine = item.kind === "group" ? Infinity : (item.index ?? 0);
+    if (item.at < at || (item.at === at && mine <= index)) k += 1;
+    else if (item.kind !== "update") break;
+  }
+  return k;
 }

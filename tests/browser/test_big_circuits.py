@@ -17,7 +17,7 @@ BIG = neuron_network(1000)
 
 def open_big(page: Page, lang: str = "en", width: int = 1366, height: int = 768) -> None:
     page.set_viewport_size({"width": width, "height": height})
-    page.goto(f"/#p={quote(BIG)}&lang={lang}")
+    page.goto(f"/#p={quote(BIG)}&lang={lang}&f=0")  # drawn whole: not folded
     expect(page.locator("#circuit .node").first).to_be_visible(timeout=30000)
 
 

@@ -34,7 +34,7 @@ def counts() -> tuple[int, int]:
 def open_big(page: Page) -> None:
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto("/?lang=en")  # a fresh page: a link to the same page only scrolls
-    page.goto(f"/#p={quote(BIG)}&lang=en")
+    page.goto(f"/#p={quote(BIG)}&lang=en&f=0")  # drawn whole: not folded
     expect(page.locator("#circuit .node")).to_have_count(counts()[0], timeout=60_000)
     settle(page)
 

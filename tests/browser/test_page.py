@@ -259,6 +259,9 @@ def test_warnings_are_visible(page: Page) -> None:
 def test_500_gate_program_renders(page: Page, shot) -> None:
     lines = ["a0 = 0.5"] + [f"a{k + 1} = sigmoid(a{k} * 1.01 + 0.1)" for k in range(166)]
     open_program(page, "\n".join(lines))
+    # over 300 gates it opens folded, a box a statement; the switch draws every gate
+    expect(page.locator("#circuit .node.group-box")).to_have_count(166)
+    page.locator("#fold-big").uncheck()
     gates = page.locator("#circuit .node.gate")
     expect(gates).to_have_count(166 * 3)
     page.get_by_role("button", name="Step forward").click()

@@ -149,6 +149,9 @@ def test_the_link_schema_unit(page: Page) -> None:
       return {
         roundTrip: read(toLink(state)),
         expandAll: read(toLink({ ...state, expandAll: true })).expandAll,
+        unfolded: read(toLink({ ...state, foldGroups: false })).foldGroups,
+        opened: read(toLink({ ...state, opened: ["g3", "g17"] })).opened,
+        badGroups: read("#p=1&g=g1,x,n3,g2%29").opened,
         names: ["x", "_x1", "损失", "é", "e\\u0301", "x2", "1x", "a-b", "(a+)+$", "", "a b",
                 "x".repeat(64), "x".repeat(65), "__proto__"].map(isName),
         junk: ["", "#", "#p", "#p=%", "#p=1&v=%7B", "#p=1&s=-1&x=1,2", "#p=1&v=[]&lang=de",
@@ -169,11 +172,14 @@ def test_the_link_schema_unit(page: Page) -> None:
     assert result["roundTrip"] == {
         "program": "a = 1\nf = a * b",
         "values": {"b": [[1, "NaN"], ["Infinity", "-Infinity"]], "β_2": -0.5, "_": 0},
-        "step": 7, "lang": "zh", "expandAll": False, "expanded": ["n3", "n12"]}
+        "step": 7, "lang": "zh", "expandAll": False, "expanded": ["n3", "n12"],
+        "foldGroups": True, "opened": []}
     assert result["expandAll"] is True
+    assert result["unfolded"] is False
+    assert result["opened"] == ["g3", "g17"] and result["badGroups"] == ["g1"]
     assert result["names"] == [True, True, True, True, True, True, False, False, False, False,
                                False, True, True, True]
-    blank = {"step": 0, "expandAll": False, "expanded": []}
+    blank = {"step": 0, "expandAll": False, "expanded": [], "foldGroups": True, "opened": []}
     one = {**blank, "program": "1"}
     assert result["junk"] == [blank, blank, blank, {**blank, "program": "%"}, one, one, one,
                               {**one, "values": {"y": json.loads("[" * 32 + "1" + "]" * 32),
