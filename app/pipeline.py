@@ -34,6 +34,7 @@ from app.errors import LabError
 from app.graph import Graph, build
 from app.graph.expand import Expanded, expand, resolve
 from app.graph.fast import fast_graph
+from app.graph.renumber import Numbers, Renumber
 from app.groups import add_groups, folded
 from app.jsonify import deep, tensor
 from app.lang import parse
@@ -81,7 +82,9 @@ class Options:
 def circuit(source: str, limits: Limits = DEFAULT_LIMITS) -> Graph:
     """The gate graph of a program, parsed and built, or remembered from a recent request:
     a learner moving a slider sends the same program again and again, and the graph
-    depends on its text alone. Raises LabError for a mistake in the program."""
+    depends on its text alone. A program that differs from a recent one only in numbers
+    (a learner editing a weight) gets that one's graph with its numbers
+    (app/graph/renumber.py), not a parse. Raises LabError for a mistake in the program."""
     if len(source) > GRAPH_CACHE_CHARS:  # long: read in one pass where it can be
         return fast_graph(source, limits) or build(parse(source, limits), limits)
     key = (source, limits)
@@ -90,7 +93,24 @@ def circuit(source: str, limits: Limits = DEFAULT_LIMITS) -> Graph:
         if found is not None:
             _graphs.move_to_end(key)
             return found
-    graph = build(parse(source, limits), limits)
+    # (a program over the limit is the parser's to refuse, even where only a number grew)
+    numbers = Numbers.of(source) if len(source) <= limits.max_source_chars else None
+    graph = None
+    if numbers is not None:
+        with _graphs_lock:
+            known = _templates.get((numbers.template, limits))
+            if known is not None:
+                _templates.move_to_end((numbers.template, limits))
+        if known is not None:
+            graph = known.apply(source, numbers)
+    if graph is None:
+        graph = build(parse(source, limits), limits)
+        if numbers is not None:
+            learned = Renumber.learn(graph, numbers)
+            with _graphs_lock:
+                _templates[(numbers.template, limits)] = learned
+                if len(_templates) > GRAPH_CACHE_SIZE:
+                    _templates.popitem(last=False)
     with _graphs_lock:
         _graphs[key] = graph
         if len(_graphs) > GRAPH_CACHE_SIZE:
@@ -102,6 +122,9 @@ GRAPH_CACHE_SIZE = 256
 GRAPH_CACHE_CHARS = 20_000  # longer programs are built afresh: they are rarely re-sent
 _graphs: OrderedDict[tuple[str, Limits], Graph] = OrderedDict()
 _graphs_lock = threading.Lock()
+# By template (app/graph/renumber.py): the last graph built from a program of that text
+# between its numbers, and which number is which default.
+_templates: OrderedDict[tuple[str, Limits], Renumber] = OrderedDict()
 
 
 def run(source: str, values: dict[str, Any] | None = None, seed: Any = None,
@@ -119,12 +142,31 @@ class LargeAnswer(Exception):
     """Raised instead of computing a large answer where the caller did not allow one."""
 
 
-def answer_budget(limits: Limits, full_trace: bool = False, large: bool = True) -> Budget:
+# A small circuit is answered on the event loop itself, without the hop to a worker thread
+# (app/api/routes.py): at most this many nodes and answer numbers. Its work is a
+# millisecond or two, less than what the hop, the thread's wake-up and the handing back and
+# forth of the GIL cost; anything bigger still goes to a thread.
+SMALL_NODES = 64
+SMALL_ANSWER = 2_000
+
+
+class NotSmall(Exception):
+    """Raised, before any number is computed, where the caller asked for a small circuit
+    only (`graph_response(..., small=True)`) and this one is bigger."""
+
+
+def answer_budget(limits: Limits, full_trace: bool = False, large: bool = True,
+                  small: bool = False) -> Budget:
     """Refuse, before anything is computed, a circuit whose answer would hold more than
     `limits.max_response_numbers` numbers (a 400 too_large where the count passes the limit);
-    with `large` false, raise LargeAnswer for one of more than LARGE_ANSWER numbers."""
+    with `large` false, raise LargeAnswer for one of more than LARGE_ANSWER numbers; with
+    `small`, raise NotSmall for one of more than SMALL_NODES nodes or SMALL_ANSWER numbers."""
     def check(graph: Graph, shapes: list[tuple[int, ...]]) -> None:
+        if small and len(graph) > SMALL_NODES:
+            raise NotSmall()
         count, over = answer_numbers(graph, shapes, full_trace, limits.max_response_numbers)
+        if small and count > SMALL_ANSWER:
+            raise NotSmall()
         if over is None and count > LARGE_ANSWER and not large:
             raise LargeAnswer()
         if over is not None:
@@ -149,9 +191,9 @@ def _node_json(ev: Evaluation, node_id: int, warnings: list[str],
         "op": node.op,
         "name": node.name,
         "label": node.label,
-        "inputs": [graph.nodes[i].key for i in node.inputs],
-        "value": tensor(ev.value(node_id)),
-        "grad": tensor(ev.grad(node_id)),
+        "inputs": [f"n{i}" for i in node.inputs],  # Node.key
+        "value": tensor(ev.values[node_id]),  # what tensor(ev.value(node_id)) gives
+        "grad": _grad_json(ev, node_id),
         "shape": list(ev.shapes[node_id]),
         "span": node.span.to_json() if node.span else None,
         "requires_grad": ev.plan.requires[node_id],
@@ -169,6 +211,14 @@ def _node_json(ev: Evaluation, node_id: int, warnings: list[str],
     return body
 
 
+def _grad_json(ev: Evaluation, node_id: int) -> Any:
+    """tensor(ev.grad(node_id)), without making an array of a scalar gradient."""
+    grad = ev.grads[node_id] if ev.plan.requires[node_id] else None
+    if isinstance(grad, float) and ev.shapes[node_id] == ():
+        return tensor(grad)
+    return tensor(ev.grad(node_id))
+
+
 def _steps_json(ev: Evaluation, full: bool = False, cancel: Cancel | None = None
                 ) -> list[dict[str, Any]]:
     """The trace as JSON. A tensor of more than TRACE_INLINE numbers is written as
@@ -184,7 +234,7 @@ def _steps_json(ev: Evaluation, full: bool = False, cancel: Cancel | None = None
     total = dict(remaining)
 
     def write(x: Any, same_as: str | None, field: str = "grad") -> Any:
-        if full or x is None or np.size(x) <= TRACE_INLINE:
+        if full or x is None or isinstance(x, float) or np.size(x) <= TRACE_INLINE:
             return tensor(x)
         ref = None if same_as is None else {"node": same_as, "field": field}
         return {"shape": list(np.shape(x)), "same_as": ref}
@@ -195,15 +245,23 @@ def _steps_json(ev: Evaluation, full: bool = False, cancel: Cancel | None = None
         if step["phase"] != "backward":
             continue
         gate = step["node"]
-        step["grad"] = write(step["grad"], gate)
+        grad = step["grad"]
+        step["grad"] = written = write(grad, gate)
         for edge in step["edges"]:
             source = edge["input"]
             remaining[source] -= 1
             complete = remaining[source] == 0
-            edge["upstream"] = write(edge["upstream"], gate)
+            # The same tensor written twice, when it is a number: written once (a list is
+            # written again, so that no two places of the answer share one list).
+            upstream = edge["upstream"]
+            edge["upstream"] = (written if upstream is grad and isinstance(written, float)
+                                else write(upstream, gate))
             edge["local"] = write(edge["local"], None)
-            edge["product"] = write(edge["product"], source if total[source] == 1 else None)
-            edge["sum"] = write(edge["sum"], source if complete else None)
+            product, total_sum = edge["product"], edge["sum"]
+            edge["product"] = write(product, source if total[source] == 1 else None)
+            edge["sum"] = (edge["product"] if total_sum is product
+                           and isinstance(edge["product"], float)
+                           else write(total_sum, source if complete else None))
             if "factors" in edge:
                 edge["factors"] = [tensor(x) for x in edge["factors"]]
     return trace
@@ -271,19 +329,25 @@ def gc_paused(pause: bool = True) -> Iterator[None]:
 
 def graph_response(source: str, values: dict[str, Any] | None = None, seed: Any = None,
                    limits: Limits = DEFAULT_LIMITS, options: Options | None = None,
-                   cancel: Cancel | None = None, large: bool = True) -> dict[str, Any]:
+                   cancel: Cancel | None = None, large: bool = True,
+                   small: bool = False) -> dict[str, Any]:
     """The body of POST /api/graph (and `eval --json`); raises LabError for user mistakes,
-    Cancelled when `cancel` is raised (the client went away), and with `large` false
-    LargeAnswer before computing an answer of more than LARGE_ANSWER numbers."""
+    Cancelled when `cancel` is raised (the client went away), with `large` false
+    LargeAnswer before computing an answer of more than LARGE_ANSWER numbers, and with
+    `small` NotSmall before computing a circuit over SMALL_NODES nodes or SMALL_ANSWER
+    numbers."""
     with gc_paused(len(source) > GC_PAUSE_CHARS):
         return _graph_response(source, values, seed, limits, options or Options(), cancel,
-                               large)
+                               large, small)
 
 
 def _graph_response(source: str, values: dict[str, Any] | None, seed: Any, limits: Limits,
-                    options: Options, cancel: Cancel | None, large: bool) -> dict[str, Any]:
-    budget = answer_budget(limits, options.full_trace, large)
+                    options: Options, cancel: Cancel | None, large: bool,
+                    small: bool = False) -> dict[str, Any]:
+    budget = answer_budget(limits, options.full_trace, large, small)
     graph = circuit(source, limits)
+    if small and len(graph) > SMALL_NODES:
+        raise NotSmall()  # before expanding it, too
     if options.plain:
         ev = evaluate(graph, values, seed, limits, budget, cancel)
         if options.columns and scalar_columns_apply(ev):

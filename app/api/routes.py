@@ -42,7 +42,14 @@ from app.examples import EXAMPLES, catalogue, large_example
 from app.jsonify import deep, encode
 from app.networks import network
 from app.ops import REGISTRY
-from app.pipeline import GC_PAUSE_CHARS, LargeAnswer, Options, Sweep, graph_response
+from app.pipeline import (
+    GC_PAUSE_CHARS,
+    LargeAnswer,
+    NotSmall,
+    Options,
+    Sweep,
+    graph_response,
+)
 from app.training import backend, datasets
 from app.training import limits as train_limits
 from app.training.data import DataSpec, load
@@ -112,7 +119,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
              responses={200: {"model": GraphAnswer}, **ERRORS},
              summary="Evaluate a program: every node's value and gradient, and the step trace")
 async def post_graph(body: GraphRequest, request: Request) -> Response:
-    """Computed and written in a worker thread; a client that goes away stops the work."""
+    """A small program computed and written right here, on the event loop (`small_request`);
+    anything bigger in a worker thread, where a client that goes away stops the work."""
     plot = body.sweep
     options = Options(
         expand=body.expand, check=body.check, code=body.code,
@@ -125,15 +133,21 @@ async def post_graph(body: GraphRequest, request: Request) -> Response:
         columns=body.format == "columns", groups=body.groups)
     cancel = Cancel()
 
-    def work(large: bool) -> bytes:
+    def work(large: bool, small: bool = False) -> bytes:
         cancel.check()  # the client left while this waited for a thread
         return encode(graph_response(body.source, body.values, body.seed, options=options,
-                                     cancel=cancel, large=large))
+                                     cancel=cancel, large=large, small=small))
+    content: bytes | None = None
+    if small_request(body, request):  # answered right here, or found bigger before any work
+        try:
+            content = work(False, small=True)
+        except NotSmall:  # to a thread; its program parsed once, remembered by circuit()
+            pass
     try:
-        if len(body.source) > GC_PAUSE_CHARS:  # a long program: straight to the large thread,
-            content = await unless_gone(  # not parsed twice
+        if content is None and len(body.source) > GC_PAUSE_CHARS:  # a long program: straight
+            content = await unless_gone(  # to the large thread, not parsed twice
                 request, partial(work, True), cancel, large_answers())
-        else:
+        elif content is None:
             try:
                 content = await unless_gone(request, partial(work, False), cancel)
             except LargeAnswer:  # again, in the one thread for large answers
@@ -142,6 +156,19 @@ async def post_graph(body: GraphRequest, request: Request) -> Response:
     except Cancelled:
         return Response(status_code=CLIENT_GONE)
     return Response(content, media_type="application/json")
+
+
+SMALL_BODY = 4 * 1024  # bytes: a request this short is tried on the event loop
+
+
+def small_request(body: GraphRequest, request: Request) -> bool:
+    """Whether to try a request on the event loop: a short body (so a short program and few
+    values, nothing slow to parse or bind) that asks for none of the teaching tools, which
+    evaluate the circuit again and again. `graph_response(small=True)` still refuses, before
+    any number is computed, a circuit that turns out big (app.pipeline.SMALL_NODES)."""
+    length = request.headers.get("content-length", "")
+    return (length.isdigit() and int(length) <= SMALL_BODY and not body.check
+            and not body.code and body.sweep is None and body.lr is None)
 
 
 @router.post("/api/network", response_class=StrictJSONResponse,

@@ -24,13 +24,21 @@ def forward_steps(ev: Evaluation) -> list[dict[str, Any]]:
 
 
 def backward_steps(ev: Evaluation) -> list[dict[str, Any]]:
+    """Every gate the output depends on, from the output back, with its input edges."""
+    steps: list[dict[str, Any]] = []
+    if not ev.plan.requires[ev.graph.output]:
+        return steps
+    with np.errstate(all="ignore"):  # ∞ + ∞ is ∞ here, not a warning in the log
+        _backward_steps(ev, steps)
+    return steps
+
+
+def _backward_steps(ev: Evaluation, steps: list[dict[str, Any]]) -> None:
+    """backward_steps' loop, appending to `steps`; numpy's warnings are off around it."""
     nodes = ev.graph.nodes
     plan = ev.plan
     out = ev.graph.output
     running: dict[int, Any] = {}
-    steps: list[dict[str, Any]] = []
-    if not plan.requires[out]:
-        return steps
     for node in reversed(nodes):
         o = node.id
         if not (plan.reached[o] and plan.requires[o]) or (not node.inputs and o != out):
@@ -46,8 +54,7 @@ def backward_steps(ev: Evaluation) -> list[dict[str, Any]]:
             local, product = ev.edge(o, j)
             accumulate = i in running
             if accumulate:
-                with np.errstate(all="ignore"):  # ∞ + ∞ is ∞ here, not a warning in the log
-                    running[i] = np.add(running[i], product)
+                running[i] = np.add(running[i], product)
             else:
                 running[i] = product
             edge = {
@@ -66,7 +73,6 @@ def backward_steps(ev: Evaluation) -> list[dict[str, Any]]:
             edges.append(edge)
         step["edges"] = edges
         steps.append(step)
-    return steps
 
 
 def _factors(ev: Evaluation, o: int, j: int) -> list[float] | None:
@@ -77,8 +83,7 @@ def _factors(ev: Evaluation, o: int, j: int) -> list[float] | None:
     rule = rules[j] if rules else None
     if rule is None or np.ndim(ev.value(o)) != 0:
         return None
-    with np.errstate(all="ignore"):
-        parts = rule(ev.value(o), *(ev.value(i) for i in node.inputs))
+    parts = rule(ev.value(o), *(ev.value(i) for i in node.inputs))  # warnings off: the caller
     return [float(x) for x in parts]
 
 
