@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from app import pipeline
+from app.errors import LabError
 from app.examples import EXAMPLES
 from app.graph import build
 from app.graph.renumber import Numbers, Renumber
@@ -171,3 +172,13 @@ def test_a_number_that_makes_the_program_too_long_is_refused_as_a_parse_would():
     with pytest.raises(LabError) as err:
         circuit("x = 3.000000001\nf = x * 2", limits)
     assert err.value.key == "source_too_long"
+
+
+def test_a_nul_is_never_taken_for_a_number() -> None:
+    """`1` and a NUL character would share a template if NUL marked the gaps: the NUL
+    program is a syntax error (400), never a graph borrowed from `1` (found by the property
+    test as a 500)."""
+    assert Numbers.of("\0") is None and Numbers.of("f = x\0 + 1") is None
+    circuit("1")
+    with pytest.raises(LabError, match="NUL"):
+        circuit("\0")

@@ -49,8 +49,9 @@ class Numbers:
 
     @classmethod
     def of(cls, source: str) -> Numbers | None:
-        """The numbers of an ASCII source; None for one that is not ASCII."""
-        if not source.isascii():
+        """The numbers of an ASCII source; None for one that is not ASCII or holds a NUL
+        (the template's mark between pieces: `"\\0"` and `"1"` would share one)."""
+        if not source.isascii() or "\0" in source:
             return None
         pieces: list[str] = []
         texts: list[str] = []
@@ -132,7 +133,8 @@ class Renumber:
 
     def apply(self, source: str, numbers: Numbers) -> Graph | None:
         """The graph of `source` (of the same template), or None if it needs a parse."""
-        if numbers.template != self.numbers.template:
+        if (numbers.template != self.numbers.template
+                or len(numbers.texts) != len(self.numbers.texts)):
             return None
         changed: dict[int, list[tuple[int, float]]] = {}
         shifts: dict[int, list[tuple[int, int]]] = {}  # line -> (column, shift)
