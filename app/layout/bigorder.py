@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from app.layout.layers import Layered
-from app.layout.order import crossings
+from app.layout.order import crossings, first_slots
 
 BIG_NODES = 20_000  # real nodes past which the layout takes this path (and coords.place_big)
 ROUNDS = 2  # rounds of sweeps (one down, one up)
@@ -42,23 +42,8 @@ def _crossed(group: np.ndarray, a: np.ndarray, b: np.ndarray) -> bool:
 def order_big(lay: Layered, keys: Sequence[int]) -> np.ndarray:
     """Each internal node's slot (layers left to right, each top to bottom), as
     `order.order_nodes` returns it, by the bounded search of the module doc."""
-    n, total = lay.n_real, lay.n_total
-    layer = lay.layer
-    key1 = np.empty(total)
-    key2 = np.zeros(total)
-    key1[:n] = keys
-    edge_of = np.repeat(np.arange(len(lay.edge_src)), np.diff(lay.edge_ptr))
-    at = np.flatnonzero(lay.path >= n)
-    dummies, edges = lay.path[at], edge_of[at]
-    key1[dummies] = key1[lay.edge_src[edges]] + 0.5
-    key2[dummies] = key1[lay.edge_dst[edges]]
-    perm = np.lexsort((key2, key1, layer))  # slot -> node
-    slot = np.empty(total, dtype=np.int64)
-    slot[perm] = np.arange(total)
-    n_layers = int(layer.max()) + 1 if total else 0
-    slot_layer = layer[perm]
-    start = np.searchsorted(slot_layer, np.arange(n_layers + 1))
-    s, t = slot[lay.seg_src], slot[lay.seg_dst]
+    total = lay.n_total
+    perm, slot_layer, start, s, t = first_slots(lay, keys)
     pos = np.arange(total, dtype=np.int64) - start[slot_layer]
     group = slot_layer[s]
     if not _crossed(group, pos[s], pos[t]):

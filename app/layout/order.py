@@ -157,17 +157,19 @@ def dfs_keys(inputs: Sequence[tuple[int, ...]], output: int) -> list[int]:
     return key
 
 
-def order_nodes(lay: Layered, keys: Sequence[int]) -> tuple[np.ndarray, int]:
-    """The final order: each internal node's slot (layers left to right, each top to bottom).
+def first_slots(lay: Layered, keys: Sequence[int]
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The first order, with nodes numbered by their slot: `perm` (slot -> node), each
+    slot's layer, each layer's first slot (and the end), and the segments by slot.
 
-    Returns the slots and the number of crossings of that order.
+    Real nodes sort by `keys`; a dummy just after its edge's source, then by the edge's
+    target.
     """
     n, total = lay.n_real, lay.n_total
     layer = lay.layer
     key1 = np.empty(total)
     key2 = np.zeros(total)
     key1[:n] = keys
-    # A dummy sorts just after its edge's source, then by the edge's target.
     edge_of = np.repeat(np.arange(len(lay.edge_src)), np.diff(lay.edge_ptr))
     at = np.flatnonzero(lay.path >= n)
     dummies, edges = lay.path[at], edge_of[at]
@@ -179,7 +181,16 @@ def order_nodes(lay: Layered, keys: Sequence[int]) -> tuple[np.ndarray, int]:
     n_layers = int(layer.max()) + 1 if total else 0
     slot_layer = layer[perm]
     start = np.searchsorted(slot_layer, np.arange(n_layers + 1))
-    s, t = slot[lay.seg_src], slot[lay.seg_dst]
+    return perm, slot_layer, start, slot[lay.seg_src], slot[lay.seg_dst]
+
+
+def order_nodes(lay: Layered, keys: Sequence[int]) -> tuple[np.ndarray, int]:
+    """The final order: each internal node's slot (layers left to right, each top to bottom).
+
+    Returns the slots and the number of crossings of that order.
+    """
+    n, total = lay.n_real, lay.n_total
+    perm, slot_layer, start, s, t = first_slots(lay, keys)
     thorough = total * SWEEP_ROUNDS <= ROUND_WORK
     if total <= SMALL or (_ordering is not None and total <= NATIVE_NODES):
         # dot's search, sifting, and on all but small graphs kicks out of local minima
