@@ -40,23 +40,8 @@ def place(lay: Layered, slot: np.ndarray, below: np.ndarray | None = None,
     `below`, and its layer's column widens to `width`.
     """
     total = lay.n_total
-    slot_layer = np.empty(total, dtype=np.int64)
-    slot_layer[slot] = lay.layer
-    n_layers = int(slot_layer[-1]) + 1 if total else 0
-    start = np.searchsorted(slot_layer, np.arange(n_layers + 1))
-    dummy = np.zeros(total, dtype=bool)
-    dummy[slot[lay.n_real:]] = True
-    is_const = np.zeros(total, dtype=bool)
-    is_const[slot] = lay.is_const
-    half = np.where(dummy, DUMMY_ROW / 2, ROW / 2)
-    low = half.copy()
-    if below is not None:
-        low[slot[:lay.n_real]] = np.maximum(half[slot[:lay.n_real]], below)
-    # off: each slot's y when its layer is packed tightly from 0
-    gap = low[:-1] + half[1:]
-    gap[start[1:-1] - 1] = 0.0  # no spacing across a layer boundary
-    off_a = np.concatenate([[0.0], np.cumsum(gap)])
-    off_a -= off_a[start[slot_layer]]
+    slot_layer, start, is_const, gap, off_a = _packed(lay, slot, below)
+    n_layers = len(start) - 1
     y = (off_a - (off_a[start[1:] - 1] / 2)[slot_layer]).tolist()  # each layer centred on 0
     off = off_a.tolist()
 
@@ -167,22 +152,8 @@ def place_big(lay: Layered, slot: np.ndarray, below: np.ndarray | None = None,
     settles less than `place` would settle it.
     """
     total = lay.n_total
-    slot_layer = np.empty(total, dtype=np.int64)
-    slot_layer[slot] = lay.layer
-    n_layers = int(slot_layer[-1]) + 1 if total else 0
-    start = np.searchsorted(slot_layer, np.arange(n_layers + 1))
-    dummy = np.zeros(total, dtype=bool)
-    dummy[slot[lay.n_real:]] = True
-    is_const = np.zeros(total, dtype=bool)
-    is_const[slot] = lay.is_const
-    half = np.where(dummy, DUMMY_ROW / 2, ROW / 2)
-    low = half.copy()
-    if below is not None:
-        low[slot[:lay.n_real]] = np.maximum(half[slot[:lay.n_real]], below)
-    gap = low[:-1] + half[1:]
-    gap[start[1:-1] - 1] = 0.0
-    off = np.concatenate([[0.0], np.cumsum(gap)])
-    off -= off[start[slot_layer]]
+    slot_layer, start, is_const, gap, off = _packed(lay, slot, below)
+    n_layers = len(start) - 1
     y = off.copy()
 
     s, t = slot[lay.seg_src], slot[lay.seg_dst]
@@ -236,3 +207,29 @@ def _kept_in_order(u: np.ndarray, slot_layer: np.ndarray) -> np.ndarray:
     top = np.maximum.accumulate(u + lift) - lift
     bottom = np.minimum.accumulate((u + lift)[::-1])[::-1] - lift
     return (top + bottom) / 2
+
+
+def _packed(lay: Layered, slot: np.ndarray, below: np.ndarray | None
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """By slot: each one's layer, each layer's first slot (and the end), which are constants,
+    the spacing below each one (none across a layer's end), and each one's y with its
+    layer packed tightly from 0 (a dummy's row is narrower; a node moves down past what
+    is drawn under the one above, `below`)."""
+    total = lay.n_total
+    slot_layer = np.empty(total, dtype=np.int64)
+    slot_layer[slot] = lay.layer
+    n_layers = int(slot_layer[-1]) + 1 if total else 0
+    start = np.searchsorted(slot_layer, np.arange(n_layers + 1))
+    dummy = np.zeros(total, dtype=bool)
+    dummy[slot[lay.n_real:]] = True
+    is_const = np.zeros(total, dtype=bool)
+    is_const[slot] = lay.is_const
+    half = np.where(dummy, DUMMY_ROW / 2, ROW / 2)
+    low = half.copy()
+    if below is not None:
+        low[slot[:lay.n_real]] = np.maximum(half[slot[:lay.n_real]], below)
+    gap = low[:-1] + half[1:]
+    gap[start[1:-1] - 1] = 0.0  # no spacing across a layer boundary
+    off = np.concatenate([[0.0], np.cumsum(gap)])
+    off -= off[start[slot_layer]]
+    return slot_layer, start, is_const, gap, off
