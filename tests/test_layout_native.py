@@ -25,7 +25,7 @@ needs_native = pytest.mark.skipif(
 SMALL_PARAMS = (order.SMALL_MIN_QUIT, order.SMALL_MAX_ITER, order.SIFT_ROUNDS, 0,
                 order.KICK_ONE_IN, order.KICK_POLISH)
 KICK_PARAMS = (order.MIN_QUIT, order.MAX_ITER, order.SIFT_ROUNDS, 5, order.KICK_ONE_IN,
-               order.KICK_POLISH)
+               2)  # iterations after each kick too: every step of a kick held
 
 
 def random_layered(rng: np.random.Generator, layers: int, widest: int, density: float

@@ -88,7 +88,16 @@ def test_readme_quotes_what_backprop_lab_train_prints(capsys) -> None:
     assert main(["train"]) == 0
     printed = capsys.readouterr().out.splitlines()
     readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
-    last_iteration = [line for line in printed if line.startswith("Loss after iteration")][-1]
-    for line in (printed[0], printed[1], last_iteration, printed[-1]):
+    for line in (printed[0], printed[1]):
         assert f"`{line}`" in readme, line
-    assert printed[-1].startswith("after 20,000 passes: loss ")
+    # past the edge of stability the loss alternates between two values, and which one a
+    # line shows depends on the machine's last bits: the README names the pair
+    last = [line for line in printed if line.startswith("Loss after iteration")][-1]
+    assert last.startswith("Loss after iteration 19000: ")
+    final = re.fullmatch(r"after 20,000 passes: loss (\S+), accuracy 0\.975", printed[-1])
+    assert final, printed[-1]
+    pair = re.search(r"alternates from pass to pass between (\S+) and (\S+),", readme)
+    assert pair, "the README names the two values the loss alternates between"
+    assert {last.rsplit(" ", 1)[1], final.group(1)} == {pair.group(1), pair.group(2)}
+    assert "`Loss after iteration 19000: …`" in readme
+    assert "`after 20,000 passes: loss …, accuracy 0.975`" in readme

@@ -39,12 +39,13 @@ The algorithm is Sugiyama's, every step iterative (a 10,000-deep chain is fine):
    ones, swaps of neighbours and a few iterations each, then up to 24 more from the best
    — an iteration is a sweep that sorts each layer by the weighted median of its
    neighbours' places, then swaps of neighbours, every other time also those that leave
-   the crossings as they are, which walks the search along a plateau. Sifting polishes
-   the result: each node tried at every place of its layer, kept where its wires cross
-   least. Above `SMALL` nodes, up to 12 kicks follow: from the best order, neighbours
-   swapped at random (a fixed seed: the output stays deterministic), then a few
-   iterations and sifting, kept only if the crossings drop. The search is compiled
-   (`_ordering.c`, built at install; `plain.py` is the same in Python, its
+   the crossings as they are, which walks the search along a plateau. Up to `SMALL`
+   nodes, sifting polishes the result: each node tried at every place of its layer, kept
+   where its wires cross least. Above, up to 12 kicks follow instead: from the best
+   order, neighbours swapped at random (a fixed seed: the output stays deterministic),
+   then swaps of neighbours along plateaus, kept only if the crossings drop (more
+   iterations or sifting after a kick cost more time than they found crossings). The
+   search is compiled (`_ordering.c`, built at install; `plain.py` is the same in Python, its
    specification, and the tests hold the two to the same answer); built without a C
    compiler, plain Python runs it on small graphs and numpy a kick-less version on
    the others. Huge graphs get barycentric sweeps only. Last, the drawing is turned

@@ -117,11 +117,6 @@ static void transpose(Graph *g, int reverse, char *candidate) {
     }
 }
 
-static int cmp_i64(const void *x, const void *y) {
-    i64 p = *(const i64 *)x, q = *(const i64 *)y;
-    return p < q ? -1 : p > q;
-}
-
 typedef struct { double key; i64 tie; i64 v; } Keyed;
 
 static int cmp_keyed(const void *x, const void *y) {
@@ -144,8 +139,11 @@ static void sweep(Graph *g, int down, int reverse, Keyed *keyed) {
             i64 d = ptr[v + 1] - ptr[v];
             if (!d) continue;
             i64 *nbrs = g->buf;
-            for (i64 j = 0; j < d; j++) nbrs[j] = g->place[nb[ptr[v] + j]];
-            qsort(nbrs, (size_t)d, sizeof(i64), cmp_i64);
+            for (i64 j = 0; j < d; j++) {  /* insertion sort: degrees are small */
+                i64 x = g->place[nb[ptr[v] + j]], h = j;
+                for (; h > 0 && nbrs[h - 1] > x; h--) nbrs[h] = nbrs[h - 1];
+                nbrs[h] = x;
+            }
             double key;
             if (d % 2) key = (double)nbrs[d / 2];
             else if (d == 2) key = (double)(nbrs[0] + nbrs[1]) / 2;
@@ -161,7 +159,16 @@ static void sweep(Graph *g, int down, int reverse, Keyed *keyed) {
             g->slots[m] = i;
             m++;
         }
-        qsort(keyed, (size_t)m, sizeof(Keyed), cmp_keyed);
+        if (m <= 32) {  /* (key, tie, v) orders every pair: any sort gives qsort's order */
+            for (i64 j = 1; j < m; j++) {
+                Keyed x = keyed[j];
+                i64 h = j;
+                for (; h > 0 && cmp_keyed(&keyed[h - 1], &x) > 0; h--) keyed[h] = keyed[h - 1];
+                keyed[h] = x;
+            }
+        } else {
+            qsort(keyed, (size_t)m, sizeof(Keyed), cmp_keyed);
+        }
         for (i64 j = 0; j < m; j++) {
             row[g->slots[j]] = keyed[j].v;
             g->place[keyed[j].v] = g->slots[j];
@@ -470,7 +477,7 @@ static PyObject *py_search(PyObject *self, PyObject *args) {
             for (i64 r = 0; r < kicks && best; r++) {
                 restore(&g, saved);
                 perturb(&g, &state, (uint64_t)one_in);
-                transpose(&g, 0, candidate);
+                transpose(&g, 1, candidate);
                 i64 local = count_all(&g);
                 memcpy(initial, g.rows, (size_t)total * sizeof(i64));
                 local = iterate(&sr, polish, local, initial);

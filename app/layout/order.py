@@ -2,9 +2,10 @@
 
 A depth-first order from the output gives the start (trees come out planar). Then
 Graphviz dot's search (plain.py is its specification): from that order and two
-breadth-first ones, median sweeps and swaps of neighbours; sifting polishes the best;
-on graphs above `SMALL` nodes, kicks follow (neighbours swapped at random from the best
-order, then a few iterations and sifting again, kept only when they remove crossings).
+breadth-first ones, median sweeps and swaps of neighbours; on small graphs sifting
+polishes the best; on graphs above `SMALL` nodes, kicks follow (neighbours swapped at
+random from the best order, then swaps of neighbours that remove crossings or leave them
+as they are, kept only when they remove crossings).
 It runs compiled (`_ordering.c`, which gives exactly plain.py's answer) up to
 `NATIVE_NODES` nodes; without the compiled module, in plain Python on small graphs and
 in numpy (all layers' swaps at once, no kicks) up to `ROUND_WORK`. On huge graphs,
@@ -43,12 +44,12 @@ SMALL_MIN_QUIT = 3  # … with less patience: small graphs settle in a few itera
 SMALL_MAX_ITER = 8
 ROUND_WORK = 120_000  # node-rounds up to which the thorough search runs
 SIFT_ROUNDS = 3  # passes of sifting over every layer after the search, at most …
-LARGE_SIFT_ROUNDS = 1  # … and above SMALL nodes, where kicks do the further work
+LARGE_SIFT_ROUNDS = 0  # … and none above SMALL nodes, where kicks do the further work
 NATIVE_NODES = 20_000  # nodes up to which the compiled search runs (when built)
 KICK_WORK = 32_000  # node-kicks: kicks out of local minima, fewer as graphs grow …
 MAX_KICKS = 12  # … and at most this many
-KICK_ONE_IN = 5  # a kick swaps each pair of neighbours once in this many
-KICK_POLISH = 4  # iterations of the search after each kick
+KICK_ONE_IN = 5  # a kick swaps each pair of neighbours once in this many, then swaps
+KICK_POLISH = 0  # neighbours along plateaus; more iterations after it found no fewer
 
 
 def crossings(group: np.ndarray, a: np.ndarray, b: np.ndarray) -> int:

@@ -261,8 +261,8 @@ def search(s: list[int], t: list[int], start: list[int], min_quit: int, max_iter
            sift_rounds: int, kicks: int = 0, one_in: int = 10, polish: int = 4
            ) -> tuple[list[int], int]:
     """The whole search: dot's, then sifting, then `kicks` rounds of a kick from the best
-    order, swaps, `polish` iterations and sifting, each kept only if it has fewer
-    crossings. Returns each node's place and the crossings. `_ordering.search` computes
+    order, swaps along plateaus, `polish` iterations and sifting, each kept only if it has
+    fewer crossings. Returns each node's place and the crossings. `_ordering.search` computes
     exactly this."""
     g = PlainSearch(s, t, start)
     best = g.search(min_quit, max_iter)
@@ -277,7 +277,7 @@ def search(s: list[int], t: list[int], start: list[int], min_quit: int, max_iter
                 break
             g.restore(kept)
             state = g.kick(state, one_in)
-            g.transpose(False)
+            g.transpose(True)  # along plateaus too: most of what a kick finds
             local, saved = g.iterate(polish, min_quit, g.count(), g.saved())
             g.restore(saved)
             if sift_rounds > 0:
