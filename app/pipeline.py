@@ -41,6 +41,7 @@ from app.lang import parse
 from app.layout import layout
 from app.limits import DEFAULT_LIMITS, Limits
 from app.ops import REGISTRY
+from app.packed import pack
 from app.scalar_columns import applies as scalar_columns_apply
 from app.scalar_columns import scalar_columns
 
@@ -71,6 +72,7 @@ class Options:
     t: int = 1  # the number of the step (Adam's bias correction)
     full_trace: bool = False  # every tensor of the step trace written out
     columns: bool = False  # the compact form of the answer (app/columns.py)
+    packed: bool = False  # with columns, its arrays packed as base64 (app/packed.py)
     groups: bool = False  # add the statement groups (app/groups.py); a big circuit folded
 
     @property
@@ -350,10 +352,10 @@ def _graph_response(source: str, values: dict[str, Any] | None, seed: Any, limit
         raise NotSmall()  # before expanding it, too
     if options.plain:
         ev = evaluate(graph, values, seed, limits, budget, cancel)
-        if options.columns and scalar_columns_apply(ev):
-            return scalar_columns(ev, cancel)  # the same answer, without an object per item
+        if options.columns and scalar_columns_apply(ev):  # the same answer, without an
+            return scalar_columns(ev, cancel, options.packed)  # object per item
         body = graph_json(ev, full_trace=options.full_trace, cancel=cancel)
-        return to_columns(body) if options.columns else body
+        return _compact(body, options)
     expanded = None
     written = graph  # folded or not by its gates as written (app/groups.py)
     if options.expand is not False:
@@ -381,4 +383,12 @@ def _graph_response(source: str, values: dict[str, Any] | None, seed: Any, limit
         if plot["reduced"]:
             body["warnings"].append(f"the nudge plot has {plot['points']} points, fewer than "
                                     "asked, to keep the work of this large circuit bounded")
-    return to_columns(body) if options.columns else body
+    return _compact(body, options)
+
+
+def _compact(body: dict[str, Any], options: Options) -> dict[str, Any]:
+    """The answer in the form the request asks for: as it is, its columns, or those packed."""
+    if not options.columns:
+        return body
+    columns = to_columns(body)
+    return pack(columns) if options.packed else columns

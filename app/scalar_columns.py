@@ -23,8 +23,9 @@ import numpy as np
 from app.engine.diagnose import node_warnings
 from app.engine.run import Cancel, Evaluation
 from app.graph.fast import TextGraph
-from app.layout import layout_columns
+from app.layout import layout_arrays, layout_columns
 from app.ops import REGISTRY
+from app.packed import floats, ints, pack_column, ragged, rows
 
 # Ops whose partials are arithmetic on the value and the inputs (no libm call): computed for
 # all their lone gates at once they give the bits the gate-at-a-time computation gives.
@@ -47,9 +48,11 @@ def _numbers(a: np.ndarray) -> list[Any]:
     return out
 
 
-def scalar_columns(ev: Evaluation, cancel: Cancel | None = None) -> dict[str, Any]:
+def scalar_columns(ev: Evaluation, cancel: Cancel | None = None,
+                   packed: bool = False) -> dict[str, Any]:
     """The columns form of `graph_json(ev)` for a scalar circuit (see `applies`), equal to
-    `to_columns(graph_json(ev))`."""
+    `to_columns(graph_json(ev))`; with `packed`, its arrays packed (app/packed.py), equal
+    to `pack` of it, written from the arrays without a list of their numbers made."""
     graph = ev.graph
     n = len(graph)
     plan = ev.plan
@@ -59,15 +62,18 @@ def scalar_columns(ev: Evaluation, cancel: Cancel | None = None) -> dict[str, An
     grads = np.array(ev.grads, dtype=float).reshape(n)
     grads[~requires] = 0.0  # (written as null)
     warnings = node_warnings(ev)
-    grad_col = _numbers(grads)
-    for i in np.flatnonzero(~requires).tolist():
-        grad_col[i] = None
 
     ops_col = graph.ops
     counts = np.fromiter(map(len, graph.inputs), np.int64, n)
+    src = np.fromiter(chain.from_iterable(graph.inputs), np.int64, int(counts.sum()))
+    span_rows: np.ndarray | None = None
+    spans: list[Any] = []
     if isinstance(graph, TextGraph):  # read in one pass: the columns as they are
         names, labels = graph.names, graph.labels
-        spans: list[Any] = graph.spans.tolist()
+        if packed:
+            span_rows = graph.spans
+        else:
+            spans = graph.spans.tolist()
     else:
         records = graph.nodes
         names = [r.name for r in records]
@@ -75,28 +81,41 @@ def scalar_columns(ev: Evaluation, cancel: Cancel | None = None) -> dict[str, An
         spans = [None if r.span is None else
                  [r.span.line, r.span.column, r.span.end_line, r.span.end_column]
                  for r in records]
-    cols: dict[str, Any] = {
-        "count": n,
-        "op": list(ops_col),
-        "name": list(names),
-        "label": list(labels),
-        "inputs": [list(ins) for ins in graph.inputs],
-        "value": _numbers(values),
-        "grad": grad_col,
-        "shape": [[] for _ in range(n)],
-        "span": spans,
-        "requires_grad": requires.astype(np.int64).tolist(),
-        "warnings": {"at": sorted(k for k, w in warnings.items() if w),
-                     "values": [warnings[k] for k in sorted(warnings) if warnings[k]],
-                     "else": []},
-    }
     leaf = np.array([op == "input" or op == "const" for op in ops_col], dtype=bool)
-    gate_ids = np.flatnonzero(~leaf).tolist()
-    params = ([{} for _ in gate_ids] if isinstance(graph, TextGraph)  # it has none
-              else [graph.nodes[i].param_dict() for i in gate_ids])
-    cols["params"] = {"at": gate_ids, "values": params}
+    gate_ids = np.flatnonzero(~leaf)
+    warned = sorted(k for k, w in warnings.items() if w)
+    cols: dict[str, Any] = {"count": n}
+    if packed:
+        cols.update({
+            "op": pack_column(list(ops_col)), "name": pack_column(list(names)),
+            "label": pack_column(list(labels)), "inputs": ragged(counts, src),
+            "value": floats(values), "grad": floats(grads, ~requires),
+            "shape": ragged(np.zeros(n, np.int64), np.zeros(0, np.int64)),
+            "span": rows(span_rows) if span_rows is not None else pack_column(spans),
+            "requires_grad": ints(requires),
+            "warnings": {"at": pack_column(warned), "values": [warnings[k] for k in warned],
+                         "else": []}})
+    else:
+        grad_col = _numbers(grads)
+        for i in np.flatnonzero(~requires).tolist():
+            grad_col[i] = None
+        cols.update({
+            "op": list(ops_col),
+            "name": list(names),
+            "label": list(labels),
+            "inputs": [list(ins) for ins in graph.inputs],
+            "value": _numbers(values),
+            "grad": grad_col,
+            "shape": [[] for _ in range(n)],
+            "span": spans,
+            "requires_grad": requires.astype(np.int64).tolist(),
+            "warnings": {"at": warned, "values": [warnings[k] for k in warned], "else": []},
+        })
+    params = ([{} for _ in range(len(gate_ids))] if isinstance(graph, TextGraph)  # it has none
+              else [graph.nodes[i].param_dict() for i in gate_ids.tolist()])
+    cols["params"] = {"at": ints(gate_ids) if packed else gate_ids.tolist(), "values": params}
     ops: dict[str, dict[str, Any]] = {}
-    for name in dict.fromkeys(ops_col[i] for i in gate_ids):
+    for name in dict.fromkeys(ops_col[i] for i in gate_ids.tolist()):
         op = REGISTRY[name]
         ops[name] = {"formulas": list(op.formulas), "composite": op.expansion is not None}
     if cancel is not None:
@@ -106,7 +125,7 @@ def scalar_columns(ev: Evaluation, cancel: Cancel | None = None) -> dict[str, An
     for node_id, texts in sorted(warnings.items()):
         who = names[node_id] or labels[node_id]
         messages.extend(f"{who}: {t}" for t in texts)
-    steps = _steps(ev, n, counts, requires, reached, values, grads)
+    steps = _steps(ev, n, counts, src, requires, reached, values, grads, packed)
     if cancel is not None:
         cancel.check()
     return {
@@ -117,16 +136,28 @@ def scalar_columns(ev: Evaluation, cancel: Cancel | None = None) -> dict[str, An
         "steps": steps,
         "inputs": list(graph.input_ids),
         "warnings": messages,
-        "layout": layout_columns(graph, ev.shapes),
+        "layout": _packed_layout(graph, ev.shapes) if packed else layout_columns(graph,
+                                                                                ev.shapes),
     }
 
 
-def _steps(ev: Evaluation, n: int, counts: np.ndarray, requires: np.ndarray,
-           reached: np.ndarray, values: np.ndarray, grads: np.ndarray) -> dict[str, Any]:
+def _packed_layout(graph: Any, shapes: Any) -> dict[str, Any]:
+    """The layout's columns, packed."""
+    arrays = layout_arrays(graph, shapes)
+    return {"nodes": {"x": floats(arrays.x), "y": floats(arrays.y), "layer": ints(arrays.layer),
+                      "view": {"at": pack_column(arrays.view_at), "values": arrays.views}},
+            "edges": {"bends": ragged(arrays.bend_lengths, arrays.bends, "float")},
+            "width": arrays.width, "height": arrays.height}
+
+
+def _steps(ev: Evaluation, n: int, counts: np.ndarray, src: np.ndarray, requires: np.ndarray,
+           reached: np.ndarray, values: np.ndarray, grads: np.ndarray,
+           packed: bool = False) -> dict[str, Any]:
     """The trace's columns (app/engine/trace.py's steps, as app/columns.py writes them)."""
     graph = ev.graph
     out = graph.output
-    forward = {"node": list(range(n))}
+    whole = ints if packed else (lambda a: a.tolist())
+    forward = {"node": whole(np.arange(n))}
     if not requires[out]:
         return {"forward": forward, "backward": {"node": [], "seed": {"at": [], "values": []},
                                                  "edges": []},
@@ -137,22 +168,24 @@ def _steps(ev: Evaluation, n: int, counts: np.ndarray, requires: np.ndarray,
     gates = np.flatnonzero(stepping)[::-1]
     # every edge of the graph: target, input, position; then those the steps list, in order
     dst = np.repeat(np.arange(n, dtype=np.int64), counts)
-    src = np.fromiter(chain.from_iterable(graph.inputs), np.int64, int(counts.sum()))
     ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=ptr[1:])
     position = np.arange(len(dst), dtype=np.int64) - ptr[dst]
     keep = np.flatnonzero(stepping[dst] & requires[src])
     keep = keep[np.argsort(-dst[keep], kind="stable")]  # gates in reverse, slots in order
     e_dst, e_src, e_pos = dst[keep], src[keep], position[keep]
-    local, product = _edge_numbers(ev, keep, e_dst, e_src, e_pos, values, grads)
+    listed = np.full(len(dst), -1, dtype=np.int64)  # a graph edge's place in the list
+    listed[keep] = np.arange(len(keep))
+    local, no_local, product = _edge_numbers(ev, keep, e_dst, e_pos, values, grads,
+                                             listed, ptr)
 
     first = np.zeros(len(keep), dtype=bool)
     if len(keep):
         first[np.unique(e_src, return_index=True)[1]] = True
     accumulate = ~first
-    acc_at = np.flatnonzero(accumulate).tolist()
+    acc_at = np.flatnonzero(accumulate)
     sums: list[Any] = []
-    if acc_at:
+    if len(acc_at):
         running: dict[int, float] = {}
         prod_list = product.tolist()
         acc_list = accumulate.tolist()
@@ -165,47 +198,56 @@ def _steps(ev: Evaluation, n: int, counts: np.ndarray, requires: np.ndarray,
     per_step = np.bincount(np.searchsorted(-gates, -e_dst), minlength=len(gates)) \
         if len(gates) else np.zeros(0, dtype=np.int64)
     seed_at = np.flatnonzero(gates == out).tolist()
-    backward: dict[str, Any] = {"node": gates.tolist(),
+    backward: dict[str, Any] = {"node": whole(gates),
                                 "seed": {"at": seed_at, "values": [True] * len(seed_at)},
-                                "edges": per_step.tolist()}
-    edges: dict[str, Any] = {
-        "input": e_src.tolist(), "position": e_pos.tolist(), "local": local,
-        "product": _numbers(product),
-        "sum": {"at": acc_at, "values": _numbers(np.asarray(sums, dtype=float))},
-        "accumulate": accumulate.astype(np.int64).tolist(),
-    }
+                                "edges": whole(per_step)}
+    sum_values = np.asarray(sums, dtype=float)
+    if packed:
+        edges: dict[str, Any] = {
+            "input": ints(e_src), "position": ints(e_pos), "local": floats(local, no_local),
+            "product": floats(product),
+            "sum": {"at": ints(acc_at), "values": floats(sum_values)},
+            "accumulate": ints(accumulate),
+        }
+        backward["seed"]["at"] = pack_column(seed_at)
+    else:
+        local_col = _numbers(local)
+        for k in np.flatnonzero(no_local).tolist():
+            local_col[k] = None
+        edges = {
+            "input": e_src.tolist(), "position": e_pos.tolist(), "local": local_col,
+            "product": _numbers(product),
+            "sum": {"at": acc_at.tolist(), "values": _numbers(sum_values)},
+            "accumulate": accumulate.astype(np.int64).tolist(),
+        }
     factors = _factors(ev, e_dst.tolist(), e_pos.tolist())
     if factors is not None:
-        edges["factors"] = factors
+        edges["factors"] = pack_column(factors) if packed else factors
     return {"forward": forward, "backward": backward, "edges": edges}
 
 
-def _edge_numbers(ev: Evaluation, keep: np.ndarray, e_dst: np.ndarray, e_src: np.ndarray,
-                  e_pos: np.ndarray, values: np.ndarray, grads: np.ndarray
-                  ) -> tuple[list[Any], np.ndarray]:
-    """Each listed edge's local derivative (JSON: None where the gate has none) and its
-    product, as `Evaluation.edge` gives them."""
+def _edge_numbers(ev: Evaluation, keep: np.ndarray, e_dst: np.ndarray, e_pos: np.ndarray,
+                  values: np.ndarray, grads: np.ndarray, listed: np.ndarray, ptr: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each listed edge's local derivative, where the gate has none (JSON: null) and its
+    product, as `Evaluation.edge` gives them. The edge into slot j of gate o is the graph's
+    edge ptr[o] + j, listed at `listed` of that (-1: not listed)."""
     m = len(keep)
     local = np.zeros(m)
     product = np.zeros(m)
     done = np.zeros(m, dtype=bool)
     no_local = np.zeros(m, dtype=bool)
-    where: dict[tuple[int, int], int] = {}
-    if ev.edges or ev.batch_edges:
-        where = {(o, j): k for k, (o, j) in enumerate(zip(e_dst.tolist(), e_pos.tolist(),
-                                                          strict=True))}
     if ev.batch_edges:  # vectorised groups: their numbers, as the engine kept them
         for batch, j, loc, contrib in ev.batch_edges:
-            at = np.fromiter((where.get((o, j), -1) for o in batch.outs.tolist()), np.int64,
-                             len(batch.outs))
+            at = listed[ptr[batch.outs] + j]
             ok = at >= 0
             locs = np.broadcast_to(np.asarray(loc, dtype=float), contrib.shape)
             local[at[ok]] = locs[ok]
             product[at[ok]] = contrib[ok]
             done[at[ok]] = True
     for (o, j), (loc, contrib) in ev.edges.items():  # gates the engine ran one at a time
-        k = where.get((o, j))
-        if k is None or done[k]:
+        k = int(listed[ptr[o] + j])
+        if k < 0 or done[k]:
             continue
         if loc is None:
             no_local[k] = True
@@ -239,10 +281,7 @@ def _edge_numbers(ev: Evaluation, keep: np.ndarray, e_dst: np.ndarray, e_src: np
                                     for o in gates.tolist()])
                 local[idx] = loc
                 product[idx] = grads[gates] * loc
-    local_col = _numbers(local)
-    for k in np.flatnonzero(no_local).tolist():
-        local_col[k] = None
-    return local_col, product
+    return local, no_local, product
 
 
 def _factors(ev: Evaluation, e_dst: list[int], e_pos: list[int]) -> Any:

@@ -11,10 +11,12 @@ Prints seconds and ratios (ours / micrograd); the README records them.
 Whole requests (issue 15; `--whole` for only these): the same programs as micrograd
 builds them — a chain of 2,000 and of 100,000 gates, micrograd's demo network on 10 and
 100 points — through our engine alone, through the whole pipeline in this process (parse,
-build, evaluate, trace, layout, the compact columns, the JSON bytes) and through HTTP
-(`backprop-lab serve`, `"format": "columns"`, gzip, the answer parsed), each against
-micrograd's build+forward+backward. Goals: the 100,000-gate chain end to end under 3 s;
-the demo network on 100 points end to end within 3× micrograd.
+build, evaluate, trace, layout, the compact columns packed, the JSON bytes) and through
+HTTP (`backprop-lab serve`, `"format": "columns"`, `"arrays": "base64"`, gzip, the answer
+parsed and every packed column decoded to a numpy array), each against micrograd's
+build+forward+backward; `--arrays json` for the columns as JSON lists instead (parsed
+only). Goals: the 100,000-gate chain end to end under 3 s in at most 200 bytes a gate
+(uncompressed); the demo network on 100 points end to end within 3× micrograd.
 Targets: a 100,000-gate chain evaluates at all (micrograd's recursive
 topological sort cannot); at 2,000 gates our time per gate is at most
 micrograd's; on a wide scalar graph (an MLP unrolled into ~50,000 scalar
@@ -29,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from typing import Any
 
 import httpx
 import numpy as np
@@ -39,6 +42,7 @@ from app.engine import evaluate
 from app.graph import from_description
 from app.jsonify import encode
 from app.limits import Limits
+from app.packed import is_packed, numbers
 from app.pipeline import Options, circuit, graph_response
 from bench import programs as bench_programs
 from bench.timing import best_of
@@ -137,9 +141,11 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=70, help="MLP batch size")
     parser.add_argument("--whole", action="store_true", help="only the whole requests")
     parser.add_argument("--no-http", action="store_true", help="whole requests in process only")
+    parser.add_argument("--arrays", choices=("base64", "json"), default="base64",
+                        help="the whole requests' columns packed (default) or JSON lists")
     args = parser.parse_args()
     if args.whole:
-        whole_requests(args.repeats, not args.no_http)
+        whole_requests(args.repeats, not args.no_http, args.arrays == "base64")
         return
     sys.setrecursionlimit(20_000)  # lets micrograd's recursive sort reach 2,000 gates
 
@@ -166,7 +172,7 @@ def main() -> None:
     theirs = best_of(lambda: run_micrograd(wide), args.repeats)
     print(f"MLP, {gates:,} scalar gates: ours {ours * 1e3:8.2f} ms   micrograd "
           f"{theirs * 1e3:8.2f} ms   ratio {ours / theirs:.2f}")
-    whole_requests(args.repeats, not args.no_http)
+    whole_requests(args.repeats, not args.no_http, args.arrays == "base64")
 
 
 # ------------------------------------------------------------ whole requests (issue 15)
@@ -217,10 +223,25 @@ def fresh(source: str) -> str:
     return f"{source}# request {next(_fresh)}\n"
 
 
-def in_process(source: str) -> int:
+def in_process(source: str, packed: bool = True) -> int:
     """The whole request in this process: parse, build, evaluate, trace, layout, the
-    columns, the JSON bytes (what `eval --columns` does), never cached."""
-    return len(encode(graph_response(fresh(source), options=Options(columns=True))))
+    columns (packed: what `eval --base64` does; else `eval --columns`), the JSON bytes,
+    never cached."""
+    return len(encode(graph_response(fresh(source),
+                                     options=Options(columns=True, packed=packed))))
+
+
+def decoded(body: Any) -> int:
+    """What a client does with a packed answer: every packed column's numbers as a numpy
+    array (base64 decoded, read as its dtype); how many numbers in all."""
+    if isinstance(body, dict):
+        if is_packed(body):
+            return len(numbers(body)) + sum(decoded(body[k]) for k in ("lengths", "null")
+                                            if k in body)
+        return sum(decoded(v) for v in body.values())
+    if isinstance(body, list) and body and isinstance(body[0], dict):
+        return sum(decoded(v) for v in body)
+    return 0
 
 
 class Server:
@@ -236,14 +257,19 @@ class Server:
         wait_ready(self.proc, self.base)
         self.http = httpx.Client(base_url=self.base, timeout=600)
 
-    def post(self, source: str) -> int:
-        """POST /api/graph with the compact format, gzip accepted; the answer parsed."""
-        response = self.http.post("/api/graph", content=orjson.dumps(
-            {"source": fresh(source), "format": "columns"}), headers={
+    def post(self, source: str, packed: bool = True) -> tuple[int, int]:
+        """POST /api/graph with the compact format (packed, or JSON lists), gzip accepted;
+        the answer parsed and its packed columns decoded. Its bytes: as sent (gzipped),
+        and uncompressed."""
+        request: dict[str, Any] = {"source": fresh(source), "format": "columns"}
+        if packed:
+            request["arrays"] = "base64"
+        response = self.http.post("/api/graph", content=orjson.dumps(request), headers={
             "content-type": "application/json", "accept-encoding": "gzip"})
         assert response.status_code == 200, response.text[:300]
-        orjson.loads(response.content)
-        return int(response.headers.get("content-length", len(response.content)))
+        decoded(orjson.loads(response.content))
+        return (int(response.headers.get("content-length", len(response.content))),
+                len(response.content))
 
     def close(self) -> None:
         from bench.load import stop_server
@@ -252,17 +278,19 @@ class Server:
         stop_server(self.proc)
 
 
-def whole_requests(repeats: int, http: bool) -> None:
+def whole_requests(repeats: int, http: bool, packed: bool = True) -> None:
     """Chain 2,000 and 100,000; micrograd's demo network on 10 and 100 points: micrograd's
     build+forward+backward against our engine alone, the whole request in process and
-    through HTTP (compact format, gzip); prints the times and both ratios."""
+    through HTTP (compact format, packed or not, gzip); prints the times, the answer's
+    bytes a gate and the ratios."""
     sys.setrecursionlimit(20_000)  # lets micrograd's recursive sort reach 2,000 gates
     server = Server() if http else None
     programs = [("chain 2,000", bench_programs.chain(2_000), lambda: micrograd_chain(2_000)),
                 ("chain 100,000", bench_programs.chain(100_000), None),
                 ("demo MLP, 10 points", demo.demo_program(10), lambda: micrograd_demo(10)),
                 ("demo MLP, 100 points", demo.demo_program(100), lambda: micrograd_demo(100))]
-    print("\nwhole requests (s; ratios ours / micrograd's build+forward+backward):")
+    print(f"\nwhole requests, columns as {'base64' if packed else 'JSON lists'} (s; bytes a "
+          "gate uncompressed; ratios ours / micrograd's build+forward+backward):")
     try:
         for name, source, theirs_fn in programs:
             graph = circuit(source, BIG)
@@ -270,14 +298,16 @@ def whole_requests(repeats: int, http: bool) -> None:
             big = gates > 10_000
             # the engine alone: the forward and backward passes over the graph already built
             times = best_of(lambda g=graph: evaluate(g, limits=BIG), 1 if big else repeats)
-            whole = best_of(lambda s=source: in_process(s), 1 if big else repeats)
-            size = in_process(source)
+            whole = best_of(lambda s=source: in_process(s, packed), 1 if big else repeats)
+            size = in_process(source, packed)
             line = (f"{name:22} {gates:7,} gates: engine {times:7.3f}   in process "
                     f"{whole:7.3f} ({size / gates:.0f} B/gate)")
             if server is not None:
-                server.post(source)  # the first: the server's imports are warm after
-                wire = best_of(lambda s=source: server.post(s), 1 if big else repeats)
-                line += f"   HTTP {wire:7.3f} ({server.post(source) / gates:.0f} B/gate gzip)"
+                server.post(source, packed)  # the first: the server's imports are warm after
+                wire = best_of(lambda s=source: server.post(s, packed), 1 if big else repeats)
+                sent, plain = server.post(source, packed)
+                line += (f"   HTTP {wire:7.3f} ({plain / gates:.0f} B/gate, "
+                         f"{sent / gates:.0f} gzipped)")
             if theirs_fn is None:
                 line += f"   micrograd {micrograd_deep_chain(100_000)}"
             else:

@@ -34,7 +34,7 @@ LAYERS: list[tuple[str, tuple[str, ...], str]] = [
     ("graph", ("app.graph",), "the gate graph, built from statements; composite gates expanded"),
     ("engine", ("app.engine",), "values and gradients: analysis, passes, trace, checks"),
     ("layout", ("app.layout",), "positions of the gates (reads the graph and the shapes only)"),
-    ("services", ("app.jsonify", "app.columns", "app.scalar_columns", "app.networks",
+    ("services", ("app.jsonify", "app.columns", "app.packed", "app.scalar_columns", "app.networks",
                   "app.micrograd_demo",
                   "app.training", "app.examples", "app.pipeline", "app.bundle", "app.lesson",
                   "app.drawing", "app.groups"),

@@ -137,3 +137,18 @@ def test_other_characters_only_in_comments_are_read_the_fast_way() -> None:
     assert check("# the margins: relu(1 − y·s)\nf = x * 2  # · and −\n") is not None
     for source in ("f = x − 2", "f = 𝑥 * 2", "f = x * 1٣", "f = x·2"):
         assert fast_graph(source) is None, source
+
+
+def test_no_two_names_it_reads_can_look_alike() -> None:
+    """fast.py skips the look-alike check: its names are ASCII, and the look-alike table
+    maps only letters outside ASCII, so an ASCII name is its own skeleton. A program
+    mixing `x` and Cyrillic `х` is non-ASCII, goes the usual way and gets its error."""
+    from app.lang.names import LOOKALIKES, skeleton
+
+    assert LOOKALIKES and not [ch for ch in LOOKALIKES if ch.isascii()]
+    assert skeleton("abc_XYZ_019") == "abc_XYZ_019"
+    source = chain(3_000) + "g = x * 2 + \u0445\n"  # Cyrillic ха
+    assert fast_graph(source) is None
+    with pytest.raises(LabError) as caught:
+        circuit(source)
+    assert caught.value.type == "name"

@@ -130,7 +130,7 @@ async def post_graph(body: GraphRequest, request: Request) -> Response:
         hyper=body.optimizer.hyper() if body.optimizer else None,
         state=body.optimizer_state.params if body.optimizer_state else None,
         t=body.optimizer_state.t if body.optimizer_state else 1,
-        columns=body.format == "columns", groups=body.groups)
+        columns=body.format == "columns", packed=body.arrays == "base64", groups=body.groups)
     cancel = Cancel()
 
     def work(large: bool, small: bool = False) -> bytes:

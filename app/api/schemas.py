@@ -146,6 +146,19 @@ class GraphRequest(BaseModel):
         "arrays per field instead of an object per node, step, edge and wire, with nodes as "
         "indices (GraphColumnsResponse; the README's JSON API section); \"objects\" (the "
         "default): GraphResponse")
+    arrays: Literal["json", "base64"] = Field(
+        default="json", description="with `\"format\": \"columns\"`: \"base64\" packs the "
+        "columns — numbers as base64 of little-endian typed arrays (uint8 … int32, float64, "
+        "or whole numbers over a `scale`), exact to the bit; strings with few distinct "
+        "values as `categories` and `codes` — about 180 bytes a gate for a long chain "
+        "where the JSON lists take 270 (app/packed.py; the README's JSON API section); "
+        "\"json\" (the default): every column a JSON list")
+
+    @model_validator(mode="after")
+    def _arrays_with_columns(self) -> GraphRequest:
+        if self.arrays != "json" and self.format != "columns":
+            raise ValueError('"arrays": "base64" needs "format": "columns"')
+        return self
 
 
 # ---------------------------------------------------------------- response models
@@ -461,14 +474,37 @@ class GraphResponse(Out):
         return self
 
 
+class Packed(Out):
+    """A column packed (`"arrays": "base64"`, app/packed.py): its numbers as base64 of a
+    little-endian array of `dtype`; floats where `scale` or float64 is given, else whole
+    numbers. Item i is the i-th number, or with `width` the i-th run of that many, or with
+    `lengths` the next lengths[i] numbers; the items `null` lists are null."""
+
+    dtype: Literal["uint8", "int8", "uint16", "int16", "uint32", "int32", "float64"]
+    data: str = Field(description="base64 (standard alphabet, padded) of the array's bytes")
+    scale: int | None = Field(default=None, description="floats written as whole numbers: "
+                              "each float is its number / scale, one IEEE division, exact")
+    width: int | None = Field(default=None, description="each item a list this long")
+    lengths: Packed | None = Field(default=None, description="each item a list this long")
+    null: Packed | None = Field(default=None, description="the indices of the null items "
+                                "(0 in the numbers, or no number in a column of lists)")
+
+
+class Categories(Out):
+    """A column of strings packed: item i is `categories[codes[i]]`."""
+
+    categories: list[str | None]
+    codes: Packed
+
+
 class Sparse(Out):
     """A column only some items have: item `at[k]` has `values[k]`; with `else`, every
     other item has that value, without it the others do not have the field."""
 
     model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
 
-    at: list[int]
-    values: list[Any]
+    at: list[int] | Packed
+    values: list[Any] | Packed | Categories
     else_: Any = Field(default=None, alias="else")
 
 
@@ -476,20 +512,23 @@ class NodeColumns(Out):
     """Node i is index i (its id is "n<i>"); a gate's formulas and composite are its op's."""
 
     count: int
-    op: list[str]
-    name: list[str | None]
-    label: list[str]
-    inputs: list[list[int]] = Field(description="node indices")
-    value: list[Tensor]
-    grad: list[Tensor | None]
-    shape: list[list[int]]
-    span: list[list[int] | None] = Field(description="[line, column, end_line, end_column]")
-    requires_grad: list[int] = Field(description="1 or 0")
+    op: list[str] | Categories
+    name: list[str | None] | Categories
+    label: list[str] | Categories
+    inputs: list[list[int]] | Packed = Field(description="node indices")
+    value: list[Tensor] | Packed
+    grad: list[Tensor | None] | Packed
+    shape: list[list[int]] | Packed
+    span: list[list[int] | None] | Packed = Field(
+        description="[line, column, end_line, end_column]")
+    requires_grad: list[int] | Packed = Field(description="1 or 0")
     warnings: Sparse = Field(description='the nodes with warnings; the others []')
     params: Sparse = Field(description="the gates' params")
-    origin: list[int] | None = Field(default=None, description="with `expand`")
-    expanded_from: Sparse | list[str] | None = Field(default=None, description="with `expand`")
-    group: list[str | None] | None = Field(default=None, description="with `groups`")
+    origin: list[int] | Packed | None = Field(default=None, description="with `expand`")
+    expanded_from: Sparse | list[str] | Categories | None = Field(
+        default=None, description="with `expand`")
+    group: list[str | None] | Categories | None = Field(default=None,
+                                                        description="with `groups`")
 
 
 class OpColumns(Out):
@@ -498,32 +537,33 @@ class OpColumns(Out):
 
 
 class ForwardColumns(Out):
-    node: list[int] = Field(description="the forward steps' nodes, in order")
+    node: list[int] | Packed = Field(description="the forward steps' nodes, in order")
 
 
 class BackwardColumns(Out):
-    node: list[int] = Field(description="the backward steps' nodes, after the forward steps")
-    grad: list[TraceTensor | None] | None = Field(
+    node: list[int] | Packed = Field(description="the backward steps' nodes, after the "
+                                     "forward steps")
+    grad: list[TraceTensor | None] | Packed | None = Field(
         default=None, description="left out where each step's gradient is its node's")
     seed: Sparse
-    edges: list[int] = Field(description="how many edges each step has, in order")
+    edges: list[int] | Packed = Field(description="how many edges each step has, in order")
 
 
 class EdgeColumns(Out):
     """The backward steps' edges, step after step."""
 
-    input: list[int]
-    position: list[int]
-    upstream: list[TraceTensor] | None = Field(
+    input: list[int] | Packed
+    position: list[int] | Packed
+    upstream: list[TraceTensor] | Packed | None = Field(
         default=None, description="left out where each is its step's gradient")
-    local: list[TraceTensor | None]
-    product: list[TraceTensor]
-    sum: list[TraceTensor] | Sparse = Field(
+    local: list[TraceTensor | None] | Packed
+    product: list[TraceTensor] | Packed
+    sum: list[TraceTensor] | Packed | Sparse = Field(
         description="sparse: only the edges that accumulate; the others' sum is their product")
-    accumulate: list[int] = Field(description="1 or 0")
-    formula: list[str] | None = Field(
+    accumulate: list[int] | Packed = Field(description="1 or 0")
+    formula: list[str] | Categories | None = Field(
         default=None, description="left out where each is its op's formula for its position")
-    factors: Sparse | list[list[Tensor]] | None = None
+    factors: Sparse | list[list[Tensor]] | Packed | None = None
 
 
 class StepColumns(Out):
@@ -533,9 +573,9 @@ class StepColumns(Out):
 
 
 class LayoutNodeColumns(Out):
-    x: list[float]
-    y: list[float]
-    layer: list[int]
+    x: list[float] | Packed
+    y: list[float] | Packed
+    layer: list[int] | Packed
     view: Sparse = Field(description="tensor nodes only (TensorView)")
 
 
@@ -546,10 +586,10 @@ class LayoutEdgeColumns(Out):
 
     model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
 
-    from_: list[int] | None = Field(default=None, alias="from")
-    to: list[int] | None = None
-    bends: list[list[float]] | None = None
-    points: list[list[float]] | None = None
+    from_: list[int] | Packed | None = Field(default=None, alias="from")
+    to: list[int] | Packed | None = None
+    bends: list[list[float]] | Packed | None = None
+    points: list[list[float]] | Packed | None = None
 
 
 class LayoutColumns(Out):

@@ -170,12 +170,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     values = dict(args.values)
     seed = json.loads(args.seed) if args.seed else None
     options = Options(expand=args.expand, check=args.check, code=args.code, sweep=args.sweep,
-                      lr=args.lr, params=args.params, columns=args.columns)
+                      lr=args.lr, params=args.params, columns=args.columns or args.base64,
+                      packed=args.base64)
     try:
         body = graph_response(source, values, seed, options=options)
     except LabError as err:
         return report(err, args.json)
-    if args.json or args.columns:
+    if args.json or args.columns or args.base64:
         print(encode(body).decode("utf-8"))  # a large answer by orjson: ten times faster
         return 0
     extra = teaching_text(body)
@@ -530,6 +531,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true", help="print what POST /api/graph returns")
     ev.add_argument("--columns", action="store_true", help="print its compact form, as "
                     "POST /api/graph answers '\"format\": \"columns\"' (implies --json)")
+    ev.add_argument("--base64", action="store_true", help="print the compact form with its "
+                    "columns packed, as POST /api/graph answers '\"format\": \"columns\", "
+                    "\"arrays\": \"base64\"' (implies --columns)")
     ev.add_argument("--expand", nargs="?", const=True, default=False, type=parse_expand,
                     metavar="IDS", help="draw composite gates as primitives: all of them, or "
                     "the comma-separated node ids given (n3,n7)")

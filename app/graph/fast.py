@@ -10,8 +10,11 @@ precedence that makes each gate as the post-order walk would (so ids, labels, sp
 and defaults are the same), spans as tuples until the node is made.
 
 It never words an error: anything outside the subset or wrong (a list, a parameter,
-a keyword, a name used before its line or assigned twice, a look-alike name, a limit
-passed) gives None, and the caller parses the usual way, which says what is wrong.
+a keyword, a name used before its line or assigned twice, a limit passed) gives None,
+and the caller parses the usual way, which says what is wrong. Look-alike names
+(app/lang/names.py's `confusable_error`) cannot occur here: every name it reads is
+ASCII, and LOOKALIKES maps only letters outside ASCII (tests/test_fast_graph.py holds
+that), so two different names here never share a skeleton.
 tests/test_fast_graph.py holds the two to the same graph, node for node.
 """
 
@@ -27,7 +30,6 @@ import numpy as np
 from app.errors import Span
 from app.graph.build import format_number
 from app.graph.ir import Graph, Node, validate
-from app.lang.names import confusable_error
 from app.lang.tokens import NUMBER
 from app.limits import DEFAULT_LIMITS, Limits
 from app.ops import functions, operators
@@ -121,12 +123,12 @@ class _Lowering:
         self.env: dict[str, int] = {}
         self.free: dict[str, int] = {}
         self.assigned: set[str] = set()
-        self.first_use: dict[str, tuple[int, int]] = {}
         self.binary = operators(2)
         self.funcs = functions()
         self.good: set[str] = set()  # names seen to be no keyword
         self.max_nodes = limits.max_nodes
-        self.numbers: dict[str, tuple[float, str]] = {}  # a number's text: value, label
+        # a number's text: its value, label and default
+        self.numbers: dict[str, tuple[float, str, np.ndarray]] = {}
 
     def _tokenize(self, source: str) -> None:
         """The tokens, as four lists, classified by numpy from each piece's first byte."""
@@ -217,23 +219,15 @@ class _Lowering:
         ends = np.fromiter((nd[5] for nd in nodes), np.int64, n)
         starts = np.fromiter((nd[4] for nd in nodes), np.int64, n)
         spans = where(starts, ends - 1)
-        has_at = [k for k in range(n) if nodes[k][6] is not None]
-        at_first = np.fromiter((nodes[k][6][0] for k in has_at), np.int64, len(has_at))
-        at_last = np.fromiter((nodes[k][6][1] for k in has_at), np.int64, len(has_at)) - 1
-        ats = where(at_first, at_last)
-        first_use: dict[str, Span] = {}
-        if self.first_use:
-            places = np.array(list(self.first_use.values()), dtype=np.int64)
-            rows = where(places[:, 0], places[:, 1] - 1).tolist()
-            first_use = {name: Span(*row) for name, row in zip(self.first_use, rows,
-                                                               strict=True)}
-        if confusable_error(first_use) is not None:
-            raise _Bail
+        at = [nd[6] for nd in nodes]
+        has_at = [k for k, place in enumerate(at) if place is not None]
+        places = np.array([place for place in at if place is not None],
+                          dtype=np.int64).reshape(-1, 2)
+        ats = where(places[:, 0], places[:, 1] - 1)
         return TextGraph([nd[0] for nd in nodes], [nd[1] for nd in nodes],
                          [nd[7] for nd in nodes], output, source,
                          [nd[2] for nd in nodes], [nd[3] for nd in nodes], spans,
                          has_at, ats)
-
 
     def check_name(self, text: str) -> None:
         if text in self.good:
@@ -250,7 +244,6 @@ class _Lowering:
         if target in self.assigned:
             raise _Bail
         self.assigned.add(target)
-        self.first_use.setdefault(target, (t_start, t_end))
         self.pos += 2
         if self.kinds[self.pos] in ("l", "e") or self.texts[self.pos] == ";":
             raise _Bail
@@ -334,10 +327,10 @@ class _Lowering:
             known = self.numbers.get(text)
             if known is None:
                 value = float(text.replace("_", ""))
-                known = self.numbers[text] = (value, format_number(value))
-            value, label = known
-            return (self.add("const", (), label, start, end, default=np.array(value)),
-                    start, end, "num", value)
+                known = self.numbers[text] = (value, format_number(value), np.array(value))
+            value, label, default = known  # (one array for every use of a number, read-only
+            return (self.add("const", (), label, start, end, default=default),  # as every
+                    start, end, "num", value)  # graph's defaults are)
         if kind == "w":
             if text not in self.good:
                 self.check_name(text)
@@ -347,7 +340,6 @@ class _Lowering:
                 return self.call(text, start, end)
             if following == "[":
                 raise _Bail
-            self.first_use.setdefault(text, (start, end))
             bound = self.env.get(text)
             if bound is None:
                 bound = self.free.get(text)

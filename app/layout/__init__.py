@@ -93,7 +93,7 @@ from app.layout.views import tensor_view
 VIEW_MARGIN = 30.0  # px kept clear below and beside a tensor's numbers: room for the
 # name and shape written above the next node down
 
-__all__ = ["count_crossings", "layout", "layout_columns"]
+__all__ = ["LayoutArrays", "count_crossings", "layout", "layout_arrays", "layout_columns"]
 
 
 # Recent layouts by the circuit's structure: moving a slider or editing a number changes no
@@ -132,9 +132,9 @@ def layout(graph: Graph, shapes: Sequence[tuple[int, ...]] | None = None) -> dic
 class _Placed(NamedTuple):
     """A layout as arrays: what `_layout` writes as objects and `layout_columns` as columns."""
 
-    xs: list[float]  # every internal node's: the real ones, then the dummies
-    ys: list[float]
-    layers: list[int]  # the real nodes'
+    x: np.ndarray  # every internal node's, to a tenth: the real ones, then the dummies
+    y: np.ndarray
+    layer: np.ndarray  # the real nodes'
 
     views: list[dict[str, Any] | None]
     path: np.ndarray  # every edge's drawn points as node ids (app/layout/layers.py)
@@ -143,6 +143,18 @@ class _Placed(NamedTuple):
     dst: np.ndarray
     width: float
     height: float
+
+    @property
+    def xs(self) -> list[float]:
+        return self.x.tolist()
+
+    @property
+    def ys(self) -> list[float]:
+        return self.y.tolist()
+
+    @property
+    def layers(self) -> list[int]:
+        return self.layer.tolist()
 
 
 def _place_all(graph: Graph, shapes: Sequence[tuple[int, ...]] | None = None) -> _Placed:
@@ -160,14 +172,14 @@ def _place_all(graph: Graph, shapes: Sequence[tuple[int, ...]] | None = None) ->
         below = np.array([v["y"] + v["h"] + VIEW_MARGIN if v else 0.0 for v in views])
         width = np.array([v["w"] if v else 0.0 for v in views])
     x, y = (place_big if big else place)(lay, slot, below, width)
-    xs = np.round(x, 1).tolist()
-    ys = np.round(y, 1).tolist()
-    right, bottom = max(xs) + MARGIN, max(ys) + MARGIN
+    x = np.round(x, 1)
+    y = np.round(y, 1)
+    right, bottom = float(x.max()) + MARGIN, float(y.max()) + MARGIN
     for i, view in enumerate(views):
         if view is not None:
-            right = max(right, xs[i] + view["w"] / 2 + VIEW_MARGIN)
-            bottom = max(bottom, ys[i] + view["y"] + view["h"] + VIEW_MARGIN)
-    return _Placed(xs, ys, lay.layer[:n].tolist(), views, lay.path, lay.edge_ptr,
+            right = max(right, float(x[i]) + view["w"] / 2 + VIEW_MARGIN)
+            bottom = max(bottom, float(y[i]) + view["y"] + view["h"] + VIEW_MARGIN)
+    return _Placed(x, y, lay.layer[:n], views, lay.path, lay.edge_ptr,
                    lay.edge_src, lay.edge_dst, round(right, 1), round(bottom, 1))
 
 
@@ -188,6 +200,59 @@ def _layout(graph: Graph, shapes: Sequence[tuple[int, ...]] | None = None) -> di
     return {"nodes": nodes, "edges": edges, "width": p.width, "height": p.height}
 
 
+class LayoutArrays(NamedTuple):
+    """A layout as arrays, what `layout_columns` writes as lists (`layout_arrays`)."""
+
+    x: np.ndarray  # each node's, float64
+    y: np.ndarray
+    layer: np.ndarray  # int64
+    view_at: list[int]  # the tensor nodes
+    views: list[dict[str, Any]]  # their views
+    bend_lengths: np.ndarray  # each wire's count of inner coordinates (x and y each count)
+    bends: np.ndarray  # every wire's inner points, x and y interleaved, wire after wire
+    width: float
+    height: float
+
+
+def layout_arrays(graph: Graph, shapes: Sequence[tuple[int, ...]] | None = None
+                  ) -> LayoutArrays:
+    """`layout_columns(graph, shapes)` as arrays: the same numbers, no list of them made
+    (for the packed answer, app/packed.py)."""
+    if len(graph) <= CACHE_NODES:
+        found = layout(graph, shapes)
+        placed = list(found["nodes"].values())
+        views = [p.get("view") for p in placed]
+        at = [k for k, v in enumerate(views) if v is not None]
+        inner = [[c for q in w["points"][1:-1] for c in q] for w in found["edges"]]
+        return LayoutArrays(
+            np.array([p["x"] for p in placed], dtype=float),
+            np.array([p["y"] for p in placed], dtype=float),
+            np.array([p["layer"] for p in placed], dtype=np.int64), at,
+            [v for v in views if v is not None], np.fromiter(map(len, inner), np.int64, len(inner)),
+            np.array([c for w in inner for c in w], dtype=float),
+            found["width"], found["height"])
+    p = _place_all(graph, shapes)
+    at = [k for k, v in enumerate(p.views) if v is not None]
+    lengths, flat = _bends(p)
+    n = len(p.layer)
+    views = [v for v in p.views if v is not None]
+    return LayoutArrays(p.x[:n], p.y[:n], p.layer.astype(np.int64), at, views, lengths, flat,
+                        p.width, p.height)
+
+
+def _bends(p: _Placed) -> tuple[np.ndarray, np.ndarray]:
+    """Each wire's count of inner coordinates and all of them, x and y interleaved (a
+    wire's inner points are its dummies)."""
+    inner = np.ones(len(p.path), dtype=bool)
+    inner[p.ptr[:-1]] = False
+    inner[p.ptr[1:] - 1] = False
+    ids = p.path[inner]
+    flat = np.empty(2 * len(ids))
+    flat[0::2] = p.x[ids]
+    flat[1::2] = p.y[ids]
+    return 2 * (np.diff(p.ptr) - 2), flat
+
+
 def layout_columns(graph: Graph, shapes: Sequence[tuple[int, ...]] | None = None
                    ) -> dict[str, Any]:
     """`layout(graph, shapes)` in the columns form of app/columns.py (equal to what its
@@ -206,19 +271,12 @@ def layout_columns(graph: Graph, shapes: Sequence[tuple[int, ...]] | None = None
                 "width": found["width"], "height": found["height"]}
     p = _place_all(graph, shapes)
     at = [k for k, v in enumerate(p.views) if v is not None]
-    # each wire's inner points (its dummies), x and y interleaved, cut wire by wire
-    inner = np.ones(len(p.path), dtype=bool)
-    inner[p.ptr[:-1]] = False
-    inner[p.ptr[1:] - 1] = False
-    ids = p.path[inner]
-    flat = np.empty(2 * len(ids))
-    flat[0::2] = np.asarray(p.xs)[ids]
-    flat[1::2] = np.asarray(p.ys)[ids]
+    lengths, flat = _bends(p)
     flat_list = flat.tolist()
-    cut = (2 * (np.diff(p.ptr) - 2)).cumsum().tolist()
+    cut = lengths.cumsum().tolist()
     starts = [0, *cut[:-1]] if cut else []
-    n = len(p.layers)
-    return {"nodes": {"x": p.xs[:n], "y": p.ys[:n], "layer": p.layers,
+    n = len(p.layer)
+    return {"nodes": {"x": p.x[:n].tolist(), "y": p.y[:n].tolist(), "layer": p.layers,
                       "view": {"at": at, "values": [p.views[k] for k in at]}},
             "edges": {"bends": [flat_list[a:b] for a, b in zip(starts, cut, strict=True)]},
             "width": p.width, "height": p.height}
