@@ -177,6 +177,15 @@ def add_groups(body: dict[str, Any], graph: Graph, fold: bool) -> None:
         node["group"] = group
 
 
+def add_group_columns(body: dict[str, Any], graph: Graph, fold: bool) -> None:
+    """`add_groups` for an answer in the columns form (app/scalar_columns.py): each node's
+    group is the nodes' `group` column, as app/columns.py writes a field it does not know."""
+    listed, group_of = groups(graph)
+    body["groups"] = listed
+    body["folded"] = fold
+    body["nodes"]["group"] = group_of
+
+
 def folded(graph: Graph) -> bool:
     """Whether an answer with groups opens folded: more than FOLD_FROM gates (of the
     circuit as written: drawing composite gates as primitives folds nothing more)."""

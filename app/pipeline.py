@@ -35,7 +35,7 @@ from app.graph import Graph, build
 from app.graph.expand import Expanded, expand, resolve
 from app.graph.fast import fast_graph
 from app.graph.renumber import Numbers, Renumber
-from app.groups import add_groups, folded
+from app.groups import add_group_columns, add_groups, folded
 from app.jsonify import deep, tensor
 from app.lang import parse
 from app.layout import layout
@@ -364,9 +364,17 @@ def _graph_response(source: str, values: dict[str, Any] | None, seed: Any, limit
         graph = expanded.graph
     ev = evaluate(graph, values, seed, limits, budget, cancel)
     fold = options.groups and folded(written)
-    body = graph_json(ev, expanded, options.full_trace, cancel, with_layout=not fold)
-    if options.groups:
-        add_groups(body, graph, fold)
+    # the compact form of a scalar circuit as written, straight from its evaluation (the
+    # page asks a long program's answer so: a fraction of the objects, the time, the bytes)
+    direct = options.columns and expanded is None and scalar_columns_apply(ev)
+    if direct:
+        body = scalar_columns(ev, cancel, options.packed, with_layout=not fold)
+        if options.groups:
+            add_group_columns(body, graph, fold)
+    else:
+        body = graph_json(ev, expanded, options.full_trace, cancel, with_layout=not fold)
+        if options.groups:
+            add_groups(body, graph, fold)
     if options.check:
         body["gradcheck"] = deep(gradcheck(ev))
     if options.code:
@@ -383,6 +391,8 @@ def _graph_response(source: str, values: dict[str, Any] | None, seed: Any, limit
         if plot["reduced"]:
             body["warnings"].append(f"the nudge plot has {plot['points']} points, fewer than "
                                     "asked, to keep the work of this large circuit bounded")
+    if direct:  # in columns already (packed but for the group column)
+        return pack(body) if options.packed else body
     return _compact(body, options)
 
 

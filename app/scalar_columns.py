@@ -48,11 +48,12 @@ def _numbers(a: np.ndarray) -> list[Any]:
     return out
 
 
-def scalar_columns(ev: Evaluation, cancel: Cancel | None = None,
-                   packed: bool = False) -> dict[str, Any]:
+def scalar_columns(ev: Evaluation, cancel: Cancel | None = None, packed: bool = False,
+                   with_layout: bool = True) -> dict[str, Any]:
     """The columns form of `graph_json(ev)` for a scalar circuit (see `applies`), equal to
     `to_columns(graph_json(ev))`; with `packed`, its arrays packed (app/packed.py), equal
-    to `pack` of it, written from the arrays without a list of their numbers made."""
+    to `pack` of it, written from the arrays without a list of their numbers made; without
+    `layout` when not `with_layout` (a folded answer, app/groups.py)."""
     graph = ev.graph
     n = len(graph)
     plan = ev.plan
@@ -128,7 +129,7 @@ def scalar_columns(ev: Evaluation, cancel: Cancel | None = None,
     steps = _steps(ev, n, counts, src, requires, reached, values, grads, packed)
     if cancel is not None:
         cancel.check()
-    return {
+    body: dict[str, Any] = {
         "format": "columns",
         "output": graph.output,
         "nodes": cols,
@@ -136,9 +137,11 @@ def scalar_columns(ev: Evaluation, cancel: Cancel | None = None,
         "steps": steps,
         "inputs": list(graph.input_ids),
         "warnings": messages,
-        "layout": _packed_layout(graph, ev.shapes) if packed else layout_columns(graph,
-                                                                                ev.shapes),
     }
+    if with_layout:
+        body["layout"] = (_packed_layout(graph, ev.shapes) if packed
+                          else layout_columns(graph, ev.shapes))
+    return body
 
 
 def _packed_layout(graph: Any, shapes: Any) -> dict[str, Any]:

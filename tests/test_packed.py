@@ -78,6 +78,19 @@ def test_the_teaching_tools_unpack_too(extra) -> None:
     same(packed, columns)
 
 
+@pytest.mark.parametrize("source", [demo_program(3), neuron_network(400)],
+                         ids=["demo", "neurons"])
+def test_a_folded_answer_packs_with_its_groups(source: str) -> None:
+    """The page's ask for a long program (columns, groups, folded) packed: the same as its
+    columns unpacked, the nodes' group column packed with the rest, no layout."""
+    options = {"groups": True, "check": True}
+    columns = graph_response(source, options=Options(columns=True, **options))
+    packed = graph_response(source, options=Options(columns=True, packed=True, **options))
+    assert packed["folded"] is True and "layout" not in packed
+    assert "categories" in packed["nodes"]["group"]  # group ids, each written once
+    same(packed, columns)
+
+
 @pytest.mark.parametrize("source, values", [
     ("f = log(x) * y + 1 / z", {"x": 0, "y": 2, "z": 0}),  # -inf, inf, NaN, warnings
     ("f = exp(x) * 0", {"x": 1000}),  # inf * 0 = NaN

@@ -13,7 +13,7 @@ from app.columns import to_columns
 from app.engine import evaluate
 from app.examples import EXAMPLES
 from app.micrograd_demo import demo_program
-from app.pipeline import Options, circuit, graph_json, graph_response
+from app.pipeline import Options, Sweep, circuit, graph_json, graph_response
 from app.scalar_columns import applies, scalar_columns
 from bench.programs import chain, neuron_network
 from tests import oracle
@@ -74,3 +74,38 @@ def test_the_pipeline_answers_with_it() -> None:
     source = "q = x + y\nf = q * z"
     direct = graph_response(source, {"x": 1, "y": 2, "z": 3}, options=Options(columns=True))
     assert direct == to_columns(graph_response(source, {"x": 1, "y": 2, "z": 3}))
+
+
+@pytest.mark.parametrize("source", [demo_program(3), neuron_network(400),
+                                    "# a\nq = x + y\n## b\nf = q * z"],
+                         ids=["demo-folded", "neurons-folded", "small-with-headings"])
+@pytest.mark.parametrize("options", [{"groups": True}, {"groups": True, "check": True},
+                                     {"groups": True, "code": True, "lr": 0.1},
+                                     {"check": True, "sweep": Sweep("x")}],
+                         ids=["groups", "groups-check", "groups-code-update", "check-sweep"])
+def test_the_teaching_tools_come_with_it_too(source: str, options: dict) -> None:
+    """The page asks for a long program's answer with its groups in the columns form: the
+    columns are written straight from the evaluation there too (folded: without a layout),
+    and what the tools add rides along, the same bytes as the default answer's columns."""
+    values = {"x": 1.0, "y": 2.0, "z": 3.0}
+    if "sweep" in options and "x" not in source.split():
+        options = {**options, "sweep": Sweep(circuit(source).nodes[0].name)}
+    direct = graph_response(source, values, options=Options(columns=True, **options))
+    default = to_columns(graph_response(source, values, options=Options(**options)))
+    assert orjson.dumps(direct) == orjson.dumps(default)
+    assert ("layout" in direct) == (not direct.get("folded"))
+
+
+def test_a_folded_answer_in_columns_makes_no_object_per_node(monkeypatch) -> None:
+    """micrograd's demo network as the page asks for it: written without the default
+    body (graph_json and to_columns are never called), folded, with its groups."""
+    import app.pipeline as pipeline
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the default body was built")
+
+    monkeypatch.setattr(pipeline, "graph_json", refuse)
+    monkeypatch.setattr(pipeline, "to_columns", refuse)
+    body = graph_response(demo_program(3), options=Options(groups=True, columns=True))
+    assert body["format"] == "columns" and body["folded"] is True and "layout" not in body
+    assert len(body["nodes"]["group"]) == body["nodes"]["count"] and body["groups"]

@@ -56,6 +56,7 @@ export function createActions(store, { storage }) {
     graphFailed(error) {
       commit(failed(get(), error));
     },
+    graphLoading(progress) { commit({ loading: progress }); }, // a slow answer (requests.js)
 
     // -- the program and its inputs -----------------------------------------------
     // The Train tab's fix for a data set with more classes than the network's outputs.
@@ -334,11 +335,11 @@ function answered(state, raw, request) {
   let step;
   if (state.landing !== null) step = Math.min(state.landing, next.items.length);
   else if (state.result && programOf(state) !== request.program
-           && circuitOf(state.result) !== circuitOf(body)) step = 0;
+           && (state.result.nodes.length !== body.nodes.length || circuitOf(state.result) !== circuitOf(body))) step = 0;
   else step = carryPosition(old, state.step, next);
   const numbers = JSON.stringify([request.program, request.values]);
   const sameNumbers = numbers === state.resultFor && old && old.items.length === next.items.length;
-  const patch = { result: body, answer: folds ? raw : null, resultFor: numbers, error: null, step, landing: null,
+  const patch = { result: body, answer: folds ? raw : null, resultFor: numbers, error: null, step, landing: null, loading: null,
                   values: keptValues(state.values, body) };
   if (!sameNumbers) Object.assign(patch, { answers: {}, quiz: null, feedback: null });
   if (body.sweep) {
@@ -361,7 +362,7 @@ function circuitOf(body) {
 // dropped, so that the next request can succeed.
 function failed(state, error) {
   const key = String(error.key || "");
-  const patch = { error };
+  const patch = { error, loading: null };
   // a stale in-place expansion or sweep must not lock the page
   if (key.startsWith("expand")) patch.expanded = [];
   if (key.startsWith("sweep")) Object.assign(patch, { sweepInput: null, sweepRange: null });

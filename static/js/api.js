@@ -2,6 +2,8 @@
 // {ok: true, body}, {ok: false, error} (the error envelope's `error`, or a "network"
 // error when no JSON answer came) or {aborted: true}; it never throws.
 
+import { fromColumns, nextTask } from "./columns.js";
+
 const JSON_HEADERS = { "content-type": "application/json" };
 
 function networkError(err) {
@@ -23,7 +25,46 @@ function post(url, payload, signal) {
   return call(url, { method: "POST", headers: JSON_HEADERS, body: JSON.stringify(payload), signal });
 }
 
-export const graph = (payload, signal) => post("/api/graph", payload, signal);
+// An answer asked for in the compact form (`"format": "columns"`, requests.js) comes back
+// as the default answer: read as it arrives (`onProgress({phase: "reading", bytes})`),
+// parsed, then unpacked in slices (`{phase: "unpacking"}`), the page answering between them.
+export async function graph(payload, signal, onProgress = () => {}) {
+  if (payload.format !== "columns") return post("/api/graph", payload, signal);
+  try {
+    const response = await fetch("/api/graph", {
+      method: "POST", headers: JSON_HEADERS, body: JSON.stringify(payload), signal,
+    });
+    if (!response.ok) return { ok: false, error: (await response.json()).error };
+    const text = await readText(response, (bytes) => onProgress({ phase: "reading", bytes }));
+    await nextTask(); // the text read, then parsed in a task of its own
+    if (signal.aborted) return { aborted: true };
+    const columns = JSON.parse(text);
+    onProgress({ phase: "unpacking" });
+    await nextTask();
+    return { ok: true, body: await fromColumns(columns, { signal }) };
+  } catch (err) {
+    if (err.name === "AbortError") return { aborted: true };
+    return { ok: false, error: networkError(err) };
+  }
+}
+
+// A response's text, decoded chunk by chunk as it arrives; `progress(bytes)` after each.
+async function readText(response, progress) {
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  const parts = [];
+  let bytes = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    bytes += value.length;
+    parts.push(decoder.decode(value, { stream: true }));
+    progress(bytes);
+  }
+  parts.push(decoder.decode());
+  return parts.join("");
+}
+
 export const network = (spec) => post("/api/network", spec);
 export const ops = () => call("/api/ops");
 

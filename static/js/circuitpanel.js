@@ -94,7 +94,16 @@ export function mount({ store, actions }) {
     }
     setText($("node-info"), nodeInfo(state));
     renderFold(state);
+    renderLoading(state);
   }
+
+  // A slow answer's progress (requests.js): computing, receiving, unpacking, drawing.
+  const renderLoading = ({ loading, lang: language }) => {
+    setHidden($("circuit-loading"), !loading);
+    if (!loading) return;
+    const key = `loading.${loading.phase}`;
+    setText($("circuit-loading"), t(language, key, { mb: ((loading.bytes || 0) / 1e6).toFixed(1) }));
+  };
 
   store.subscribe(render);
   render(store.get());

@@ -6,6 +6,8 @@ import { $ } from "./dom.js";
 import { errorText, t } from "./i18n.js";
 import { stepView } from "./selectors.js";
 
+const BLOCK = 100; // lines of the backdrop and the gutter per block
+
 export function mount({ store, actions }) {
   const editor = new Editor({
     textarea: $("program"), backdrop: $("backdrop"), gutter: $("gutter"),
@@ -49,37 +51,86 @@ export class Editor {
     this.errorContext = errorContext;
     this.handlers = handlers; // { onInput(text), onHoverLine(line|null) }
     this.lines = [];
+    this.shown = null; // the text last shown (setValue) or typed
+    this.typed = false; // typed text not yet in the state
+    this.lineDivs = []; // the backdrop's, one a line
     this.marks = { current: 0, hover: 0, error: 0 };
     textarea.addEventListener("input", () => {
+      this.shown = textarea.value;
       this.renderLines();
-      handlers.onInput(textarea.value);
+      if (this.typed) return;
+      // the page follows the text once the key is on screen (the frame after it), and
+      // keys typed meanwhile go with it: a long program's panels do not hold a key up
+      this.typed = true;
+      requestAnimationFrame(() => setTimeout(() => {
+        this.typed = false;
+        handlers.onInput(this.shown);
+      }));
     });
     textarea.addEventListener("scroll", () => this.syncScroll());
     textarea.addEventListener("mousemove", (e) => handlers.onHoverLine(this.lineAt(e)));
     textarea.addEventListener("mouseleave", () => handlers.onHoverLine(null));
   }
 
+  // The state's program (the same string, render after render, until it changes: the
+  // textarea's 640 KB of micrograd's demo network are not read back and split each time).
   setValue(text) {
+    if (text === this.shown || this.typed) return; // (typed text on its way to the state)
     if (this.textarea.value !== text) this.textarea.value = text;
+    this.shown = text;
     this.renderLines();
   }
 
+  // The backdrop's line divs and the gutter's numbers follow the text. Only the lines
+  // that changed are written (a keystroke in a program of thousands of lines touches one),
+  // and both come in blocks of BLOCK lines that the browser lays out only near the view
+  // (content-visibility), so a long program costs little to show or edit.
   renderLines() {
     const lines = this.textarea.value.split("\n");
-    if (lines.length === this.lines.length && lines.every((l, i) => l === this.lines[i])) return;
+    const old = this.lines;
+    const common = Math.min(lines.length, old.length);
+    let first = 0;
+    while (first < common && lines[first] === old[first]) first += 1;
+    if (first === lines.length && lines.length === old.length) return;
+    let tail = 0;
+    while (tail < common - first && lines[lines.length - 1 - tail] === old[old.length - 1 - tail]) tail += 1;
     this.lines = lines;
-    this.backdrop.replaceChildren(...lines.map((text) => {
+    if (lines.length === old.length) { // the same lines, some of them edited
+      for (let k = first; k < lines.length - tail; k += 1) this.lineDivs[k].textContent = `${lines[k]}\n`;
+      return;
+    }
+    // lines came or went: the blocks from the first change on are made again
+    const from = Math.floor(first / BLOCK) * BLOCK;
+    this.lineDivs.length = from;
+    this.refill(this.backdrop, from, lines.length, (k) => {
       const div = document.createElement("div");
       div.className = "line";
-      div.textContent = text + "\n";
+      div.textContent = `${lines[k]}\n`;
+      this.lineDivs.push(div);
       return div;
-    }));
-    this.gutter.replaceChildren(...lines.map((_, i) => {
+    });
+    // the numbers change only past the shorter of the two programs
+    this.refill(this.gutter, Math.floor(common / BLOCK) * BLOCK, lines.length, (k) => {
       const div = document.createElement("div");
-      div.textContent = String(i + 1);
+      div.textContent = String(k + 1);
       return div;
-    }));
-    this.applyMarks();
+    });
+    this.applyMarks(Object.values(this.marks));
+  }
+
+  // `parent`'s blocks from line `from` (a multiple of BLOCK) on, made again for `count`
+  // lines in all by `make(k)`.
+  refill(parent, from, count, make) {
+    const blocks = parent.children;
+    while (blocks.length > from / BLOCK) blocks[blocks.length - 1].remove();
+    for (let start = from; start < count; start += BLOCK) {
+      const block = document.createElement("div");
+      block.className = "lines";
+      const end = Math.min(count, start + BLOCK);
+      block.style.setProperty("--lines", String(end - start));
+      for (let k = start; k < end; k += 1) block.appendChild(make(k));
+      parent.appendChild(block);
+    }
   }
 
   syncScroll() {
@@ -106,18 +157,15 @@ export class Editor {
     this.applyMarks([was, this.marks[kind]]);
   }
 
-  // The marks on these lines (1-based; 0 is none), or on every line.
-  applyMarks(lines = null) {
-    const children = this.backdrop.children;
-    const apply = (n) => {
-      const div = children[n - 1];
-      if (!div) return;
+  // The marks on these lines (1-based; 0 is none).
+  applyMarks(lines) {
+    for (const n of lines) {
+      const div = this.lineDivs[n - 1];
+      if (!div) continue;
       div.classList.toggle("current", this.marks.current === n);
       div.classList.toggle("hover", this.marks.hover === n);
       div.classList.toggle("error-line", this.marks.error === n);
-    };
-    if (lines) lines.forEach(apply);
-    else for (let n = 1; n <= children.length; n += 1) apply(n);
+    }
   }
 
   // Show an error: the message, then the offending line with a caret at the column.

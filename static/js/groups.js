@@ -12,6 +12,7 @@
 // items (shown nodes and boxes), the wires between them, the open frames, and where
 // each goes (grouplayout.js).
 
+import { nextTask } from "./columns.js";
 import { layoutTree } from "./grouplayout.js";
 import { resolveTensor } from "./timeline.js";
 
@@ -19,40 +20,78 @@ import { resolveTensor } from "./timeline.js";
 // answer.nodes[i], group j answer.groups[j]): each node's group and inputs, each group's
 // parent, each step's node and its edges' inputs. Unfolding then walks numbers, not ids.
 const indexes = new WeakMap();
+const EVERY = 2048; // items between two looks at the clock (`prepareFold`)
+const SLICE_MS = 30;
 
 function indexOf(answer) {
-  if (indexes.has(answer)) return indexes.get(answer);
+  if (!indexes.has(answer)) {
+    const work = buildIndex(answer);
+    while (!work.next().done); // all at once
+  }
+  return indexes.get(answer);
+}
+
+// What folding an answer needs that does not depend on the folds, worked out ahead in
+// slices of a few tens of milliseconds, the page answering between them (requests.js
+// does it for a big answer: a fifth of a second of work on micrograd's demo network).
+// `signal` (an AbortSignal) stops it between slices, the index unfinished.
+export async function prepareFold(answer, { signal = null } = {}) {
+  if (indexes.has(answer)) return;
+  const work = buildIndex(answer);
+  let deadline = performance.now() + SLICE_MS;
+  while (!work.next().done) {
+    if (performance.now() < deadline) continue;
+    await nextTask();
+    if (signal && signal.aborted) return;
+    deadline = performance.now() + SLICE_MS;
+  }
+}
+
+// The index, built and kept; yields every EVERY items, so that a caller can pause.
+function* buildIndex(answer) {
   const { nodes, groups: list, steps } = answer;
   const n = nodes.length;
-  const at = new Map(nodes.map((node, i) => [node.id, i]));
+  const at = new Map();
+  for (let i = 0; i < n; i += 1) {
+    at.set(nodes[i].id, i);
+    if (!(i % EVERY)) yield;
+  }
   const groups = new Map(list.map((g) => [g.id, g]));
   const gAt = new Map(list.map((g, j) => [g.id, j]));
   const parent = Int32Array.from(list, (g) => (g.parent ? gAt.get(g.parent) : -1));
   const groupOf = Int32Array.from(nodes, (node) => (node.group ? gAt.get(node.group) : -1));
   const inStart = new Int32Array(n + 1);
   nodes.forEach((node, i) => { inStart[i + 1] = inStart[i] + node.inputs.length; });
+  yield;
   const inList = new Int32Array(inStart[n]);
-  nodes.forEach((node, i) => node.inputs.forEach((id, k) => { inList[inStart[i] + k] = at.get(id); }));
+  for (let i = 0; i < n; i += 1) {
+    const inputs = nodes[i].inputs;
+    for (let k = 0; k < inputs.length; k += 1) inList[inStart[i] + k] = at.get(inputs[k]);
+    if (!(i % EVERY)) yield;
+  }
   const stepNode = Int32Array.from(steps, (step) => at.get(step.node));
   const edgeStart = new Int32Array(steps.length + 1);
   steps.forEach((step, k) => { edgeStart[k + 1] = edgeStart[k] + (step.edges ? step.edges.length : 0); });
+  yield;
   const edgeInput = new Int32Array(edgeStart[steps.length]);
   const edgeSum = new Array(edgeStart[steps.length]);
-  steps.forEach((step, k) => (step.edges || []).forEach((edge, e) => {
-    edgeInput[edgeStart[k] + e] = at.get(edge.input);
-    edgeSum[edgeStart[k] + e] = edge.sum;
-  }));
+  for (let k = 0; k < steps.length; k += 1) {
+    (steps[k].edges || []).forEach((edge, e) => {
+      edgeInput[edgeStart[k] + e] = at.get(edge.input);
+      edgeSum[edgeStart[k] + e] = edge.sum;
+    });
+    if (!(k % EVERY)) yield;
+  }
   const index = { at, groups, gAt, parent, groupOf, inStart, inList, stepNode, edgeStart, edgeInput, edgeSum };
-  Object.assign(index, stepSummaries(answer, index));
+  Object.assign(index, yield* stepSummaries(answer, index));
   indexes.set(answer, index);
-  return index;
 }
 
 // Where each node steps, and each group as one: its last forward step, its first and
 // last backward steps, how many backward steps (gates) it holds, and what it sends out:
 // per node outside it, the gradient there so far (`sent`) and its own share (`gave`).
 // Once per answer, so that unfolding only sorts the few items on show.
-function stepSummaries(answer, index) {
+function* stepSummaries(answer, index) {
   const { parent, groupOf, stepNode, edgeStart, edgeInput, edgeSum } = index;
   const n = answer.nodes.length;
   const count = answer.groups.length;
@@ -71,12 +110,15 @@ function stepSummaries(answer, index) {
     for (let a = groupOf[u]; a >= 0; a = parent[a]) if (a === g) return true;
     return false;
   };
-  answer.steps.forEach((step, k) => {
+  const steps = answer.steps;
+  for (let k = 0; k < steps.length; k += 1) {
+    if (!(k % EVERY)) yield;
+    const step = steps[k];
     const i = stepNode[k];
     if (step.phase === "forward") {
       fwdStep[i] = k;
       for (let g = groupOf[i]; g >= 0; g = parent[g]) lastFwd[g] = k;
-      return;
+      continue;
     }
     backStep[i] = k;
     for (let g = groupOf[i]; g >= 0; g = parent[g]) {
@@ -93,7 +135,7 @@ function stepSummaries(answer, index) {
         gave[g].set(id, typeof had === "number" && typeof mine === "number" ? had + mine : mine);
       }
     }
-  });
+  }
   return { fwdStep, backStep, summary: { lastFwd, firstBack, lastBack, gates, sent, gave } };
 }
 

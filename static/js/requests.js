@@ -7,9 +7,20 @@
 // panel schedules a request: they change the state, and this follows.
 
 import * as api from "./api.js";
+import { nextTask } from "./columns.js";
+import { foldsAnswer, prepareFold } from "./groups.js";
 import { keptValues, sweepTarget, watchedParams } from "./selectors.js";
 
 const DEBOUNCE_MS = 150;
+// A program this long (about 1,000 gates) is asked for in the compact answer
+// (`format: "columns"`, unpacked by columns.js) and without the gradient check unless
+// its tab is open: the check nudges every input through the whole circuit again (most
+// of a second on micrograd's demo network), and the circuit of a long program is drawn
+// folded or too small to show its marks on the inputs.
+export const LONG_PROGRAM = 20_000;
+// A request not answered in this time shows its progress (state.loading, drawn by
+// circuitpanel.js).
+const PROGRESS_AFTER_MS = 300;
 // The fields of the state requestBody reads.
 const REQUEST_INPUTS = ["ops", "dataLoading", "program", "values", "expandAll", "expanded", "foldGroups", "update",
                         "lr", "params", "optimizer", "optimizerState", "tab", "codeNotice",
@@ -22,7 +33,9 @@ export function requestBody(state) {
   // a run a person watches: the circuit at its pass
   const watched = watchedParams(state);
   const values = watched ? { ...state.values, ...watched } : state.values;
-  const body = { source: state.program, values, check: true };
+  const long = state.program.length > LONG_PROGRAM;
+  const body = { source: state.program, values, check: !long || state.tab === "check" };
+  if (long) body.format = "columns";
   if (state.foldGroups) body.groups = true; // a big program's answer comes folded (groups.js)
   if (state.expandAll) body.expand = true;
   else if (state.expanded.length) body.expand = state.expanded;
@@ -74,19 +87,32 @@ export function watchGraph({ store, actions, delay = DEBOUNCE_MS }) {
   let timer = null;
 
   const keyOf = (body) => (body ? JSON.stringify(body) : null);
+  // whether the request sent last answers this one: the same, or the same with the
+  // gradient check (a long program's, asked for while its tab was open, not asked again
+  // when the tab closes)
+  const answers = (body, key = keyOf(body)) => body !== null
+    && (key === sent || (!body.check && keyOf({ ...body, check: true }) === sent));
 
   async function send() {
     const state = store.get();
     const body = requestBody(state);
-    const key = keyOf(body);
-    if (key === null || key === sent) return;
-    sent = key;
+    if (body === null || answers(body)) return;
+    sent = keyOf(body);
     if (inflight) inflight.abort();
     const controller = new AbortController();
     inflight = controller;
     const request = { program: state.program, values: body.values };
-    const outcome = await api.graph(body, controller.signal);
+    const progress = watchProgress(controller);
+    const outcome = await api.graph(body, controller.signal, progress.report);
+    progress.stop();
     if (outcome.aborted || inflight !== controller) return; // a newer request is on its way
+    if (outcome.ok && foldsAnswer(outcome.body)) {
+      // a big answer's fold index in slices of its own, before the task that draws it
+      progress.report({ phase: "drawing" });
+      await prepareFold(outcome.body, { signal: controller.signal });
+      await nextTask();
+      if (inflight !== controller) return;
+    }
     inflight = null;
     if (outcome.ok) {
       sent = keyOf(answeredBody(body, outcome.body));
@@ -96,17 +122,41 @@ export function watchGraph({ store, actions, delay = DEBOUNCE_MS }) {
     }
   }
 
+  // The progress of the request in flight, shown once it has taken PROGRESS_AFTER_MS:
+  // computing, then reading (with the bytes so far), unpacking and drawing.
+  function watchProgress(controller) {
+    let shown = null;
+    let last = { phase: "computing" };
+    let lastAt = 0;
+    const show = (progress) => {
+      if (inflight !== controller) return;
+      shown = progress;
+      lastAt = performance.now();
+      actions.graphLoading(progress);
+    };
+    const timer = setTimeout(() => show(last), PROGRESS_AFTER_MS);
+    return {
+      report(progress) {
+        last = progress;
+        // a new phase at once, more bytes a few times a second
+        if (shown && (progress.phase !== shown.phase || performance.now() - lastAt > 250)) show(progress);
+      },
+      stop() { clearTimeout(timer); },
+    };
+  }
+
   let inputs = [];
   function onState(state) {
     // most changes (a hover, a step) touch nothing a request is made of: skip the JSON
     const next = REQUEST_INPUTS.map((name) => state[name]);
     if (next.every((v, i) => v === inputs[i])) return;
     inputs = next;
-    const key = keyOf(requestBody(state));
+    const body = requestBody(state);
+    const key = keyOf(body);
     if (key === seen) return;
     seen = key;
     clearTimeout(timer);
-    if (key !== null && key !== sent) timer = setTimeout(send, delay);
+    if (!answers(body, key)) timer = setTimeout(send, delay);
   }
 
   store.subscribe(onState);

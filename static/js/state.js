@@ -22,6 +22,7 @@ export function initialState() {
     resultFor: null, // the program and values that answer was asked for (JSON)
     landing: null, // where the stepper lands on the next answer (null: carry the position over)
     error: null, // the last error envelope's body, or null
+    loading: null, // a slow request's progress: {phase, bytes?} (requests.js), or null
     hoverLine: null,
     hoverNode: null,
     search: { query: "", at: 0 }, // the circuit search field and which of its matches is shown (find.js)

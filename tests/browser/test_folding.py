@@ -24,6 +24,19 @@ LAYERS = ["the weights and biases", "the points", "layer 1: 16 relu neurons",
           "the margins: relu(1 − y·s)", "the loss: mean margin + L2"]
 
 
+# The texts the progress line (#circuit-loading) shows, in order, from now on.
+PROGRESS_SHOWN = """() => {
+  window.progressShown = [];
+  const line = document.getElementById("circuit-loading");
+  new MutationObserver(() => {
+    const text = line.textContent;
+    if (!line.hidden && text !== window.progressShown[window.progressShown.length - 1]) {
+      window.progressShown.push(text);
+    }
+  }).observe(line, { attributes: true, childList: true, characterData: true, subtree: true });
+}"""
+
+
 def box_titles(page: Page) -> list[str]:
     return page.locator("#circuit .node.group-box .group-title").all_text_contents()
 
@@ -50,13 +63,26 @@ def statements(program: str) -> int:
 def test_the_demo_network_opens_as_its_layers_and_a_layer_unfolds_into_neurons(
         page: Page, shot) -> None:
     page.set_viewport_size({"width": 1366, "height": 768})
+    sent: list[dict] = []
+    page.on("request", lambda r: sent.append(r.post_data_json)
+            if r.url.endswith("/api/graph") and r.method == "POST" else None)
     page.goto("/?lang=en")
     options = page.locator("#examples option[value='micrograd-demo']")
     expect(options).to_have_count(1)
+    expect(page.locator("#circuit .node").first).to_be_visible()
+    page.evaluate(PROGRESS_SHOWN)
     page.select_option("#examples", "micrograd-demo")
     boxes = page.locator("#circuit .node.group-box")
     expect(boxes).to_have_count(len(LAYERS), timeout=120_000)
     assert box_titles(page) == LAYERS
+    # asked for in the compact form, without the gradient check; its progress said
+    demo = [body for body in sent if len(body["source"]) > 100_000]
+    assert len(demo) == 1 and demo[0]["format"] == "columns" and demo[0]["check"] is False
+    shown = page.evaluate("window.progressShown")
+    assert shown[0] == "Working out the circuit on the server…", shown
+    assert any(re.fullmatch(r"Receiving the answer: \d+\.\d MB…", text) for text in shown), shown
+    assert shown[-2:] == ["Unpacking the answer…", "Drawing the circuit…"], shown
+    expect(page.locator("#circuit-loading")).to_be_hidden()
     assert page.locator("#circuit .node.gate").count() == 0
     # a folded layer says what it holds; forward and back are one step each
     layer1 = boxes.filter(has_text="layer 1:")
@@ -84,6 +110,16 @@ def test_the_demo_network_opens_as_its_layers_and_a_layer_unfolds_into_neurons(
     page.keyboard.press("+")
     expect(boxes).to_have_count(len(LAYERS) - 1 + 16)
     expect(page.locator("#circuit .frame-title")).to_have_text(["layer 2: 16 relu neurons"])
+
+    # the gradient check, asked for when its tab opens: every input listed, the nudged
+    # ones agreeing with backprop; the folds stay as they were
+    page.locator("#tab-check").click()
+    rows = page.locator("#check-rows tr")
+    expect(rows).to_have_count(537, timeout=120_000)  # 337 weights and biases, 200 points
+    assert sent[-1]["check"] is True and len(sent[-1]["source"]) > 100_000
+    expect(rows.filter(has_text="✓ agrees").first).to_be_visible()
+    assert rows.filter(has_text="✗ differs").count() == 0
+    expect(boxes).to_have_count(len(LAYERS) - 1 + 16)
 
 
 def test_a_folded_statement_steps_as_one_and_shows_its_value_and_gradient(page: Page, shot) -> None:
