@@ -241,6 +241,21 @@ def test_visible_escapes_controls_and_keeps_text() -> None:
     assert visible(visible(TITLE)) == visible(TITLE)
 
 
+def test_a_program_that_names_a_file_gets_a_hint(tmp_path, capsys) -> None:
+    """`eval prog.txt` parses the name as a program (a syntax error at its dot); the
+    error says so and a hint names -f, which reads it."""
+    program = tmp_path / "prog.txt"
+    program.write_text("f = x * 2\n", encoding="utf-8")
+    assert main(["eval", str(program)]) == 2
+    err = capsys.readouterr().err
+    assert "error (syntax)" in err
+    assert f"hint: {program} is a file; to read the program from it, use -f {program}" in err
+    assert main(["eval", "-f", str(program), "x=3"]) == 0
+    assert "hint" not in capsys.readouterr().err
+    assert main(["eval", "f = (x"]) == 2  # no file of that name: no hint
+    assert "hint" not in capsys.readouterr().err
+
+
 def test_a_file_with_a_byte_order_mark_is_read(tmp_path, capsys) -> None:
     program = tmp_path / "notepad.txt"
     program.write_bytes("\ufeffx = 3\nf = x * 2\n".encode())

@@ -20,8 +20,10 @@ app/cli/terminal.py, so escape sequences in a program are shown, not obeyed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
+import os
 import sys
 import threading
 import webbrowser
@@ -175,7 +177,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     try:
         body = graph_response(source, values, seed, options=options)
     except LabError as err:
-        return report(err, args.json)
+        return report(err, args.json, args)
     if args.json or args.columns or args.base64:
         print(encode(body).decode("utf-8"))  # a large answer by orjson: ten times faster
         return 0
@@ -196,7 +198,7 @@ def cmd_lesson(args: argparse.Namespace) -> int:
     try:
         text = lesson_html(source, dict(args.values), lang=args.lang, title=args.title)
     except LabError as err:
-        return report(err, False)
+        return report(err, False, args)
     if args.output == "-":
         sys.stdout.write(text)
         return 0
@@ -207,13 +209,20 @@ def cmd_lesson(args: argparse.Namespace) -> int:
     return 0
 
 
-def report(err: LabError, as_json: bool) -> int:
+def report(err: LabError, as_json: bool, args: argparse.Namespace | None = None) -> int:
     """A user's mistake: the API's error envelope on stdout with --json, else one line on
-    stderr; the exit status 2."""
+    stderr; the exit status 2. A program that is the name of a file (`eval prog.txt`)
+    gets a hint on stderr: -f reads one."""
     if as_json:
         print(dumps(err.envelope()))
     else:
         emit(f"error ({err.type}): {err.render(visible)}", file=sys.stderr)
+    source = getattr(args, "source", None) if args is not None and not args.file else None
+    if isinstance(source, str) and source != "-" and "\n" not in source and "=" not in source:
+        with contextlib.suppress(OSError, ValueError):
+            if os.path.isfile(source):
+                emit(f"hint: {source} is a file; to read the program from it, use -f {source}",
+                     file=sys.stderr)
     return 2
 
 
@@ -416,7 +425,6 @@ def positive_int(text: str) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import importlib.util
-    import os
 
     import uvicorn
 
@@ -464,8 +472,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     """A training worker of the job queue (app/training/queue_worker.py)."""
-    import os
-
     from app.training.channel import REDIS_URL_ENV
 
     url = args.redis or os.environ.get(REDIS_URL_ENV)
