@@ -14,13 +14,13 @@ import {
   runCancelled, scrubTo, throughPass,
 } from "./runstate.js";
 import { dataInputs, keptValues, timelineOf, widenedProgram } from "./selectors.js";
-import { foldBody, foldsAnswer } from "./groups.js";
+import { foldedAs, toggledIn } from "./groups.js";
 import { carryPosition, progressAt, stepAtProgress } from "./timeline.js";
 
 const END = Number.MAX_SAFE_INTEGER; // a landing past the last step: the end
 
 // A new program: the stepper starts over, and the gates are drawn as written.
-const FRESH_PROGRAM = { values: {}, step: 0, example: "", expandAll: false, expanded: [], opened: [] };
+const FRESH_PROGRAM = { values: {}, step: 0, example: "", expandAll: false, expanded: [], opened: [], closed: [] };
 
 export function createActions(store, { storage }) {
   const get = () => store.get();
@@ -65,7 +65,7 @@ export function createActions(store, { storage }) {
       if (program) commit({ program, example: "", codeNotice: null, training: null });
     },
     editProgram(text) {
-      commit({ program: text, example: "", codeNotice: null, opened: [] });
+      commit({ program: text, example: "", codeNotice: null, opened: [], closed: [] });
     },
     setValue(name, value) {
       commit({ values: { ...get().values, [name]: value } });
@@ -126,18 +126,20 @@ export function createActions(store, { storage }) {
     setExpandAll(on) {
       commit({ expandAll: on, expanded: [] });
     },
-    // A folded group unfolded (open) or folded again: the same answer, folded anew; the
-    // stepper stays at the same point of the pass (a group's step is all of its gates').
+    // A group unfolded (open) or folded, the stepper at the same point of the pass: a big
+    // program's answer comes folded (`opened`), a small one's whole (`closed`).
     toggleGroup(id, open) {
       const state = get();
       if (!state.answer) return;
-      const opened = open ? [...new Set([...state.opened, id])] : state.opened.filter((g) => g !== id);
-      const result = foldBody(state.answer, opened);
+      const big = state.answer.folded;
+      const opened = big ? toggledIn(state.opened, id, open) : state.opened;
+      const closed = big ? state.closed : toggledIn(state.closed, id, !open);
+      const result = foldedAs(state.answer, opened, closed);
       const step = stepAtProgress(timelineOf(result), progressAt(timelineOf(state.result), state.step));
-      commit({ opened, result, step, quiz: null });
+      commit({ opened, closed, result, step, quiz: null });
     },
     setFoldGroups(on) {
-      commit({ foldGroups: on, opened: [] });
+      commit({ foldGroups: on, opened: [], closed: [] });
     },
 
     // -- the stepper ----------------------------------------------------------------
@@ -328,8 +330,7 @@ export function createActions(store, { storage }) {
 // keeps its phase and progress; a new circuit starts at step 0. Answers to practice
 // questions stand while the numbers are the same.
 function answered(state, raw, request) {
-  const folds = foldsAnswer(raw);
-  const body = folds ? foldBody(raw, state.opened) : raw;
+  const body = foldedAs(raw, state.opened, state.closed);
   const old = timelineOf(state.result);
   const next = timelineOf(body);
   let step;
@@ -339,7 +340,7 @@ function answered(state, raw, request) {
   else step = carryPosition(old, state.step, next);
   const numbers = JSON.stringify([request.program, request.values]);
   const sameNumbers = numbers === state.resultFor && old && old.items.length === next.items.length;
-  const patch = { result: body, answer: folds ? raw : null, resultFor: numbers, error: null, step, landing: null, loading: null,
+  const patch = { result: body, answer: raw.groups ? raw : null, resultFor: numbers, error: null, step, landing: null, loading: null,
                   values: keptValues(state.values, body) };
   if (!sameNumbers) Object.assign(patch, { answers: {}, quiz: null, feedback: null });
   if (body.sweep) {

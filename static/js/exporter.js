@@ -43,7 +43,7 @@ function hidden(style) {
 // A copy of `node` (an element of the live drawing) in `doc`, or null to leave it out.
 function copy(node, doc) {
   const tag = node.localName;
-  if (SKIP.has(tag) || node.classList.contains("gate-handle") || node.classList.contains("measure-probe")) {
+  if (SKIP.has(tag) || node.classList.contains("gate-handle") || node.classList.contains("fold-handle") || node.classList.contains("measure-probe")) {
     return null;
   }
   const style = getComputedStyle(node);

@@ -5,10 +5,21 @@
 // A fold drawn afresh is a few dozen boxes; when only the folds changed the view keeps
 // its scale and centres on what was unfolded (or folded), and the keyboard's focus
 // follows it there.
+//
+// A small program is drawn whole (the server's layout), and any of its statements of two
+// gates or more, and any section, can be collapsed into its box: − on a focused gate, or
+// the small − that shows at a gate's top left while the pointer or the focus is on it
+// (hidden otherwise, so that the drawing looks as it always did).
 
+import { LEAF_H, LEAF_W, R } from "./arrange.js";
 import { CircuitView } from "./circuit.js";
+import { groupAround } from "./groups.js";
 import { GroupDrawing } from "./groupview.js";
 import { el } from "./svg.js";
+import { MIN_READABLE } from "./zoom.js";
+
+// Whether a body is an answer drawn whole whose groups can be collapsed.
+const collapsibleBody = (body) => Boolean(body && !body.fold && body.groups && !body.folded);
 
 export class FoldingCircuitView extends CircuitView {
   constructor(svg, handlers) {
@@ -17,18 +28,115 @@ export class FoldingCircuitView extends CircuitView {
     // + and − on a box or a gate of a folded program press its + or its frame's −
     // (before the composite gates' handler, which would look for a gate's own handle)
     svg.addEventListener("keydown", (e) => {
-      if (!this.groups || (e.key !== "+" && e.key !== "-")) return;
-      e.stopImmediatePropagation();
+      if (e.key !== "+" && e.key !== "-") return;
       const node = e.target.closest ? e.target.closest(".node") : null;
+      if (!this.groups) {
+        // − on a gate of a program drawn whole: collapse its statement (or section),
+        // unless it is an expanded composite gate's, whose own − folds it back first
+        if (e.key !== "-" || !node || !collapsibleBody(this.body)) return;
+        const view = this.nodeViews ? this.nodeViews.get(node.dataset.id) : null;
+        if (view && view.handleFor && !view.handleFor.expand) return;
+        const group = groupAround(this.body, node.dataset.id);
+        if (!group) return;
+        e.stopImmediatePropagation();
+        e.preventDefault();
+        this.handlers.onToggleGroup(group, false);
+        return;
+      }
+      e.stopImmediatePropagation();
       if (node && this.groups.key(node.dataset.id, e.key === "+")) e.preventDefault();
     }, true);
+    // the − at the gate under the pointer or the focus (`foldHandles`)
+    this.near = null;
+    const near = (target) => {
+      const node = target && target.closest ? target.closest(".node") : null;
+      this.showFoldHandle(node ? node.dataset.id : null);
+    };
+    svg.addEventListener("mouseover", (e) => near(e.target));
+    svg.addEventListener("focusin", (e) => near(e.target));
+    svg.addEventListener("mouseleave", () => this.showFoldHandle(null));
+    svg.addEventListener("focusout", (e) => { if (!svg.contains(e.relatedTarget)) near(null); });
   }
 
   setGraph(body) {
     if (body === this.body) return false;
     if (body.fold) return this.setFolded(body);
+    const prev = this.groups;
     if (this.groups) Object.assign(this, { groups: null, key: null, shown: null });
-    return super.setGraph(body);
+    const focused = prev && this.svg.contains(document.activeElement);
+    // the render a lost focus sets off while the drawing is rebuilt draws nothing of the
+    // fold's; the next update draws everything
+    if (prev) Object.assign(this, { nodeViews: new Map(), edges: [], inputViews: [] });
+    const fresh = super.setGraph(body);
+    if (prev) this.shown = null;
+    if (fresh) this.foldHandles(body);
+    this.plain = body;
+    if (prev && prev.body.fold.source === body) {
+      // the last collapsed group of a small program expanded: drawn as at first, the
+      // focus on its first gate
+      const id = prev.body.fold.items.find((item) => prev.byId.get(item).info);
+      const first = id ? body.nodes.find((n) => this.inside(body, n, id)) : null;
+      const view = first ? this.nodeViews.get(first.id) : null;
+      if (view && focused) view.g.focus();
+    }
+    return fresh;
+  }
+
+  // Whether a node of an answer is inside a group (its own or an ancestor).
+  inside(body, node, groupId) {
+    const groups = this.groupsOf(body);
+    for (let g = node.group; g; g = groups.get(g).parent) if (g === groupId) return true;
+    return false;
+  }
+
+  groupsOf(body) {
+    if (this.groupMap && this.groupMap.body === body) return this.groupMap.map;
+    const map = new Map(body.groups.map((g) => [g.id, g]));
+    this.groupMap = { body, map };
+    return map;
+  }
+
+  // A hidden − per node of a collapsible group, at its top left: shown while the pointer
+  // or the focus is on the node (or on the −), it collapses the group.
+  foldHandles(body) {
+    this.handlesById = new Map();
+    this.near = null;
+    if (!collapsibleBody(body) || this.lazy) return;
+    const groups = this.groupsOf(body);
+    for (const node of body.nodes) {
+      const groupId = groupAround(body, node.id);
+      const view = this.nodeViews.get(node.id);
+      if (!groupId || !view) continue;
+      const title = groups.get(groupId).title;
+      const p = view.p;
+      const [dx, dy] = view.kind === "gate" ? [-R - 4, -R + 8] : [-LEAF_W - 2, -LEAF_H - 2];
+      const g = el("g", { class: "fold-handle", tabindex: -1, role: "button", "data-group": groupId,
+                          "data-node": node.id, transform: `translate(${p.x + dx},${p.y + dy})` }, this.overlay);
+      el("circle", { r: 8 }, g);
+      el("text", { "text-anchor": "middle", dy: "0.35em" }, g).textContent = "−";
+      const text = this.handlers.text("groupFold", { title });
+      g.setAttribute("aria-label", text);
+      el("title", {}, g).textContent = text;
+      const members = () => body.nodes.filter((n) => this.inside(body, n, groupId))
+        .map((n) => this.nodeViews.get(n.id)).filter(Boolean);
+      g.addEventListener("click", (e) => {
+        e.stopPropagation();
+        this.handlers.onToggleGroup(groupId, false);
+      });
+      g.addEventListener("pointerdown", (e) => e.stopPropagation());
+      g.addEventListener("mouseenter", () => { for (const v of members()) v.g.classList.add("fold-hl"); });
+      g.addEventListener("mouseleave", () => { for (const v of members()) v.g.classList.remove("fold-hl"); });
+      this.handlesById.set(node.id, g);
+    }
+  }
+
+  showFoldHandle(id) {
+    if (!this.handlesById || id === this.near) return;
+    const old = this.handlesById.get(this.near);
+    if (old) old.classList.remove("near");
+    this.near = id;
+    const now = this.handlesById.get(id);
+    if (now) now.classList.add("near");
   }
 
   setFolded(body) {
@@ -45,18 +153,29 @@ export class FoldingCircuitView extends CircuitView {
     this.groups = new GroupDrawing(root, body, { toggle: this.handlers.onToggleGroup, text: this.handlers.text });
     Object.assign(this, { byId: this.groups.byId, nodeViews: this.groups.views, pos: this.groups.pos });
     this.viewport.attach(root, this.groups.bounds);
-    if (!prev || prev.body.fold.source !== body.fold.source || !this.viewport.view) {
+    // from a small program drawn whole to one of its groups collapsed: as if every
+    // group had been open
+    const whole = !prev && this.plain === body.fold.source;
+    this.plain = null;
+    if (!whole && (!prev || prev.body.fold.source !== body.fold.source || !this.viewport.view)) {
       this.viewport.initial(this.pos.get(body.output));
       return true;
     }
-    const before = new Set(prev.body.fold.open);
+    const before = new Set(whole ? body.groups.map((g) => g.id) : prev.body.fold.open);
     const after = new Set(body.fold.open);
     const opened = body.fold.open.find((id) => !before.has(id));
-    const closed = prev.body.fold.open.find((id) => !after.has(id));
+    const closed = [...before].find((id) => !after.has(id));
     const frame = opened ? body.fold.frames.find((f) => f.id === opened) : null;
     const at = frame ? { x: frame.x + Math.min(frame.w, this.viewport.size().width) / 2, y: frame.y + 40 }
       : closed ? this.pos.get(closed) : null;
-    if (at) this.viewport.centerOn(at);
+    if (!body.fold.source.folded) {
+      // a small program's: all of it when it fits at a readable scale, else readable
+      // around what was collapsed (or expanded)
+      const viewport = this.viewport;
+      viewport.view = viewport.viewAt(viewport.fitScale(MIN_READABLE), at || this.pos.get(body.output));
+      viewport.fitted = MIN_READABLE;
+      viewport.apply();
+    } else if (at) this.viewport.centerOn(at);
     else this.viewport.apply();
     const target = opened ? this.groups.firstInside(opened) : closed;
     if (focused && target && this.nodeViews.has(target)) this.nodeViews.get(target).g.focus();

@@ -144,7 +144,44 @@ export function foldsAnswer(answer) {
   return Boolean(answer && answer.folded && answer.groups);
 }
 
-export function foldBody(answer, open) {
+// A group the learner may collapse on a program drawn whole (`closedBody`): a section, or
+// a statement of two gates or more (one gate folded into a box hides nothing).
+export function collapsible(group) {
+  return group.kind === "section" || group.gates >= 2;
+}
+
+// The innermost collapsible group a node (of an answer drawn whole) belongs to, or null.
+export function groupAround(answer, nodeId) {
+  const { groups, at } = indexOf(answer);
+  const node = answer.nodes[at.get(nodeId)];
+  for (let g = node ? node.group : null; g; g = groups.get(g).parent) {
+    if (collapsible(groups.get(g))) return g;
+  }
+  return null;
+}
+
+// A list of group ids with `id` in it (`on`) or not.
+export function toggledIn(list, id, on) {
+  return on ? [...new Set([...list, id])] : list.filter((g) => g !== id);
+}
+
+// What the page draws for an answer and the learner's folds: a folded answer (a big
+// program) folded by `opened`; a small one whole, or, with groups the learner collapsed
+// (`closed`), folded with every other group open, where only the collapsible ones get a
+// frame (a one-gate statement's gates sit in the frame around it).
+export function foldedAs(answer, opened, closed) {
+  if (foldsAnswer(answer)) return foldBody(answer, opened);
+  if (!answer.groups) return answer;
+  const { groups } = indexOf(answer);
+  const shut = new Set(closed.filter((id) => groups.has(id) && collapsible(groups.get(id))));
+  if (!shut.size) return answer;
+  const open = answer.groups.filter((g) => !shut.has(g.id)).map((g) => g.id);
+  const bare = new Set(answer.groups.filter((g) => !collapsible(g)).map((g) => g.id));
+  return foldBody(answer, open, { bare });
+}
+
+// `bare`: open groups drawn with no frame of their own (their items in the frame around).
+export function foldBody(answer, open, { bare = null } = {}) {
   const index = indexOf(answer);
   const { groups, parent, groupOf, inStart, inList } = index;
   const list = answer.groups;
@@ -194,7 +231,7 @@ export function foldBody(answer, open) {
       if (to >= n) groupNodes.get(b).inputs.push(a);
     }
   }
-  const layout = foldLayout(answer, groups, item, idOf, groupNodes, wires);
+  const layout = foldLayout(answer, groups, item, idOf, groupNodes, wires, bare);
   const steps = foldSteps(answer, index, layout.shown, n);
   const output = idOf(item[index.at.get(answer.output)]);
   const byId = (id) => groupNodes.get(id) || nodes[index.at.get(id)];
@@ -235,13 +272,14 @@ function foldSteps(answer, index, items, n) {
 }
 
 // The tree of frames and items the view shows, laid out.
-function foldLayout(answer, groups, item, idOf, groupNodes, wires) {
+function foldLayout(answer, groups, item, idOf, groupNodes, wires, bare) {
   const root = { id: "", kind: "frame", title: "", children: [] };
   const frames = new Map(); // open group id -> its frame
   const frameOf = (groupId) => {
     if (!groupId) return root;
     if (frames.has(groupId)) return frames.get(groupId);
     const g = groups.get(groupId);
+    if (bare && bare.has(groupId)) return frameOf(g.parent);
     const frame = { id: `frame:${groupId}`, group: groupId, kind: "frame", title: g.title, children: [] };
     frames.set(groupId, frame);
     frameOf(g.parent).children.push(frame);

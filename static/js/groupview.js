@@ -48,11 +48,11 @@ export class GroupDrawing {
     this.bounds = fold.bounds;
   }
 
-  // The innermost open group around a node or a box, or null.
+  // The innermost open group drawn as a frame around a node or a box, or null.
   openAround(id) {
     const node = this.byId.get(id);
     let g = node.info ? node.info.parent : node.group;
-    while (g && !this.openSet.has(g)) g = this.groupsById.get(g).parent;
+    while (g && !(this.openSet.has(g) && this.frameHandles.has(g))) g = this.groupsById.get(g).parent;
     return g || null;
   }
 

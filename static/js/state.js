@@ -40,7 +40,9 @@ export function initialState() {
     expanded: [], // ids (of the collapsed circuit) of composite gates expanded in place
     foldGroups: true, // a big program's answer opens folded into its statements (groups.js)
     opened: [], // the groups unfolded, by id ("g3"): the rest of a folded answer is boxes
-    answer: null, // a folded answer as the server sent it; `result` is it folded by `opened`
+    closed: [], // the groups the learner collapsed on a program drawn whole (not folded), by id
+    answer: null, // an answer with groups as the server sent it; `result` is it folded by `opened`
+                  // (a big program's) or by `closed` (a small one's: groups.js foldedAs)
     tab: "explain", // "explain", "check", "code", "plot" or "train"
     help: false, // the help panel (what to type, the keys) is open
     sweepInput: null, // the input the learner picked for the nudge plot (null: the first)
@@ -150,6 +152,11 @@ const LINK = [
     read: (text) => ({ opened: text.split(",", LINK_LIMITS.expanded).filter((id) => GROUP_ID.test(id)) }),
   },
   {
+    key: "c",
+    write: (state) => (state.foldGroups && state.closed.length ? state.closed.join(",") : null),
+    read: (text) => ({ closed: text.split(",", LINK_LIMITS.expanded).filter((id) => GROUP_ID.test(id)) }),
+  },
+  {
     key: "lang",
     write: (state) => state.lang,
     read: (text) => (text === "en" || text === "zh" ? { lang: text } : null),
@@ -157,7 +164,7 @@ const LINK = [
 ];
 
 // What a link that leaves a key out means.
-const LINK_DEFAULTS = { step: 0, expandAll: false, expanded: [], foldGroups: true, opened: [] };
+const LINK_DEFAULTS = { step: 0, expandAll: false, expanded: [], foldGroups: true, opened: [], closed: [] };
 
 export function toLink(state) {
   const params = new URLSearchParams();
@@ -171,7 +178,7 @@ export function toLink(state) {
 export function fromLink(location) {
   const hash = location.hash.replace(/^#/, "");
   const params = new URLSearchParams(hash.includes("p=") ? hash : location.search);
-  const out = { ...LINK_DEFAULTS, expanded: [], opened: [] };
+  const out = { ...LINK_DEFAULTS, expanded: [], opened: [], closed: [] };
   for (const { key, read } of LINK) {
     const text = params.get(key);
     if (text !== null) Object.assign(out, read(text));

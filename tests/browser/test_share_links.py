@@ -152,6 +152,9 @@ def test_the_link_schema_unit(page: Page) -> None:
         unfolded: read(toLink({ ...state, foldGroups: false })).foldGroups,
         opened: read(toLink({ ...state, opened: ["g3", "g17"] })).opened,
         badGroups: read("#p=1&g=g1,x,n3,g2%29").opened,
+        closed: read(toLink({ ...state, closed: ["g0", "g12"] })).closed,
+        closedUnfolded: read(toLink({ ...state, closed: ["g0"], foldGroups: false })).closed,
+        badClosed: read("#p=1&c=g1,x,n3,g2%29,g4").closed,
         names: ["x", "_x1", "损失", "é", "e\\u0301", "x2", "1x", "a-b", "(a+)+$", "", "a b",
                 "x".repeat(64), "x".repeat(65), "__proto__"].map(isName),
         junk: ["", "#", "#p", "#p=%", "#p=1&v=%7B", "#p=1&s=-1&x=1,2", "#p=1&v=[]&lang=de",
@@ -173,13 +176,16 @@ def test_the_link_schema_unit(page: Page) -> None:
         "program": "a = 1\nf = a * b",
         "values": {"b": [[1, "NaN"], ["Infinity", "-Infinity"]], "β_2": -0.5, "_": 0},
         "step": 7, "lang": "zh", "expandAll": False, "expanded": ["n3", "n12"],
-        "foldGroups": True, "opened": []}
+        "foldGroups": True, "opened": [], "closed": []}
     assert result["expandAll"] is True
     assert result["unfolded"] is False
     assert result["opened"] == ["g3", "g17"] and result["badGroups"] == ["g1"]
+    assert result["closed"] == ["g0", "g12"] and result["badClosed"] == ["g1", "g4"]
+    assert result["closedUnfolded"] == []  # nothing is collapsed with the groups off
     assert result["names"] == [True, True, True, True, True, True, False, False, False, False,
                                False, True, True, True]
-    blank = {"step": 0, "expandAll": False, "expanded": [], "foldGroups": True, "opened": []}
+    blank = {"step": 0, "expandAll": False, "expanded": [], "foldGroups": True, "opened": [],
+             "closed": []}
     one = {**blank, "program": "1"}
     assert result["junk"] == [blank, blank, blank, {**blank, "program": "%"}, one, one, one,
                               {**one, "values": {"y": json.loads("[" * 32 + "1" + "]" * 32),
