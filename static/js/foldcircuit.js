@@ -151,7 +151,8 @@ export class FoldingCircuitView extends CircuitView {
     const root = el("g", { class: "viewport" }, svg);
     this.root = root;
     this.groups = new GroupDrawing(root, body, { toggle: this.handlers.onToggleGroup, text: this.handlers.text });
-    Object.assign(this, { byId: this.groups.byId, nodeViews: this.groups.views, pos: this.groups.pos });
+    Object.assign(this, { byId: this.groups.byId, nodeViews: this.groups.views, pos: this.groups.pos,
+                          handlesById: this.groups.foldHandles, near: null });
     this.viewport.attach(root, this.groups.bounds);
     // from a small program drawn whole to one of its groups collapsed: as if every
     // group had been open
@@ -169,11 +170,14 @@ export class FoldingCircuitView extends CircuitView {
     const at = frame ? { x: frame.x + Math.min(frame.w, this.viewport.size().width) / 2, y: frame.y + 40 }
       : closed ? this.pos.get(closed) : null;
     if (!body.fold.source.folded) {
-      // a small program's: all of it when it fits at a readable scale, else readable
-      // around what was collapsed (or expanded)
+      // a small program's (laid out as its whole drawing, smallfold.js): all of it when it
+      // fits at a readable scale, or at any scale when the drawing was fitted whole (the
+      // program's column folded away for its room), else readable around what was
+      // collapsed (or expanded)
       const viewport = this.viewport;
-      viewport.view = viewport.viewAt(viewport.fitScale(MIN_READABLE), at || this.pos.get(body.output));
-      viewport.fitted = MIN_READABLE;
+      const lowest = Math.min(MIN_READABLE, viewport.fitted === null ? MIN_READABLE : viewport.fitted);
+      viewport.view = viewport.viewAt(viewport.fitScale(lowest), at || this.pos.get(body.output));
+      viewport.fitted = lowest;
       viewport.apply();
     } else if (at) this.viewport.centerOn(at);
     else this.viewport.apply();

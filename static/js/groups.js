@@ -14,6 +14,7 @@
 
 import { nextTask } from "./columns.js";
 import { layoutTree } from "./grouplayout.js";
+import { layoutFromServer } from "./smallfold.js";
 import { resolveTensor } from "./timeline.js";
 
 // Per answer, what does not depend on the folds, as arrays of indices (node i is
@@ -167,8 +168,8 @@ export function toggledIn(list, id, on) {
 
 // What the page draws for an answer and the learner's folds: a folded answer (a big
 // program) folded by `opened`; a small one whole, or, with groups the learner collapsed
-// (`closed`), folded with every other group open, where only the collapsible ones get a
-// frame (a one-gate statement's gates sit in the frame around it).
+// (`closed`), folded with every other group open and laid out as the server laid out
+// the whole (smallfold.js), with no frames.
 export function foldedAs(answer, opened, closed) {
   if (foldsAnswer(answer)) return foldBody(answer, opened);
   if (!answer.groups) return answer;
@@ -177,11 +178,12 @@ export function foldedAs(answer, opened, closed) {
   if (!shut.size) return answer;
   const open = answer.groups.filter((g) => !shut.has(g.id)).map((g) => g.id);
   const bare = new Set(answer.groups.filter((g) => !collapsible(g)).map((g) => g.id));
-  return foldBody(answer, open, { bare });
+  return foldBody(answer, open, { bare, at: answer.layout });
 }
 
-// `bare`: open groups drawn with no frame of their own (their items in the frame around).
-export function foldBody(answer, open, { bare = null } = {}) {
+// `bare`: open groups drawn with no frame of their own (their items in the frame around);
+// `at`: the server's layout of the whole, to lay the items out as it has them, framed not.
+export function foldBody(answer, open, { bare = null, at = null } = {}) {
   const index = indexOf(answer);
   const { groups, parent, groupOf, inStart, inList } = index;
   const list = answer.groups;
@@ -231,14 +233,14 @@ export function foldBody(answer, open, { bare = null } = {}) {
       if (to >= n) groupNodes.get(b).inputs.push(a);
     }
   }
-  const layout = foldLayout(answer, groups, item, idOf, groupNodes, wires, bare);
+  const layout = foldLayout(answer, groups, item, idOf, groupNodes, wires, bare, at);
   const steps = foldSteps(answer, index, layout.shown, n);
   const output = idOf(item[index.at.get(answer.output)]);
   const byId = (id) => groupNodes.get(id) || nodes[index.at.get(id)];
   return {
     ...answer, nodes: [...nodes, ...groupNodes.values()], steps, output,
     fold: { open: [...opened], items: layout.items, wires, frames: layout.frames, pos: layout.pos,
-            bounds: layout.bounds, alias, answerOutput: answer.output, source: answer,
+            bounds: layout.bounds, small: Boolean(at), alias, answerOutput: answer.output, source: answer,
             nodes: { get: byId, has: (id) => byId(id) !== undefined } },
   };
 }
@@ -272,7 +274,7 @@ function foldSteps(answer, index, items, n) {
 }
 
 // The tree of frames and items the view shows, laid out.
-function foldLayout(answer, groups, item, idOf, groupNodes, wires, bare) {
+function foldLayout(answer, groups, item, idOf, groupNodes, wires, bare, at) {
   const root = { id: "", kind: "frame", title: "", children: [] };
   const frames = new Map(); // open group id -> its frame
   const frameOf = (groupId) => {
@@ -302,6 +304,19 @@ function foldLayout(answer, groups, item, idOf, groupNodes, wires, bare) {
       items.push(id);
     }
   });
+  if (at) {
+    // each item at its node's place, a box at its output's (else its last node's)
+    const last = new Map();
+    answer.nodes.forEach((node, i) => { if (item[i] >= answer.nodes.length) last.set(idOf(item[i]), node.id); });
+    const leaf = (node) => node.op === "input" || node.op === "const";
+    const placed = layoutFromServer(at, items.map((id) => {
+      const g = groupNodes.get(id);
+      if (g) return { id, kind: "box", title: g.label, at: g.info.output || last.get(id) };
+      const node = answer.nodes[indexOf(answer).at.get(id)];
+      return { id, kind: "node", title: node.name || "", leaf: leaf(node), at: id };
+    }));
+    return { items, shown, pos: placed.pos, frames: [], bounds: placed.bounds };
+  }
   const laid = layoutTree(root, wires.map((w) => [w.from, w.to]));
   const frameList = [...frames.values()].map((f) => ({ id: f.group, title: f.title, ...laid.frames.get(f.id) }));
   return { items, shown, pos: laid.pos, frames: frameList, bounds: laid.bounds };

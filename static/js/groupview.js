@@ -4,11 +4,17 @@
 // with a − to fold it again; each node it shows a gate or an input with its numbers under
 // it. Built once per fold, then only texts and classes change as the stepper moves.
 //
+// A small program's fold (smallfold.js) has no frames: each gate of a collapsible group
+// has the hidden − of a gate drawn whole (foldcircuit.js shows it under the pointer), and
+// an input's numbers sit at its left.
+//
 // Like a composite gate's ± handles, the + and − are no tab stops: the circuit is one,
 // ↑ ↓ move from box to box, and + or − on the focused box or gate press them.
 
 import { BOX_H, CHAR_W, R } from "./grouplayout.js";
 import { label, full } from "./format.js";
+import { groupAround } from "./groups.js";
+import { LEAF_HALF, SIDE_GAP } from "./smallfold.js";
 import { el } from "./svg.js";
 
 const clip = (text, room) => {
@@ -42,6 +48,7 @@ export class GroupDrawing {
     this.views = new Map();
     this.pos = new Map();
     this.frameHandles = new Map(); // open group id -> its − handle
+    this.foldHandles = new Map(); // a small program's node id -> its hidden −
     for (const frame of fold.frames) this.makeFrame(frames, frame);
     fold.items.forEach((id, k) => this.makeItem(nodes, id, fold.pos.get(id), k === 0));
     this.wires = fold.wires.map((wire) => this.makeWire(edges, wire));
@@ -95,6 +102,7 @@ export class GroupDrawing {
     const view = { id, node, kind, g, p, handle: null, foldHandle: null };
     const around = this.openAround(id);
     if (around) view.foldHandle = this.frameHandles.get(around);
+    else if (kind !== "box" && this.body.fold.small) view.foldHandle = this.gateHandle(id, cx, p.y + 18 + 8 + R, kind);
     if (kind === "box") {
       view.shape = el("rect", { x: p.x, y: p.y, width: p.w, height: BOX_H, rx: 6, class: "shape" }, g);
       const title = el("text", { class: "group-title", x: p.x + 10, y: p.y + 18 }, g);
@@ -115,11 +123,44 @@ export class GroupDrawing {
         el("text", { class: "symbol", x: cx, y: sy, dy: "0.35em", "text-anchor": "middle" }, g)
           .textContent = clip(node.name || node.label, 48);
       }
-      view.value = el("text", { class: "value", x: cx, y: sy + R + 15, "text-anchor": "middle" }, g);
-      view.grad = el("text", { class: "grad", x: cx, y: sy + R + 33, "text-anchor": "middle" }, g);
+      if (p.side) { // at its left, the value above the gradient
+        const sx = cx - LEAF_HALF - SIDE_GAP;
+        view.value = el("text", { class: "value side", x: sx, y: sy - 3, "text-anchor": "end" }, g);
+        view.grad = el("text", { class: "grad side", x: sx, y: sy + 13, "text-anchor": "end" }, g);
+      } else {
+        view.value = el("text", { class: "value", x: cx, y: sy + R + 15, "text-anchor": "middle" }, g);
+        view.grad = el("text", { class: "grad", x: cx, y: sy + R + 33, "text-anchor": "middle" }, g);
+      }
     }
     view.title = el("title", {}, g);
     this.views.set(id, view);
+  }
+
+  // A small program's hidden − at a node's top left, for the group (of two gates or more,
+  // or a section) around it: it collapses the group (foldcircuit.js shows it).
+  gateHandle(id, cx, cy, kind) {
+    const groupId = groupAround(this.body.fold.source, id);
+    if (!groupId) return null;
+    const title = this.groupsById.get(groupId).title;
+    const [dx, dy] = kind === "gate" ? [-R - 4, -R + 8] : [-LEAF_HALF + 6, -24];
+    const g = el("g", { class: "fold-handle", tabindex: -1, role: "button", "data-group": groupId, "data-node": id,
+                        transform: `translate(${cx + dx},${cy + dy})` }, this.overlay);
+    el("circle", { r: 8 }, g);
+    el("text", { "text-anchor": "middle", dy: "0.35em" }, g).textContent = "−";
+    const text = this.handlers.text("groupFold", { title });
+    g.setAttribute("aria-label", text);
+    el("title", {}, g).textContent = text;
+    const members = () => [...this.views.values()].filter((v) => v.kind !== "box"
+      && groupAround(this.body.fold.source, v.id) === groupId);
+    g.addEventListener("click", (e) => {
+      e.stopPropagation();
+      this.handlers.toggle(groupId, false);
+    });
+    g.addEventListener("pointerdown", (e) => e.stopPropagation());
+    g.addEventListener("mouseenter", () => { for (const v of members()) v.g.classList.add("fold-hl"); });
+    g.addEventListener("mouseleave", () => { for (const v of members()) v.g.classList.remove("fold-hl"); });
+    this.foldHandles.set(id, g);
+    return g;
   }
 
   // A wire from the right of its source to the left of its target.

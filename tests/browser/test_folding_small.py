@@ -30,12 +30,12 @@ def lee() -> str:
     return next(x for x in EXAMPLES if x["id"] == LEE)["source"]
 
 
-def open_preset(page: Page, preset: str, lang: str = "en") -> None:
+def open_preset(page: Page, preset: str, lang: str = "en", first: str = "x1") -> None:
     page.goto(f"/?lang={lang}")
     expect(page.locator("#circuit .node").first).to_be_visible()
     page.select_option("#examples", preset)
-    # both presets used here have an input x1
-    expect(page.locator("#circuit .node.input", has_text="x1")).to_have_count(1)
+    # drawn once the preset's input `first` is
+    expect(page.locator("#circuit .node.input", has_text=first)).to_have_count(1)
 
 
 def drawn(page: Page) -> list[tuple[str, str]]:
@@ -50,6 +50,55 @@ def gate(page: Page, name: str):
 
 
 BOX = "#circuit .node.group-box"
+
+
+def inputs_at(page: Page) -> dict[str, tuple[float, float]]:
+    """Each input's (and constant's) shape's centre, in the drawing's own coordinates."""
+    return page.evaluate("""() => {
+        const back = document.querySelector('#circuit .viewport').getScreenCTM().inverse();
+        const out = {};
+        for (const g of document.querySelectorAll('#circuit .node.input, #circuit .node.const')) {
+            const r = g.querySelector('.shape').getBoundingClientRect();
+            const p = new DOMPoint(r.x + r.width / 2, r.y + r.height / 2).matrixTransform(back);
+            const symbol = g.querySelector('.symbol');
+            out[symbol ? symbol.textContent : g.textContent] = [p.x, p.y];
+        }
+        return out;
+    }""")
+
+
+def fits(page: Page, what: str) -> None:
+    """Every node and box drawn lies inside the circuit's visible box, whole."""
+    outside = page.evaluate("""() => {
+        const box = document.querySelector('#circuit').parentElement.getBoundingClientRect();
+        return [...document.querySelectorAll('#circuit .node')].map((g) => {
+            const r = g.getBoundingClientRect();
+            return [g.textContent, r.left - box.left, r.top - box.top, box.right - r.right,
+                    box.bottom - r.bottom];
+        }).filter((row) => row.slice(1).some((d) => d < -0.5));
+    }""")
+    assert not outside, f"{what}: cut off at the view's edges: {outside}"
+
+
+def keeps_places(whole: dict[str, tuple[float, float]], folded: dict[str, tuple[float, float]],
+                 width: float, what: str) -> None:
+    """The inputs shown in both keep their order, up and down and left to right, and the
+    first column's their x."""
+    names = [name for name in whole if name in folded]
+    assert len(names) >= 3, what
+    for a in names:  # of two a row apart or more, the upper one stays above, the left one left
+        for b in names:
+            for axis in (0, 1):
+                if whole[b][axis] - whole[a][axis] > 20:
+                    assert folded[b][axis] > folded[a][axis], (what, a, b, whole, folded)
+    # the first column's stay put; one further right moves left by the room of the
+    # columns its statement's gates emptied, never past one left of it (above)
+    first = min(whole[n][0] for n in names)
+    for name in names:
+        was, now = whole[name][0], folded[name][0]
+        if was - first < 1:
+            assert abs(now - was) < 2, (what, name, was, now)
+        assert now - was <= 0.1 * width, (what, name, was, now)
 
 
 def test_a_small_program_draws_as_before_until_a_statement_is_collapsed(page: Page, shot) -> None:
@@ -96,6 +145,8 @@ def test_a_statement_collapses_steps_as_one_and_expands_again(page: Page, shot) 
     page.locator("#timeline").press("End")
     done, total = position(page)
     assert done == total
+    whole = inputs_at(page)
+    width = page.evaluate("document.querySelector('#circuit .viewport').getBBox().width")
 
     # − on a focused gate of z: its four gates become one box, titled by its line
     gate(page, "z").focus()
@@ -109,15 +160,44 @@ def test_a_statement_collapses_steps_as_one_and_expands_again(page: Page, shot) 
     shown = float(box.locator(".group-stats").text_content().split("∂")[1])
     assert shown == pytest.approx(2 * (a - 0.5) * a * (1 - a), rel=5e-3)  # shown to three figures
     expect(gates).to_have_count(3)
-    # the other statement of two gates is framed, to be collapsed too
-    expect(page.locator("#circuit .frame-title")).to_have_text([C])
+    # laid out as the whole drawing was, framed not: all of it in view, each input where it was
+    assert page.locator("#circuit .group-frame, #circuit .frame-title").count() == 0
     done, collapsed_total = position(page)
     assert done == collapsed_total < total  # still at the end, of fewer steps
     expect(box).to_be_focused()
     no_overlaps(page, "z collapsed")
+    fits(page, "z collapsed at 1366×768")
+    folded = inputs_at(page)
+    keeps_places(whole, folded, width, "z collapsed")
+    # the column of z's two × gates, left empty, closed up: b moved left, nearer the box
+    assert folded["b"][0] < whole["b"][0] - 50, (whole["b"], folded["b"])
+    # an input's numbers sit at its left
+    left_of = page.evaluate("""() => [...document.querySelectorAll('#circuit .node.input')]
+      .map((g) => {
+        const shape = g.querySelector('.shape').getBoundingClientRect();
+        return [...g.querySelectorAll('.value, .grad')].every((t) => t.getBoundingClientRect().right
+            <= shape.left && t.textContent !== '');
+    })""")
+    assert left_of == [True] * 6, left_of
     shot("small-collapsed-end")
+    # the other statement of two gates collapses too: its − shows at its gate
+    gate(page, "C").hover()
+    handle = page.locator("#circuit .fold-handle.near")
+    expect(handle).to_be_visible()
+    assert handle.get_attribute("aria-label") == f"Fold {C} into one box"
+    page.mouse.move(0, 0)
+    gate(page, "C").focus()
+    page.keyboard.press("-")
+    expect(box.locator(".group-title")).to_have_text([Z, C])
+    no_overlaps(page, "z and C collapsed")
+    fits(page, "z and C collapsed at 1366×768")
+    shot("small-collapsed-both")
+    box.last.focus()
+    page.keyboard.press("+")
+    expect(box).to_have_count(1)
 
     # stepped through: forward and backward through z as one step each
+    assert position(page) == (collapsed_total, collapsed_total)
     page.locator("#timeline").press("Home")
     expect(box.locator(".group-stats")).to_have_text("4 gates")
     explain = page.locator("#explain")
@@ -231,3 +311,31 @@ def test_a_heading_section_collapses_from_a_one_gate_statement_in_it(page: Page)
     page.keyboard.press("+")
     expect(box.locator(".group-title")).to_have_text(["the sum"])
     expect(gate(page, "q")).to_have_count(1)
+
+
+@pytest.mark.parametrize(("preset", "first", "name", "title"), [
+    ("sigmoid-neuron", "x1", "f", "f = sigmoid(w0*x0 + w1*x1 + w2)"),
+    ("mazur-network", "i1", "out_h1", "out_h1 = sigmoid(w1*i1 + w2*i2 + b1)"),
+])
+def test_a_collapsed_statement_keeps_the_drawing_in_view(page: Page, shot, preset: str, first: str,
+                                                          name: str, title: str) -> None:
+    page.set_viewport_size({"width": 1366, "height": 768})
+    open_preset(page, preset, first=first)
+    page.locator("#timeline").press("End")
+    whole = inputs_at(page)
+    width = page.evaluate("document.querySelector('#circuit .viewport').getBBox().width")
+    shot(f"small-whole-{preset}")
+    fitted = page.evaluate("""() => {  // the whole drawing all in view, as it opens
+        const box = document.querySelector('#circuit').parentElement.getBoundingClientRect();
+        const r = document.querySelector('#circuit .viewport').getBoundingClientRect();
+        return r.left >= box.left - 0.5 && r.top >= box.top - 0.5 && r.right <= box.right + 0.5
+            && r.bottom <= box.bottom + 0.5;
+    }""")
+    gate(page, name).focus()
+    page.keyboard.press("-")
+    expect(page.locator(BOX + " .group-title")).to_have_text([title])
+    shot(f"small-collapsed-{preset}")
+    no_overlaps(page, f"{preset}: {name} collapsed")
+    if fitted:  # a drawing that opened all in view stays all in view
+        fits(page, f"{preset}: {name} collapsed at 1366×768")
+    keeps_places(whole, inputs_at(page), width, f"{preset}: {name} collapsed")
