@@ -14,7 +14,7 @@
 import { LEAF_H, LEAF_W, R } from "./arrange.js";
 import { CircuitView } from "./circuit.js";
 import { groupAround } from "./groups.js";
-import { GroupDrawing } from "./groupview.js";
+import { GroupDrawing, foldHandle } from "./groupview.js";
 import { el } from "./svg.js";
 import { MIN_READABLE } from "./zoom.js";
 
@@ -110,22 +110,11 @@ export class FoldingCircuitView extends CircuitView {
       const title = groups.get(groupId).title;
       const p = view.p;
       const [dx, dy] = view.kind === "gate" ? [-R - 4, -R + 8] : [-LEAF_W - 2, -LEAF_H - 2];
-      const g = el("g", { class: "fold-handle", tabindex: -1, role: "button", "data-group": groupId,
-                          "data-node": node.id, transform: `translate(${p.x + dx},${p.y + dy})` }, this.overlay);
-      el("circle", { r: 8 }, g);
-      el("text", { "text-anchor": "middle", dy: "0.35em" }, g).textContent = "−";
-      const text = this.handlers.text("groupFold", { title });
-      g.setAttribute("aria-label", text);
-      el("title", {}, g).textContent = text;
       const members = () => body.nodes.filter((n) => this.inside(body, n, groupId))
         .map((n) => this.nodeViews.get(n.id)).filter(Boolean);
-      g.addEventListener("click", (e) => {
-        e.stopPropagation();
-        this.handlers.onToggleGroup(groupId, false);
-      });
-      g.addEventListener("pointerdown", (e) => e.stopPropagation());
-      g.addEventListener("mouseenter", () => { for (const v of members()) v.g.classList.add("fold-hl"); });
-      g.addEventListener("mouseleave", () => { for (const v of members()) v.g.classList.remove("fold-hl"); });
+      const g = foldHandle(this.overlay, { groupId, nodeId: node.id, x: p.x + dx, y: p.y + dy,
+                                           text: this.handlers.text("groupFold", { title }), members,
+                                           fold: () => this.handlers.onToggleGroup(groupId, false) });
       this.handlesById.set(node.id, g);
     }
   }

@@ -287,6 +287,7 @@ function foldLayout(answer, groups, item, idOf, groupNodes, wires, bare, at) {
     frameOf(g.parent).children.push(frame);
     return frame;
   };
+  const isLeaf = (node) => node.op === "input" || node.op === "const";
   const items = [];
   const shown = []; // the same, as indices (node i, or n + group j)
   const placed = new Uint8Array(answer.nodes.length + answer.groups.length);
@@ -300,7 +301,7 @@ function foldLayout(answer, groups, item, idOf, groupNodes, wires, bare, at) {
       frameOf(g.info.parent).children.push({ id, kind: "box", title: g.label });
       items.push(id);
     } else {
-      frameOf(node.group).children.push({ id, kind: "node", title: node.op === "input" || node.op === "const" ? (node.name || node.label) : (node.name || "") });
+      frameOf(node.group).children.push({ id, kind: "node", title: isLeaf(node) ? (node.name || node.label) : (node.name || "") });
       items.push(id);
     }
   });
@@ -308,14 +309,14 @@ function foldLayout(answer, groups, item, idOf, groupNodes, wires, bare, at) {
     // each item at its node's place, a box at its output's (else its last node's)
     const last = new Map();
     answer.nodes.forEach((node, i) => { if (item[i] >= answer.nodes.length) last.set(idOf(item[i]), node.id); });
-    const leaf = (node) => node.op === "input" || node.op === "const";
-    const placed = layoutFromServer(at, items.map((id) => {
+    const nodeAt = indexOf(answer).at;
+    const laid = layoutFromServer(at, items.map((id) => {
       const g = groupNodes.get(id);
       if (g) return { id, kind: "box", title: g.label, at: g.info.output || last.get(id) };
-      const node = answer.nodes[indexOf(answer).at.get(id)];
-      return { id, kind: "node", title: node.name || "", leaf: leaf(node), at: id };
+      const node = answer.nodes[nodeAt.get(id)];
+      return { id, kind: "node", title: node.name || "", leaf: isLeaf(node), at: id };
     }));
-    return { items, shown, pos: placed.pos, frames: [], bounds: placed.bounds };
+    return { items, shown, pos: laid.pos, frames: [], bounds: laid.bounds };
   }
   const laid = layoutTree(root, wires.map((w) => [w.from, w.to]));
   const frameList = [...frames.values()].map((f) => ({ id: f.group, title: f.title, ...laid.frames.get(f.id) }));

@@ -32,6 +32,25 @@ function setText(node, text) {
   if (node && node.textContent !== text) node.textContent = text;
 }
 
+// The hidden − that collapses a group (`groupId`), at (x, y) in `parent`, for one of its
+// nodes (`nodeId`): hovering it highlights the group's nodes (`members()`: their views).
+export function foldHandle(parent, { groupId, nodeId, x, y, text, members, fold }) {
+  const g = el("g", { class: "fold-handle", tabindex: -1, role: "button", "data-group": groupId,
+                      "data-node": nodeId, transform: `translate(${x},${y})` }, parent);
+  el("circle", { r: 8 }, g);
+  el("text", { "text-anchor": "middle", dy: "0.35em" }, g).textContent = "−";
+  g.setAttribute("aria-label", text);
+  el("title", {}, g).textContent = text;
+  g.addEventListener("click", (e) => {
+    e.stopPropagation();
+    fold();
+  });
+  g.addEventListener("pointerdown", (e) => e.stopPropagation());
+  g.addEventListener("mouseenter", () => { for (const v of members()) v.g.classList.add("fold-hl"); });
+  g.addEventListener("mouseleave", () => { for (const v of members()) v.g.classList.remove("fold-hl"); });
+  return g;
+}
+
 export class GroupDrawing {
   // `root`: the viewport's <g>; `handlers`: {toggle(groupId, open), text(key, params)}.
   constructor(root, body, handlers) {
@@ -143,22 +162,11 @@ export class GroupDrawing {
     if (!groupId) return null;
     const title = this.groupsById.get(groupId).title;
     const [dx, dy] = kind === "gate" ? [-R - 4, -R + 8] : [-LEAF_HALF + 6, -24];
-    const g = el("g", { class: "fold-handle", tabindex: -1, role: "button", "data-group": groupId, "data-node": id,
-                        transform: `translate(${cx + dx},${cy + dy})` }, this.overlay);
-    el("circle", { r: 8 }, g);
-    el("text", { "text-anchor": "middle", dy: "0.35em" }, g).textContent = "−";
-    const text = this.handlers.text("groupFold", { title });
-    g.setAttribute("aria-label", text);
-    el("title", {}, g).textContent = text;
     const members = () => [...this.views.values()].filter((v) => v.kind !== "box"
       && groupAround(this.body.fold.source, v.id) === groupId);
-    g.addEventListener("click", (e) => {
-      e.stopPropagation();
-      this.handlers.toggle(groupId, false);
-    });
-    g.addEventListener("pointerdown", (e) => e.stopPropagation());
-    g.addEventListener("mouseenter", () => { for (const v of members()) v.g.classList.add("fold-hl"); });
-    g.addEventListener("mouseleave", () => { for (const v of members()) v.g.classList.remove("fold-hl"); });
+    const g = foldHandle(this.overlay, { groupId, nodeId: id, x: cx + dx, y: cy + dy,
+                                         text: this.handlers.text("groupFold", { title }), members,
+                                         fold: () => this.handlers.toggle(groupId, false) });
     this.foldHandles.set(id, g);
     return g;
   }
