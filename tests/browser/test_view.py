@@ -101,7 +101,10 @@ def test_the_program_folds_away_for_a_wider_circuit(page: Page) -> None:
     hide = page.get_by_role("button", name="Hide the program")
     hide.click()
     expect(page.get_by_role("textbox", name="Program")).to_be_hidden()
-    assert page.locator("#circuit").bounding_box()["width"] > before + 300
+    # the drawing takes the room on the resize that follows (a ResizeObserver, not at once)
+    page.wait_for_function(
+        "(before) => document.getElementById('circuit').getBoundingClientRect().width"
+        " > before + 300", arg=before, timeout=5000)
 
 
 def test_small_circuits_are_not_blown_up_and_big_ones_stay_readable(page: Page) -> None:
