@@ -11,7 +11,8 @@ import { Minimap } from "./minimap.js";
 export function mount({ store, actions, circuit }) {
   const field = $("circuit-search");
   const status = $("search-status");
-  const minimap = new Minimap($("circuit-wrap"), circuit, t(store.get().lang, "minimap"));
+  const minimap = new Minimap($("circuit-wrap"), circuit, {
+    text: (key) => t(store.get().lang, key), storage: window.localStorage });
 
   $("fit-width").addEventListener("click", () => circuit.viewport.fitWidth());
   field.addEventListener("input", () => actions.searchFor(field.value));
@@ -39,7 +40,7 @@ export function mount({ store, actions, circuit }) {
     const lang = state.lang;
     setAttr(field, "placeholder", t(lang, "findName"));
     setAttr(field, "aria-label", t(lang, "findName"));
-    minimap.setLabel(t(lang, "minimap"));
+    minimap.relabel();
     const matches = searchMatches(state);
     const id = foundNode(state);
     let text = "";

@@ -1,6 +1,8 @@
 // The circuit's minimap: a small picture of the whole drawing in a corner of the
 // circuit, with the view's rectangle on it, shown only while the drawing is larger
-// than the view. A click or a drag on it pans the view there.
+// than the view. A click or a drag on it pans the view there. A button above it hides it
+// (it covers a corner of the drawing, numbers included) and brings it back; the choice
+// is remembered on this browser.
 //
 // The picture (gates as dots, wires as lines, on a canvas) is drawn once per layout;
 // a change of view only moves the rectangle. It reads the circuit view's layout and
@@ -11,10 +13,17 @@ const MAX_H = 140;
 const MAX_SHARE_W = 0.3;
 const MAX_SHARE_H = 0.22;
 const MIN_SIDE = 28;
+const INSET = 8; // px from the circuit's corner, as the stylesheet places the map
+const STORED = "backprop-lab.minimap";
 
 export class Minimap {
-  constructor(wrap, circuit, label) {
+  // `text(key)`: the page's words in its language; `storage`: where the choice to hide
+  // the map is kept (localStorage), or null.
+  constructor(wrap, circuit, { text, storage = null }) {
     this.circuit = circuit;
+    this.text = text;
+    this.storage = storage;
+    this.open = readChoice(storage) !== "hidden";
     this.viewport = circuit.viewport;
     this.box = document.createElement("div");
     this.box.className = "minimap";
@@ -23,8 +32,18 @@ export class Minimap {
     this.frame = document.createElement("div");
     this.frame.className = "minimap-view";
     this.box.append(this.canvas, this.frame);
-    this.setLabel(label);
-    wrap.appendChild(this.box);
+    this.toggle = document.createElement("button");
+    this.toggle.type = "button";
+    this.toggle.className = "minimap-toggle";
+    this.toggle.hidden = true;
+    this.toggle.addEventListener("click", () => {
+      this.open = !this.open;
+      saveChoice(storage, this.open ? "shown" : "hidden");
+      this.relabel();
+      this.render();
+    });
+    this.relabel();
+    wrap.append(this.box, this.toggle);
     this.drawnFor = null; // the positions the picture was drawn from
     this.viewport.listeners.push(() => this.render());
     const pan = (e) => {
@@ -45,9 +64,16 @@ export class Minimap {
     this.box.addEventListener("wheel", (e) => e.stopPropagation());
   }
 
-  setLabel(label) {
+  // The words, in the page's language (called again when it changes).
+  relabel() {
+    const label = this.text("minimap");
     this.box.setAttribute("aria-label", label);
     this.box.title = label;
+    this.toggle.textContent = this.open ? "−" : this.text("minimapShow");
+    const action = this.text(this.open ? "minimapHideLabel" : "minimapShowLabel");
+    this.toggle.setAttribute("aria-label", action);
+    this.toggle.title = action;
+    this.toggle.setAttribute("aria-expanded", String(this.open));
   }
 
   // The picture of the drawing at the minimap's scale.
@@ -91,9 +117,15 @@ export class Minimap {
     const { width, height } = this.viewport.size();
     const { s, tx, ty } = transform;
     const bigger = b.w * s > width + 1 || b.h * s > height + 1;
-    if (this.box.hidden !== !bigger) this.box.hidden = !bigger;
-    if (!bigger) return;
+    if (this.toggle.hidden !== !bigger) this.toggle.hidden = !bigger;
+    const shown = bigger && this.open;
+    if (this.box.hidden !== !shown) this.box.hidden = !shown;
+    if (!shown) {
+      this.toggle.style.bottom = `${INSET}px`;
+      return;
+    }
     if (this.drawnFor !== this.circuit.pos) this.draw();
+    this.toggle.style.bottom = `${INSET + this.box.offsetHeight + 4}px`;
     const k = this.scale;
     const x = (-tx / s - b.x) * k;
     const y = (-ty / s - b.y) * k;
@@ -101,5 +133,21 @@ export class Minimap {
       left: `${x.toFixed(1)}px`, top: `${y.toFixed(1)}px`,
       width: `${(width / s * k).toFixed(1)}px`, height: `${(height / s * k).toFixed(1)}px`,
     });
+  }
+}
+
+function readChoice(storage) {
+  try {
+    return storage ? storage.getItem(STORED) : null;
+  } catch {
+    return null; // storage refused (a private window): the map shows
+  }
+}
+
+function saveChoice(storage, choice) {
+  try {
+    if (storage) storage.setItem(STORED, choice);
+  } catch {
+    // not kept: it still holds for this page
   }
 }

@@ -119,3 +119,38 @@ def test_the_minimap_keeps_to_a_corner_on_a_phone(page: Page, shot) -> None:
     # a corner of the circuit, not a band across it: most of the drawing stays uncovered
     assert box["width"] <= 0.3 * wrap["width"] + 8 and box["height"] <= 0.22 * wrap["height"] + 8
     shot("big-circuit-minimap-390")
+
+
+def test_the_minimap_hides_and_the_choice_is_kept(page: Page, shot) -> None:
+    """The map covers a corner of the drawing, numbers included: the button above it
+    hides it (the numbers under it show), brings it back, and a reload keeps the choice."""
+    open_big(page)
+    minimap = page.locator(".minimap")
+    expect(minimap).to_be_visible()
+    hide = page.get_by_role("button", name="Hide the map")
+    toggle = hide.bounding_box()
+    box = minimap.bounding_box()
+    assert toggle["y"] + toggle["height"] <= box["y"]  # above the map, not on it
+    hide.click()
+    expect(minimap).to_be_hidden()
+    show = page.get_by_role("button", name="Show the map of the whole circuit")
+    expect(show).to_have_text("Map")
+    expect(show).to_have_attribute("aria-expanded", "false")
+    # what the map covered is the drawing's again: the corner's point hits the circuit
+    assert page.evaluate("([x, y]) => document.elementFromPoint(x, y).closest('#circuit') !== null",
+                         [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2])
+    shot("big-circuit-map-hidden")
+    page.reload()
+    expect(page.locator("#circuit .node").first).to_be_visible(timeout=30000)
+    expect(show).to_be_visible()
+    expect(minimap).to_be_hidden()  # still hidden after a reload
+    page.goto(f"/#p={quote(BIG)}&lang=zh&f=0")
+    page.reload()
+    expect(page.get_by_role("button", name="显示整个电路的缩略图")).to_have_text("缩略图")
+    page.get_by_role("button", name="显示整个电路的缩略图").click()
+    expect(minimap).to_be_visible()
+    expect(page.get_by_role("button", name="隐藏缩略图")).to_have_attribute("aria-expanded", "true")
+    page.get_by_role("button", name="Fit to screen").or_(
+        page.get_by_role("button", name="适应屏幕")).click()
+    expect(minimap).to_be_hidden()  # all of it in view: neither the map nor its button
+    expect(page.locator(".minimap-toggle")).to_be_hidden()
