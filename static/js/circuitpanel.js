@@ -87,15 +87,28 @@ export function mount({ store, actions }) {
       // a backward step is about the gradient arriving at the edge's input: keep that in view
       circuit.showNeurons(neuronsOnShow(state),
                           (layer, unit) => t(lang(), "neuronMap", { name: layer.name, unit }));
-      const current = view.current;
-      const revealId = current && current.kind === "edge" ? current.edge.input : focus && focus.id;
-      if (revealId && state.step !== revealed) circuit.reveal(revealId);
+      if (state.step !== revealed) circuit.revealFirstFitting(revealFor(view.current, focus, timeline));
       revealed = state.step;
     }
     setText($("node-info"), nodeInfo(state));
     renderFold(state);
     renderLoading(state);
   }
+
+  // What the view pans to at a step: where its numbers arrive. A backward step along a
+  // wire: the wire's input. A collapsed statement stepping back as one: the box and the
+  // nodes it sends the gradient to, or those nodes alone when all of them do not fit,
+  // else the box. Any other step: its node.
+  const revealFor = (current, focus, timeline) => {
+    if (current && current.kind === "edge") return [[current.edge.input]];
+    const own = focus ? [focus.id] : [];
+    if (current && current.kind === "group" && current.dir === "backward" && current.step.sent) {
+      const alias = timeline.alias || new Map();
+      const receivers = [...current.step.sent.keys()].map((id) => alias.get(id) ?? id);
+      return [[...own, ...receivers], receivers, own];
+    }
+    return [own];
+  };
 
   // A slow answer's progress (requests.js): computing, receiving, unpacking, drawing.
   const renderLoading = ({ loading, lang: language }) => {

@@ -147,21 +147,68 @@ function arrange(sizes, pairs) {
   const pos = new Array(n);
   const centre = new Array(n).fill(0);
   let x = 0;
-  let height = 0;
+  let top = Infinity;
+  let bottom = -Infinity;
   for (const col of columns) {
     if (!col) continue;
     const width = Math.max(...col.map((i) => sizes[i].w));
-    // each item wants the middle of what it uses; then pushed down off the one above
-    let y = 0;
-    for (const i of col) {
-      const want = preds[i].length ? preds[i].reduce((s, p) => s + centre[p], 0) / preds[i].length - sizes[i].h / 2 : 0;
-      const top = Math.max(y, want);
-      centre[i] = top + sizes[i].h / 2;
-      pos[i] = { x: x + (width - sizes[i].w) / 2, y: top };
-      y = top + sizes[i].h + GAP_Y;
-    }
-    height = Math.max(height, y - GAP_Y);
+    // each item wants the middle of what it uses (one that uses nothing has no wish);
+    // the column, in its order and spaced, goes as near to all of that as it can
+    const wants = col.map((i) => (preds[i].length
+      ? preds[i].reduce((s, p) => s + centre[p], 0) / preds[i].length - sizes[i].h / 2 : null));
+    const tops = spacedNear(wants, col.map((i) => sizes[i].h), GAP_Y);
+    col.forEach((i, k) => {
+      centre[i] = tops[k] + sizes[i].h / 2;
+      pos[i] = { x: x + (width - sizes[i].w) / 2, y: tops[k] };
+      top = Math.min(top, tops[k]);
+      bottom = Math.max(bottom, tops[k] + sizes[i].h);
+    });
     x += width + GAP_X;
   }
-  return { pos, w: Math.max(0, x - GAP_X), h: height };
+  if (!Number.isFinite(top)) [top, bottom] = [0, 0];
+  for (const p of pos) if (p) p.y -= top;
+  return { pos, w: Math.max(0, x - GAP_X), h: bottom - top };
+}
+
+// The tops of items stacked in this order, `gap` apart at least, as near as they can be
+// to where they want to be (least squares; `null`: anywhere). Were each item pushed
+// down off the one above, a column whose items all want the same middle would start at
+// that middle and hang below it, and a network's layers would step down the page; this
+// keeps the column centred on what it wants (isotonic regression, pool-adjacent-violators).
+export function spacedNear(wants, heights, gap) {
+  const offset = [];
+  let o = 0;
+  for (const h of heights) {
+    offset.push(o);
+    o += h + gap;
+  }
+  // blocks of items that sit tight together: their summed wish and how many wish. An item
+  // with no wish joins the block above it (or, at the top, the first block below).
+  const blocks = [];
+  wants.forEach((want, k) => {
+    const last = blocks[blocks.length - 1];
+    if (want === null && last) {
+      last.to = k;
+      return;
+    }
+    const block = { from: k, to: k, sum: want === null ? 0 : want - offset[k], weight: want === null ? 0 : 1 };
+    if (last && !last.weight) {
+      block.from = last.from;
+      blocks.pop();
+    }
+    blocks.push(block);
+    // merge while the block above wants to be lower than this one (tight together then)
+    while (blocks.length > 1) {
+      const b = blocks[blocks.length - 1];
+      const a = blocks[blocks.length - 2];
+      if (a.sum / a.weight <= b.sum / b.weight) break;
+      blocks.splice(-2, 2, { from: a.from, to: b.to, sum: a.sum + b.sum, weight: a.weight + b.weight });
+    }
+  });
+  const level = blocks.map((b) => (b.weight ? b.sum / b.weight : 0));
+  const tops = new Array(wants.length);
+  blocks.forEach((b, k) => {
+    for (let i = b.from; i <= b.to; i += 1) tops[i] = level[k] + offset[i];
+  });
+  return tops;
 }

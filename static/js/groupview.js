@@ -14,7 +14,7 @@
 import { BOX_H, CHAR_W, R } from "./grouplayout.js";
 import { label, full } from "./format.js";
 import { groupAround } from "./groups.js";
-import { LEAF_HALF, SIDE_GAP } from "./smallfold.js";
+import { LEAF_HALF, SIDE, SIDE_GAP } from "./smallfold.js";
 import { el } from "./svg.js";
 
 const clip = (text, room) => {
@@ -114,7 +114,7 @@ export class GroupDrawing {
     const node = this.byId.get(id);
     const cx = p.x + p.w / 2;
     const cy = p.y + p.h / 2;
-    this.pos.set(id, { x: cx, y: cy });
+    this.pos.set(id, { x: cx, y: cy, left: p.w / 2, right: p.w / 2 });
     const kind = node.info ? "box" : node.op === "input" ? "input" : node.op === "const" ? "const" : "gate";
     const g = el("g", { class: `node ${kind === "box" ? "group-box" : kind}`, tabindex: first ? 0 : -1, "data-id": id,
                         role: "button" }, layer);
@@ -131,7 +131,8 @@ export class GroupDrawing {
     } else {
       const top = p.y + 18; // the name's line
       const sy = top + 8 + R; // the shape's centre
-      view.centre = { x: cx, y: sy };
+      // its room, an input's numbers at its left included (for the stepper's panning)
+      view.centre = { x: cx, y: sy, left: p.side ? LEAF_HALF + SIDE_GAP + SIDE : p.w / 2, right: p.w / 2 };
       this.pos.set(id, view.centre);
       if (kind === "gate") {
         view.shape = el("circle", { cx, cy: sy, r: R, class: "shape" }, g);

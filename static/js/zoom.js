@@ -158,6 +158,42 @@ export class Viewport {
     this.apply();
   }
 
+  // The box around nodes at layout positions, in drawing units: each point's room at its
+  // left and right when it says (`left`, `right`: a box, an input's numbers), else a margin.
+  static spanOf(points, margin = 60) {
+    const span = { left: Infinity, right: -Infinity, top: Infinity, bottom: -Infinity };
+    for (const p of points) {
+      span.left = Math.min(span.left, p.x - (p.left ?? margin) - 10);
+      span.right = Math.max(span.right, p.x + (p.right ?? margin) + 10);
+      span.top = Math.min(span.top, p.y - margin);
+      span.bottom = Math.max(span.bottom, p.y + margin);
+    }
+    return span;
+  }
+
+  // Whether nodes at these positions fit in the view together (at its scale).
+  fitsTogether(points) {
+    if (!this.view || !points.length) return false;
+    const span = Viewport.spanOf(points);
+    return span.right - span.left <= this.view.w && span.bottom - span.top <= this.view.h;
+  }
+
+  // Pan (never zoom) so that nodes that fit in the view together are all in it: as little
+  // as that takes, the drawing's left end shown whole when it is near.
+  revealTogether(points) {
+    if (!this.fitsTogether(points)) return;
+    const v = this.view;
+    const span = Viewport.spanOf(points);
+    let { x, y } = v;
+    if (span.left < v.x) x = span.left;
+    else if (span.right > v.x + v.w) x = span.right - v.w;
+    if (x !== v.x && x - this.bounds.x < v.w * 0.3 && span.right <= this.bounds.x + v.w) x = this.bounds.x;
+    if (span.top < v.y || span.bottom > v.y + v.h) y = (span.top + span.bottom) / 2 - v.h / 2;
+    if (x === v.x && y === v.y) return;
+    this.view = { ...v, x, y };
+    this.apply();
+  }
+
   zoom(factor, cx = null, cy = null) {
     this.fitted = null;
     const v = this.view;

@@ -193,3 +193,31 @@ def test_the_switch_draws_a_big_program_whole(page: Page) -> None:
     expect(page.locator("#circuit .node")).to_have_count(len(run(NETWORK).graph), timeout=30_000)
     expect(page.locator("#circuit .node.group-box")).to_have_count(0)
     page.wait_for_url(lambda url: "f=0" in url)  # the link follows the switch
+
+
+def test_a_folded_network_keeps_its_layers_level(page: Page, shot) -> None:
+    """Each layer's neurons use the layer before; folded, each layer is a column of boxes.
+    The columns stay level with one another, so the whole network is a band as tall as a
+    layer or so, not a staircase stepping down the page (every column hung below the
+    middle of the one before); Fit shows it at a scale that can be read."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"/#p={quote(NETWORK)}&lang=en")
+    expect(page.locator("#circuit .node.group-box")).to_have_count(statements(NETWORK),
+                                                                    timeout=30_000)
+    columns, tallest, height = page.evaluate("""() => {
+      const cols = new Map();  // a column's middle x -> its top and bottom
+      for (const shape of document.querySelectorAll('#circuit .node.group-box .shape')) {
+        const b = shape.getBBox();
+        const x = Math.round(b.x + b.width / 2);
+        const [top, bottom] = cols.get(x) || [Infinity, -Infinity];
+        cols.set(x, [Math.min(top, b.y), Math.max(bottom, b.y + b.height)]);
+      }
+      const spans = [...cols.values()];
+      return [spans.length, Math.max(...spans.map(([t, b]) => b - t)),
+              Math.max(...spans.map(([, b]) => b)) - Math.min(...spans.map(([t]) => t))];
+    }""")
+    assert columns >= 10, columns
+    assert height <= 2 * tallest, (height, tallest)  # a staircase was 2.9x (6.7x at 1,000 gates)
+    page.locator("#fit").click()
+    settle(page)
+    shot("folded-network-fit")

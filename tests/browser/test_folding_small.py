@@ -339,3 +339,28 @@ def test_a_collapsed_statement_keeps_the_drawing_in_view(page: Page, shot, prese
     if fitted:  # a drawing that opened all in view stays all in view
         fits(page, f"{preset}: {name} collapsed at 1366×768")
     keeps_places(whole, inputs_at(page), width, f"{preset}: {name} collapsed")
+
+
+def test_on_a_phone_the_gradients_a_collapsed_statement_sends_are_in_view(page: Page, shot) -> None:
+    """At 390 px the collapsed sigmoid neuron is wider than the circuit's box. Stepping back
+    through the box as one step, the view pans to where its gradients arrive: every input,
+    its value and its new gradient at its left, whole on screen."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"/#p={quote(next(x for x in EXAMPLES if x['id'] == 'sigmoid-neuron')['source'])}"
+              "&c=g0&lang=en")
+    expect(page.locator(BOX)).to_have_count(1)
+    page.locator("#timeline").press("End")
+    expect(page.locator("#explain")).to_contain_text("as one step")
+    page.wait_for_function("""() => {  // the inputs with their numbers, whole in the box
+        const box = document.getElementById('circuit').getBoundingClientRect();
+        const inputs = [...document.querySelectorAll('#circuit .node.input')];
+        return inputs.length === 5 && inputs.every((g) => {
+            const r = g.getBoundingClientRect();
+            return r.left >= box.left - 0.5 && r.right <= box.right + 0.5;
+        });
+    }""", timeout=5000)
+    grads = page.locator("#circuit .node.input .grad.side")
+    expect(grads).to_have_count(5)
+    assert all(t.strip() for t in grads.all_text_contents())  # every gradient arrived
+    page.locator("#circuit").scroll_into_view_if_needed()
+    shot("small-390-collapsed-end")
