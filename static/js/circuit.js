@@ -394,17 +394,4 @@ export class CircuitView {
     if (p) this.viewport.reveal(p);
   }
 
-  // Pan (never zoom) to the first of some lists of nodes whose nodes fit in the view
-  // together; when none does, to the first node of the last list.
-  revealFirstFitting(choices) {
-    for (const ids of choices) {
-      const points = ids.map((id) => this.pos.get(id)).filter(Boolean);
-      if (this.viewport.fitsTogether(points)) {
-        this.viewport.revealTogether(points);
-        return;
-      }
-    }
-    const last = choices[choices.length - 1];
-    if (last && last.length) this.reveal(last[0]);
-  }
 }

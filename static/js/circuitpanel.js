@@ -87,7 +87,10 @@ export function mount({ store, actions }) {
       // a backward step is about the gradient arriving at the edge's input: keep that in view
       circuit.showNeurons(neuronsOnShow(state),
                           (layer, unit) => t(lang(), "neuronMap", { name: layer.name, unit }));
-      if (state.step !== revealed) circuit.revealFirstFitting(revealFor(view.current, focus, timeline));
+      if (state.step !== revealed) {
+        const places = (ids) => ids.map((id) => circuit.pos.get(id)).filter(Boolean);
+        circuit.viewport.revealFirstFitting(revealFor(view.current, focus, timeline).map(places));
+      }
       revealed = state.step;
     }
     setText($("node-info"), nodeInfo(state));

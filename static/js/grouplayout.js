@@ -175,7 +175,7 @@ function arrange(sizes, pairs) {
 // down off the one above, a column whose items all want the same middle would start at
 // that middle and hang below it, and a network's layers would step down the page; this
 // keeps the column centred on what it wants (isotonic regression, pool-adjacent-violators).
-export function spacedNear(wants, heights, gap) {
+function spacedNear(wants, heights, gap) {
   const offset = [];
   let o = 0;
   for (const h of heights) {

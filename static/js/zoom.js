@@ -178,6 +178,19 @@ export class Viewport {
     return span.right - span.left <= this.view.w && span.bottom - span.top <= this.view.h;
   }
 
+  // Pan (never zoom) to the first of some lists of node positions that fit in the view
+  // together; when none does, to the first node of the last list. One node is revealed
+  // as `reveal` does it.
+  revealFirstFitting(choices) {
+    const fitting = choices.find((points) => points.length > 1 && this.fitsTogether(points));
+    if (fitting) {
+      this.revealTogether(fitting);
+      return;
+    }
+    const one = choices.find((points) => points.length === 1) || choices[choices.length - 1];
+    if (one && one.length) this.reveal(one[0]);
+  }
+
   // Pan (never zoom) so that nodes that fit in the view together are all in it: as little
   // as that takes, the drawing's left end shown whole when it is near.
   revealTogether(points) {
