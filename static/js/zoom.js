@@ -137,18 +137,26 @@ export class Viewport {
   // Pan (never zoom) so that a node at layout position `p` is inside the view.
   reveal(p) {
     if (!this.view) return;
+    // a folded box or an input with its numbers (a room of its own): as little as it takes
+    if (p.left !== undefined && this.fitsTogether([p])) {
+      this.revealTogether([p]);
+      return;
+    }
     const v = this.view;
     const margin = 60;
     // the node, and under it its numbers when it is a tensor
     const box = p.view
       ? { left: Math.min(p.x - margin, p.x + p.view.x - 10), right: Math.max(p.x + margin, p.x + p.view.x + p.view.w + 10),
           top: p.y - margin, bottom: p.y + p.view.y + p.view.h + 10 }
-      : { left: p.x - margin, right: p.x + margin, top: p.y - margin, bottom: p.y + margin };
+      : { left: p.x - Math.max(margin, (p.left ?? 0) + 10), right: p.x + Math.max(margin, (p.right ?? 0) + 10),
+          top: p.y - margin, bottom: p.y + margin }; // a box (folded) its width, an input its numbers
     const outX = box.left < v.x || box.right > v.x + v.w;
     const outY = box.top < v.y || box.bottom > v.y + v.h;
     if (!outX && !outY) return;
     const wide = box.right - box.left > v.w * 0.7;
-    let x = Math.max(this.bounds.x, wide || !p.view ? p.x - v.w * 0.3 : box.left - 20);
+    let x = wide || !p.view ? p.x - v.w * 0.3 : box.left - 20;
+    if (p.left !== undefined) x = Math.min(x, box.left); // its left end shown
+    x = Math.max(this.bounds.x, x);
     if (x - this.bounds.x < v.w * 0.3) x = this.bounds.x;  // near the left end: show all of it
     this.view = {
       ...v,

@@ -342,13 +342,23 @@ def test_a_collapsed_statement_keeps_the_drawing_in_view(page: Page, shot, prese
 
 
 def test_on_a_phone_the_gradients_a_collapsed_statement_sends_are_in_view(page: Page, shot) -> None:
-    """At 390 px the collapsed sigmoid neuron is wider than the circuit's box. Stepping back
-    through the box as one step, the view pans to where its gradients arrive: every input,
-    its value and its new gradient at its left, whole on screen."""
+    """At 390 px the collapsed sigmoid neuron is wider than the circuit's box. Stepping
+    forward through the box, the view pans to the box, all of it (its title and value);
+    stepping back through it as one step, to where its gradients arrive: every input, its
+    value and its new gradient at its left, whole on screen."""
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"/#p={quote(next(x for x in EXAMPLES if x['id'] == 'sigmoid-neuron')['source'])}"
               "&c=g0&lang=en")
     expect(page.locator(BOX)).to_have_count(1)
+    for _ in range(6):  # five inputs, then the box
+        page.locator("#forward").click()
+    expect(page.locator("#explain")).to_contain_text("as one step")
+    page.wait_for_function("""() => {  // the box whole in the circuit's box
+        const box = document.getElementById('circuit').getBoundingClientRect();
+        const r = document.querySelector('#circuit .node.group-box').getBoundingClientRect();
+        return r.left >= box.left - 0.5 && r.right <= box.right + 0.5;
+    }""", timeout=5000)
+    shot("small-390-collapsed-forward")
     page.locator("#timeline").press("End")
     expect(page.locator("#explain")).to_contain_text("as one step")
     page.wait_for_function("""() => {  // the inputs with their numbers, whole in the box
