@@ -127,9 +127,22 @@ def test_the_minimap_hides_and_the_choice_is_kept(page: Page, shot) -> None:
     open_big(page)
     minimap = page.locator(".minimap")
     expect(minimap).to_be_visible()
+    box = minimap.bounding_box()
+    # a drag along the map takes the view with it: its rectangle follows the pointer
+    middle = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + 8, middle)
+    page.mouse.down()
+    frame = page.locator(".minimap-view")
+    page.mouse.move(box["x"] + box["width"] * 0.3, middle, steps=4)
+    at_third = frame.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.6, middle, steps=4)
+    at_three_fifths = frame.bounding_box()
+    page.mouse.up()
+    centre = lambda r: r["x"] + r["width"] / 2  # noqa: E731
+    assert abs(centre(at_third) - (box["x"] + box["width"] * 0.3)) < 3, at_third
+    assert abs(centre(at_three_fifths) - (box["x"] + box["width"] * 0.6)) < 3, at_three_fifths
     hide = page.get_by_role("button", name="Hide the map")
     toggle = hide.bounding_box()
-    box = minimap.bounding_box()
     assert toggle["y"] + toggle["height"] <= box["y"]  # above the map, not on it
     hide.click()
     expect(minimap).to_be_hidden()
