@@ -124,8 +124,11 @@ export class Minimap {
       this.toggle.style.bottom = `${INSET}px`;
       return;
     }
-    if (this.drawnFor !== this.circuit.pos) this.draw();
-    this.toggle.style.bottom = `${INSET + this.box.offsetHeight + 4}px`;
+    if (this.drawnFor !== this.circuit.pos) {
+      this.draw();
+      this.raised = `${INSET + this.box.offsetHeight + 4}px`; // the button just above the map
+    }
+    this.toggle.style.bottom = this.raised;
     const k = this.scale;
     const x = (-tx / s - b.x) * k;
     const y = (-ty / s - b.y) * k;
