@@ -3,8 +3,8 @@
 // its place, with the same viewport, keys and pointer handling.
 //
 // A fold drawn afresh is a few dozen boxes; when only the folds changed the view keeps
-// its scale and centres on what was unfolded (or folded), and the keyboard's focus
-// follows it there.
+// its scale and shows what was unfolded from its top left (or centres on what was
+// folded), and the keyboard's focus follows it there.
 //
 // A small program is drawn whole (the server's layout), and any of its statements of two
 // gates or more, and any section, can be collapsed into its box: − on a focused gate, or
@@ -156,7 +156,12 @@ export class FoldingCircuitView extends CircuitView {
     const opened = body.fold.open.find((id) => !before.has(id));
     const closed = [...before].find((id) => !after.has(id));
     const frame = opened ? body.fold.frames.find((f) => f.id === opened) : null;
-    const at = frame ? { x: frame.x + Math.min(frame.w, this.viewport.size().width) / 2, y: frame.y + 40 }
+    // an unfolded group's frame from its top left, as much of it as the view holds
+    const seen = this.viewport.view;
+    const pad = 20;
+    const at = frame && seen
+      ? { x: frame.x - pad + Math.min(frame.w + 2 * pad, seen.w) / 2,
+          y: frame.y - pad + Math.min(frame.h + 2 * pad, seen.h) / 2 }
       : closed ? this.pos.get(closed) : null;
     if (!body.fold.source.folded) {
       // a small program's (laid out as its whole drawing, smallfold.js): all of it when it

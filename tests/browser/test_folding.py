@@ -98,6 +98,22 @@ def test_the_demo_network_opens_as_its_layers_and_a_layer_unfolds_into_neurons(
     assert neurons == [f"neuron {j} of layer 1" for j in range(1, 17)]
     frame = page.locator("#circuit .frame-title")
     expect(frame).to_have_text(["layer 1: 16 relu neurons"])
+    # the view shows the unfolded layer from its top: its title in the upper part of the
+    # circuit's box, then as many of its neurons as fit (a view centred on the title
+    # showed an empty upper half and four neurons)
+    settle(page)
+    title_at, whole = page.evaluate("""() => {
+      const box = document.getElementById('circuit').getBoundingClientRect();
+      const title = document.querySelector('#circuit .frame-title').getBoundingClientRect();
+      const inside = (r) => r.top >= box.top && r.bottom <= box.bottom
+        && r.left >= box.left && r.right <= box.right;
+      const neurons = [...document.querySelectorAll('#circuit .node.group-box')]
+        .filter((g) => g.textContent.startsWith('neuron'))
+        .filter((g) => inside(g.getBoundingClientRect()));
+      return [(title.top - box.top) / box.height, neurons.length];
+    }""")
+    assert 0 <= title_at < 0.25, title_at
+    assert whole >= 6, whole
     no_overlaps(page, "the demo network, layer 1 unfolded")
     shot("folded-demo-network-layer-unfolded")
 
