@@ -393,5 +393,4 @@ export class CircuitView {
     const p = this.pos.get(id);
     if (p) this.viewport.reveal(p);
   }
-
 }

@@ -22,7 +22,6 @@ export class Minimap {
   constructor(wrap, circuit, { text, storage = null }) {
     this.circuit = circuit;
     this.text = text;
-    this.storage = storage;
     this.open = readChoice(storage) !== "hidden";
     this.viewport = circuit.viewport;
     this.box = document.createElement("div");

@@ -137,19 +137,18 @@ export class Viewport {
   // Pan (never zoom) so that a node at layout position `p` is inside the view.
   reveal(p) {
     if (!this.view) return;
-    // a folded box or an input with its numbers (a room of its own): as little as it takes
-    if (p.left !== undefined && this.fitsTogether([p])) {
-      this.revealTogether([p]);
-      return;
-    }
     const v = this.view;
     const margin = 60;
     // the node, and under it its numbers when it is a tensor
     const box = p.view
       ? { left: Math.min(p.x - margin, p.x + p.view.x - 10), right: Math.max(p.x + margin, p.x + p.view.x + p.view.w + 10),
           top: p.y - margin, bottom: p.y + p.view.y + p.view.h + 10 }
-      : { left: p.x - Math.max(margin, (p.left ?? 0) + 10), right: p.x + Math.max(margin, (p.right ?? 0) + 10),
-          top: p.y - margin, bottom: p.y + margin }; // a box (folded) its width, an input its numbers
+      : Viewport.spanOf([p], margin);
+    // a folded box or an input with its numbers (a room of its own): as little as it takes
+    if (p.left !== undefined && this.fits(box)) {
+      this.panOver(box);
+      return;
+    }
     const outX = box.left < v.x || box.right > v.x + v.w;
     const outY = box.top < v.y || box.bottom > v.y + v.h;
     if (!outX && !outY) return;
@@ -166,45 +165,45 @@ export class Viewport {
     this.apply();
   }
 
-  // The box around nodes at layout positions, in drawing units: each point's room at its
-  // left and right when it says (`left`, `right`: a box, an input's numbers), else a margin.
+  // The box around nodes at layout positions, in drawing units: each node's own room at
+  // its left and right when it says (`left`, `right`: a folded box, an input and its
+  // numbers), else a margin.
   static spanOf(points, margin = 60) {
     const span = { left: Infinity, right: -Infinity, top: Infinity, bottom: -Infinity };
     for (const p of points) {
-      span.left = Math.min(span.left, p.x - (p.left ?? margin) - 10);
-      span.right = Math.max(span.right, p.x + (p.right ?? margin) + 10);
+      span.left = Math.min(span.left, p.x - (p.left === undefined ? margin : p.left + 10));
+      span.right = Math.max(span.right, p.x + (p.right === undefined ? margin : p.right + 10));
       span.top = Math.min(span.top, p.y - margin);
       span.bottom = Math.max(span.bottom, p.y + margin);
     }
     return span;
   }
 
-  // Whether nodes at these positions fit in the view together (at its scale).
-  fitsTogether(points) {
-    if (!this.view || !points.length) return false;
-    const span = Viewport.spanOf(points);
-    return span.right - span.left <= this.view.w && span.bottom - span.top <= this.view.h;
+  // Whether a box of the drawing fits in the view (at its scale).
+  fits(span) {
+    return Boolean(this.view) && span.right - span.left <= this.view.w && span.bottom - span.top <= this.view.h;
   }
 
   // Pan (never zoom) to the first of some lists of node positions that fit in the view
   // together; when none does, to the first node of the last list. One node is revealed
   // as `reveal` does it.
   revealFirstFitting(choices) {
-    const fitting = choices.find((points) => points.length > 1 && this.fitsTogether(points));
-    if (fitting) {
-      this.revealTogether(fitting);
-      return;
+    for (const points of choices) {
+      if (points.length < 2) continue;
+      const span = Viewport.spanOf(points);
+      if (this.fits(span)) {
+        this.panOver(span);
+        return;
+      }
     }
     const one = choices.find((points) => points.length === 1) || choices[choices.length - 1];
     if (one && one.length) this.reveal(one[0]);
   }
 
-  // Pan (never zoom) so that nodes that fit in the view together are all in it: as little
-  // as that takes, the drawing's left end shown whole when it is near.
-  revealTogether(points) {
-    if (!this.fitsTogether(points)) return;
+  // Pan (never zoom) so that a box of the drawing that fits in the view is in it: as
+  // little as that takes, the drawing's left end shown whole when it is near.
+  panOver(span) {
     const v = this.view;
-    const span = Viewport.spanOf(points);
     let { x, y } = v;
     if (span.left < v.x) x = span.left;
     else if (span.right > v.x + v.w) x = span.right - v.w;
